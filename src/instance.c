@@ -1,0 +1,513 @@
+/* One instance serves one serial port: serial -> console -> packer -> bridge
+ * and back (DESIGN.md §3). Settings live in three layers: base (defaults <-
+ * config), cur (base <- state; what AT shows and edits) and run (the copy
+ * the serial port and bridge were built from at the last (re)start). */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+
+#include "at.h"
+#include "bridge.h"
+#include "conf.h"
+#include "console.h"
+#include "instance.h"
+#include "log.h"
+#include "packer.h"
+#include "serial.h"
+#include "settings.h"
+#include "util.h"
+
+/* Owned by main(); owns everything below it. */
+struct instance {
+	struct event_base *base;
+	struct evdns_base *dns;
+	char config_path[PATH_MAX];
+	char state_path[PATH_MAX];
+	struct settings base_set;	/* defaults <- config file */
+	struct settings cur;		/* base_set <- state file */
+	struct settings run;		/* what serial and bridge run with */
+
+	struct serial *serial;
+	struct console console;
+	struct packer packer;
+	struct bridge *bridge;
+	struct at_session at_serial;
+
+	struct event *ev_pack;		/* packing gap timer */
+	struct event *ev_console;	/* +++ guard timer */
+	struct event *ev_restart;	/* deferred restart */
+	struct evbuffer *held;		/* network data held in command mode */
+	uint64_t held_dropped;
+	char restart_why[64];
+	unsigned restarts;
+	int64_t started_us;
+};
+
+static void arm_timers(struct instance *in);
+
+/* --- serial -> network ---------------------------------------------------- */
+
+static void
+on_frame(const uint8_t *frame, size_t len, void *arg)
+{
+	struct instance *in = arg;
+
+	if (in->bridge)
+		bridge_frame(in->bridge, frame, len);
+}
+
+static void
+con_data(void *arg, const uint8_t *d, size_t n, int64_t now)
+{
+	struct instance *in = arg;
+
+	packer_push(&in->packer, d, n, now);
+}
+
+static void
+con_reply(void *arg, const uint8_t *d, size_t n)
+{
+	struct instance *in = arg;
+
+	serial_write(in->serial, d, n);
+}
+
+static void
+con_line(void *arg, const char *line, size_t n, int overflow)
+{
+	struct instance *in = arg;
+
+	at_dispatch(&in->at_serial, line, n, overflow);
+}
+
+static void
+con_mode(void *arg, int command)
+{
+	log_info("console: %s mode", command ? "command" : "transparent");
+}
+
+static const struct console_ops con_ops = {
+	.data = con_data,
+	.reply = con_reply,
+	.line = con_line,
+	.mode = con_mode,
+};
+
+static void
+on_serial_data(const uint8_t *d, size_t n, int64_t now, void *arg)
+{
+	struct instance *in = arg;
+
+	console_input(&in->console, d, n, now);
+	arm_timers(in);
+}
+
+static void
+arm(struct event *ev, int64_t deadline, int64_t now)
+{
+	struct timeval tv;
+	int64_t d;
+
+	if (deadline < 0) {
+		event_del(ev);
+		return;
+	}
+	/* A pending timer that fires no later than needed stays: it re-arms
+	 * itself for a deadline that moved (saves a syscall per read). */
+	if (evtimer_pending(ev, NULL))
+		return;
+	d = deadline > now ? deadline - now : 0;
+	tv.tv_sec = (time_t)(d / 1000000);
+	tv.tv_usec = (suseconds_t)(d % 1000000);
+	evtimer_add(ev, &tv);
+}
+
+static void
+arm_timers(struct instance *in)
+{
+	int64_t now = util_now_us();
+
+	arm(in->ev_pack, packer_deadline(&in->packer), now);
+	arm(in->ev_console, console_deadline(&in->console), now);
+}
+
+static void
+on_pack_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct instance *in = arg;
+
+	packer_expire(&in->packer, util_now_us());
+	arm_timers(in);
+}
+
+static void
+on_console_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct instance *in = arg;
+
+	console_timeout(&in->console, util_now_us());
+	arm_timers(in);
+}
+
+/* --- network -> serial ---------------------------------------------------- */
+
+static void
+to_serial(const uint8_t *d, size_t n, void *arg)
+{
+	struct instance *in = arg;
+
+	if (console_in_command(&in->console)) {
+		/* Held until AT+ENTM, bounded by the cache size (PROTOCOLS.md §1). */
+		if (evbuffer_get_length(in->held) + n > (size_t)in->run.cache_size) {
+			in->held_dropped += n;
+			return;
+		}
+		evbuffer_add(in->held, d, n);
+		return;
+	}
+	serial_write(in->serial, d, n);
+	if (serial_congested(in->serial) && in->bridge)
+		bridge_pause(in->bridge, 1);
+}
+
+static void
+on_serial_drain(void *arg)
+{
+	struct instance *in = arg;
+
+	if (in->bridge)
+		bridge_pause(in->bridge, 0);
+}
+
+static void
+on_serial_state(int up, void *arg)
+{
+}
+
+static void
+want_restart(const char *why, void *arg)
+{
+	instance_restart(arg, why);
+}
+
+static void
+on_conn(int up, int n, void *arg)
+{
+}
+
+/* --- AT session of the serial console -------------------------------------- */
+
+static void
+at_serial_write(void *arg, const char *d, size_t n)
+{
+	struct instance *in = arg;
+
+	serial_write(in->serial, d, n);
+}
+
+static void
+release_held(struct instance *in)
+{
+	while (evbuffer_get_length(in->held) > 0) {
+		struct evbuffer_iovec v;
+
+		evbuffer_peek(in->held, -1, NULL, &v, 1);
+		serial_write(in->serial, v.iov_base, v.iov_len);
+		evbuffer_drain(in->held, v.iov_len);
+	}
+}
+
+static void
+at_serial_entm(void *arg)
+{
+	struct instance *in = arg;
+
+	console_set_command(&in->console, 0);
+	log_info("console: transparent mode");
+	release_held(in);
+}
+
+/* --- start, restart --------------------------------------------------------- */
+
+static void
+serial_params_of(const struct settings *st, struct serial_params *p)
+{
+	p->baud = st->baud;
+	p->data_bits = (int)st->data_bits;
+	p->stop_bits = (int)st->stop_bits;
+	p->parity = st->parity;
+	p->flow = st->flow;
+}
+
+static void
+console_params_of(const struct settings *st, struct console_params *p)
+{
+	if (st->personality == PERS_721) {
+		/* seed 003 §3.1.1: T1 > 200 ms, T2/T3 < 50 ms, T5 < 3 s. */
+		p->t1_us = 200001;
+		p->t2_us = 50000;
+	} else {
+		/* PROTOCOLS.md §1: T1 >= the packing gap (never less than four
+		 * character times, so a gap of 0 does not make every '+' a
+		 * candidate), T2/T3 < 300 ms. */
+		struct settings four = *st;
+
+		four.pack_gap_us = -1;
+		p->t1_us = MAX(settings_pack_gap_us(st), settings_pack_gap_us(&four));
+		p->t2_us = 300000;
+	}
+	p->wait_a_us = 3000000;
+}
+
+static int
+start_runtime(struct instance *in)
+{
+	static const struct serial_cbs scbs = {
+		.on_data = on_serial_data,
+		.on_drain = on_serial_drain,
+		.on_state = on_serial_state,
+	};
+	static const struct bridge_cbs bcbs = {
+		.to_serial = to_serial,
+		.want_restart = want_restart,
+		.on_conn = on_conn,
+	};
+	struct serial_params sp;
+	struct console_params cp;
+	int r;
+
+	in->run = in->cur;
+	serial_params_of(&in->run, &sp);
+	if (in->serial && strcmp(serial_device(in->serial), in->run.serial_device) != 0) {
+		serial_free(in->serial);
+		in->serial = NULL;
+	}
+	if (in->serial)
+		serial_configure(in->serial, &sp);
+	else
+		in->serial = serial_new(in->base, in->run.serial_device, in->run.pty_link, &sp,
+		    &scbs, in);
+	if (!in->serial)
+		return -ENOMEM;
+	console_params_of(&in->run, &cp);
+	console_init(&in->console, &cp, &con_ops, in);
+	in->console.echo = in->run.echo;
+	r = packer_init(&in->packer, (size_t)in->run.pack_len, settings_pack_gap_us(&in->run),
+	    on_frame, in);
+	if (r < 0)
+		return r;
+	in->bridge = bridge_new(in->base, in->dns, &in->run, &bcbs, in);
+	if (!in->bridge)
+		return -ENOMEM;
+	return 0;
+}
+
+static void
+stop_runtime(struct instance *in)
+{
+	bridge_free(in->bridge);
+	in->bridge = NULL;
+	packer_free(&in->packer);
+	evbuffer_drain(in->held, evbuffer_get_length(in->held));
+	event_del(in->ev_pack);
+	event_del(in->ev_console);
+}
+
+static void
+on_restart(evutil_socket_t fd, short what, void *arg)
+{
+	struct instance *in = arg;
+	int64_t t0 = util_now_us();
+
+	stop_runtime(in);
+	if (start_runtime(in) < 0)
+		log_err("restart: cannot start; retrying with the same settings later");
+	in->restarts++;
+	log_info("restarted (%s) in %lld us", in->restart_why, (long long)(util_now_us() - t0));
+}
+
+void
+instance_restart(struct instance *in, const char *why)
+{
+	util_strlcpy(in->restart_why, why, sizeof(in->restart_why));
+	event_active(in->ev_restart, EV_TIMEOUT, 0);
+}
+
+static void
+load_state(struct instance *in)
+{
+	struct conf_error err;
+	char msg[600];
+
+	in->cur = in->base_set;
+	conf_state_path(&in->base_set, in->state_path, sizeof(in->state_path));
+	if (conf_load_state(in->state_path, &in->cur, &err) < 0) {
+		conf_error_format(&err, msg, sizeof(msg));
+		log_warn("%s; ignoring the state file, using the config file's settings", msg);
+	}
+}
+
+struct instance *
+instance_new(struct event_base *base, const char *config_path, struct conf_error *err)
+{
+	struct instance *in = calloc(1, sizeof(*in));
+
+	if (!in) {
+		util_strlcpy(err->msg, "out of memory", sizeof(err->msg));
+		return NULL;
+	}
+	if (conf_load(config_path, &in->base_set, err) < 0) {
+		free(in);
+		return NULL;
+	}
+	in->base = base;
+	util_strlcpy(in->config_path, config_path, sizeof(in->config_path));
+	load_state(in);
+	in->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	if (!in->dns) {
+		in->dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+		if (in->dns)
+			evdns_base_load_hosts(in->dns, NULL);
+	}
+	in->held = evbuffer_new();
+	in->ev_pack = evtimer_new(base, on_pack_timer, in);
+	in->ev_console = evtimer_new(base, on_console_timer, in);
+	in->ev_restart = event_new(base, -1, 0, on_restart, in);
+	in->at_serial = (struct at_session){
+		.in = in, .source = AT_SRC_SERIAL, .write = at_serial_write,
+		.entm = at_serial_entm, .arg = in,
+	};
+	in->started_us = util_now_us();
+	if (!in->held || !in->ev_pack || !in->ev_console || !in->ev_restart ||
+	    start_runtime(in) < 0) {
+		util_strlcpy(err->file, config_path, sizeof(err->file));
+		err->line = 0;
+		util_strlcpy(err->msg, "cannot start", sizeof(err->msg));
+		instance_free(in);
+		return NULL;
+	}
+	log_info("%s on %s, %s", personality_name((enum personality)in->run.personality),
+	    in->run.serial_device, in->run.link[0].mode == LINK_TCPS ? "TCP server" : "running");
+	return in;
+}
+
+void
+instance_free(struct instance *in)
+{
+	if (!in)
+		return;
+	stop_runtime(in);
+	serial_free(in->serial);
+	if (in->ev_pack)
+		event_free(in->ev_pack);
+	if (in->ev_console)
+		event_free(in->ev_console);
+	if (in->ev_restart)
+		event_free(in->ev_restart);
+	if (in->held)
+		evbuffer_free(in->held);
+	if (in->dns)
+		evdns_base_free(in->dns, 0);
+	free(in);
+}
+
+int
+instance_reload(struct instance *in)
+{
+	struct conf_error err;
+	struct settings st;
+	char msg[600];
+
+	if (conf_load(in->config_path, &st, &err) < 0) {
+		conf_error_format(&err, msg, sizeof(msg));
+		log_err("reload: %s; keeping the running settings", msg);
+		return -EINVAL;
+	}
+	in->base_set = st;
+	load_state(in);
+	instance_restart(in, "reload");
+	return 0;
+}
+
+const struct settings *
+instance_settings(const struct instance *in)
+{
+	return &in->cur;
+}
+
+static int
+save(struct instance *in, const struct settings *st)
+{
+	int r = conf_save_state(in->state_path, st, &in->base_set);
+
+	/* The state directory may not exist yet outside systemd. */
+	if (r == -ENOENT && util_mkdir_p(st->state_dir, 0750) == 0)
+		r = conf_save_state(in->state_path, st, &in->base_set);
+	if (r < 0)
+		log_warn("cannot save %s: %s", in->state_path, strerror(-r));
+	return r;
+}
+
+int
+instance_set_many(struct instance *in, const struct setting *const *s,
+    const char *const *text, int n, char *why, size_t whycap)
+{
+	struct settings tmp = in->cur;
+	int r;
+
+	for (int i = 0; i < n; i++) {
+		if (!s[i] || (s[i]->flags & S_CONFIG_ONLY) ||
+		    !settings_applies(s[i], (enum personality)tmp.personality)) {
+			snprintf(why, whycap, "not settable at run time");
+			return -EINVAL;
+		}
+		r = settings_set(&tmp, s[i], text[i], why, whycap);
+		if (r < 0)
+			return r;
+	}
+	r = save(in, &tmp);
+	if (r < 0) {
+		snprintf(why, whycap, "cannot save: %s", strerror(-r));
+		return r;
+	}
+	in->cur = tmp;
+	/* AT+E takes effect at once (PROTOCOLS.md §3); the rest at restart. */
+	in->console.echo = in->cur.echo;
+	return 0;
+}
+
+int
+instance_set(struct instance *in, const struct setting *s, const char *text, char *why,
+    size_t whycap)
+{
+	return instance_set_many(in, &s, &text, 1, why, whycap);
+}
+
+int
+instance_restore_defaults(struct instance *in)
+{
+	if (unlink(in->state_path) < 0 && errno != ENOENT) {
+		log_warn("cannot remove %s: %s", in->state_path, strerror(errno));
+		return -errno;
+	}
+	in->cur = in->base_set;
+	in->console.echo = in->cur.echo;
+	return 0;
+}
+
+int
+instance_connected(const struct instance *in)
+{
+	return in->bridge && bridge_connected(in->bridge);
+}

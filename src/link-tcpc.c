@@ -1,0 +1,277 @@
+/* TCPC: a TCP client to SOCK host:port (PROTOCOLS.md §3). Reconnects with a
+ * capped, jittered backoff; binds SOCKPORT as its local port when set. While
+ * it is down the bridge keeps serial data in its offline cache. */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "link.h"
+#include "log.h"
+#include "util.h"
+
+struct tcpc {
+	struct bufferevent *bev;	/* the connection, or NULL */
+	struct event *ev_retry;		/* backoff timer */
+	int blocked;			/* a send returned -ENOBUFS */
+	int want;			/* a connection is wanted (short connections: data waits) */
+	char peer[64];
+};
+
+static void connect_now(struct link *l);
+
+static void
+schedule_retry(struct link *l)
+{
+	struct tcpc *c = l->priv;
+	long ms = link_backoff_ms(l->stats.failures);
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	link_set_state(l, LINK_BACKOFF);
+	event_add(c->ev_retry, &tv);
+}
+
+static void
+drop_connection(struct link *l)
+{
+	struct tcpc *c = l->priv;
+
+	if (c->bev) {
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+	}
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	struct link *l = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	while (evbuffer_get_length(in) > 0) {
+		struct evbuffer_iovec v;
+
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		l->stats.rx_bytes += v.iov_len;
+		l->cbs.on_data(l, 0, v.iov_base, v.iov_len);
+		evbuffer_drain(in, v.iov_len);
+	}
+}
+
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	struct link *l = arg;
+	struct tcpc *c = l->priv;
+
+	if (c->blocked) {
+		c->blocked = 0;
+		if (l->cbs.on_writable)
+			l->cbs.on_writable(l);
+	}
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct link *l = arg;
+	struct tcpc *c = l->priv;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		int one = 1;
+
+		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		l->stats.failures = 0;
+		l->stats.connects++;
+		link_set_state(l, LINK_UP);
+		log_info("link%d: connected to %s", l->index + 1, c->peer);
+		bufferevent_enable(bev, l->paused ? EV_WRITE : EV_READ | EV_WRITE);
+		if (l->cbs.on_conn)
+			l->cbs.on_conn(l, 0, 1, 1);
+		return;
+	}
+	if (l->state == LINK_UP) {
+		log_info("link%d: connection to %s %s", l->index + 1, c->peer,
+		    what & BEV_EVENT_EOF ? "closed by the peer" : "lost");
+		drop_connection(l);
+		link_set_state(l, LINK_DOWN);
+		if (l->cbs.on_conn)
+			l->cbs.on_conn(l, 0, 0, 0);
+		/* A lost connection is retried after the first backoff step. */
+		l->stats.failures = 1;
+		schedule_retry(l);
+		return;
+	}
+	drop_connection(l);
+	l->stats.failures++;
+	log_info("link%d: cannot connect to %s: %s (attempt %u)", l->index + 1, c->peer,
+	    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()), l->stats.failures);
+	if (l->cbs.on_connect_failed)
+		l->cbs.on_connect_failed(l);
+	if (l->priv)
+		schedule_retry(l);
+}
+
+static void
+on_resolved(struct link *l, int err, const struct sockaddr *sa, socklen_t salen)
+{
+	struct tcpc *c = l->priv;
+	int fd;
+
+	if (err == -EACCES) {
+		link_set_state(l, LINK_REFUSED);
+		return;
+	}
+	if (err < 0) {
+		l->stats.failures++;
+		if (l->cbs.on_connect_failed)
+			l->cbs.on_connect_failed(l);
+		schedule_retry(l);
+		return;
+	}
+	link_addr_text(sa, c->peer, sizeof(c->peer));
+	fd = link_socket(sa->sa_family, SOCK_STREAM, l->ls->local_port);
+	if (fd < 0) {
+		log_warn("link%d: socket for %s: %s", l->index + 1, c->peer, strerror(-fd));
+		l->stats.failures++;
+		schedule_retry(l);
+		return;
+	}
+	c->bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!c->bev) {
+		close(fd);
+		schedule_retry(l);
+		return;
+	}
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, l);
+	link_set_state(l, LINK_CONNECTING);
+	if (bufferevent_socket_connect(c->bev, sa, (int)salen) < 0) {
+		/* on_event has not run: account for the failure here. */
+		drop_connection(l);
+		l->stats.failures++;
+		schedule_retry(l);
+	}
+}
+
+static void
+connect_now(struct link *l)
+{
+	if (l->state == LINK_REFUSED)
+		return;
+	link_resolve(l, l->ls->host, l->ls->port, on_resolved);
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	connect_now(arg);
+}
+
+static int
+tcpc_start(struct link *l)
+{
+	struct tcpc *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->ev_retry = evtimer_new(l->base, on_retry, l);
+	if (!c->ev_retry) {
+		free(c);
+		return -ENOMEM;
+	}
+	l->priv = c;
+	log_info("link%d: TCP client to %s:%ld", l->index + 1, l->ls->host, l->ls->port);
+	connect_now(l);
+	return 0;
+}
+
+static void
+tcpc_stop(struct link *l)
+{
+	struct tcpc *c = l->priv;
+
+	if (!c)
+		return;
+	link_resolve_cancel(l);
+	drop_connection(l);
+	event_free(c->ev_retry);
+	free(c);
+	l->priv = NULL;
+	link_set_state(l, LINK_DOWN);
+}
+
+static int
+tcpc_send(struct link *l, const uint8_t *data, size_t len)
+{
+	struct tcpc *c = l->priv;
+	struct evbuffer *out;
+
+	if (!c || !c->bev || l->state != LINK_UP)
+		return -ENOTCONN;
+	out = bufferevent_get_output(c->bev);
+	if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue) {
+		c->blocked = 1;
+		return -ENOBUFS;
+	}
+	evbuffer_add(out, data, len);
+	l->stats.tx_bytes += len;
+	return 0;
+}
+
+static void
+tcpc_pause(struct link *l, int paused)
+{
+	struct tcpc *c = l->priv;
+
+	l->paused = paused;
+	if (!c || !c->bev || l->state != LINK_UP)
+		return;
+	if (paused)
+		bufferevent_disable(c->bev, EV_READ);
+	else
+		bufferevent_enable(c->bev, EV_READ);
+}
+
+static int
+tcpc_connections(const struct link *l)
+{
+	return l->state == LINK_UP;
+}
+
+static void
+tcpc_kick(struct link *l)
+{
+	struct tcpc *c = l->priv;
+
+	if (c && !c->bev && l->state == LINK_DOWN)
+		connect_now(l);
+}
+
+static void
+tcpc_peers(const struct link *l, char *buf, size_t cap)
+{
+	const struct tcpc *c = l->priv;
+
+	snprintf(buf, cap, "%s", c && l->state == LINK_UP ? c->peer : "");
+}
+
+const struct link_ops link_tcpc_ops = {
+	.name = "TCPC",
+	.start = tcpc_start,
+	.stop = tcpc_stop,
+	.send = tcpc_send,
+	.pause = tcpc_pause,
+	.connections = tcpc_connections,
+	.kick = tcpc_kick,
+	.peers = tcpc_peers,
+};

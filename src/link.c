@@ -1,0 +1,253 @@
+/* What every link module shares: construction by mode, name resolution with
+ * the allow_out check, reconnect backoff and socket set-up. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include "link.h"
+#include "log.h"
+#include "util.h"
+
+const char *const link_state_names[LINK_STATE_COUNT] = {
+	[LINK_DOWN] = "down",
+	[LINK_RESOLVING] = "resolving",
+	[LINK_CONNECTING] = "connecting",
+	[LINK_UP] = "up",
+	[LINK_BACKOFF] = "backoff",
+	[LINK_REFUSED] = "refused",
+};
+
+void
+link_set_state(struct link *l, enum link_state st)
+{
+	if (l->state == st)
+		return;
+	log_debug("link%d (%s): %s -> %s", l->index + 1, l->ops->name,
+	    link_state_names[l->state], link_state_names[st]);
+	l->state = st;
+}
+
+struct link *
+link_new(struct event_base *base, struct evdns_base *dns, const struct settings *set,
+    int index, const struct netacl *allow_out, const struct netacl *allow_in,
+    const struct link_cbs *cbs, void *arg)
+{
+	const struct link_ops *ops;
+	struct link *l;
+
+	switch (set->link[index].mode) {
+	case LINK_TCPS: ops = &link_tcps_ops; break;
+	case LINK_TCPC: ops = &link_tcpc_ops; break;
+	case LINK_UDPS: ops = &link_udps_ops; break;
+	case LINK_UDPC: ops = &link_udpc_ops; break;
+	default:
+		log_err("link%d: mode %d is not available", index + 1, set->link[index].mode);
+		return NULL;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->ops = ops;
+	l->index = index;
+	l->base = base;
+	l->dns = dns;
+	l->set = set;
+	l->ls = &set->link[index];
+	l->allow_out = allow_out;
+	l->allow_in = allow_in;
+	l->cbs = *cbs;
+	l->arg = arg;
+	l->state = LINK_DOWN;
+	return l;
+}
+
+void
+link_free(struct link *l)
+{
+	if (!l)
+		return;
+	link_resolve_cancel(l);
+	l->ops->stop(l);
+	free(l);
+}
+
+void
+link_addr_text(const struct sockaddr *sa, char *buf, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, a, sizeof(a));
+		snprintf(buf, cap, "%s:%u", a, ntohs(in->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], a, sizeof(a));
+			snprintf(buf, cap, "%s:%u", a, ntohs(in6->sin6_port));
+		} else {
+			inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a));
+			snprintf(buf, cap, "[%s]:%u", a, ntohs(in6->sin6_port));
+		}
+	} else {
+		snprintf(buf, cap, "?");
+	}
+}
+
+static void
+resolved(int err, struct evutil_addrinfo *res, void *arg)
+{
+	struct link *l = arg;
+	link_resolved_fn cb = l->resolved_cb;
+	char text[80];
+
+	l->resolving = NULL;
+	if (err == EVUTIL_EAI_CANCEL)
+		return;
+	if (err) {
+		log_warn("link%d: cannot resolve %s: %s", l->index + 1, l->ls->host,
+		    evutil_gai_strerror(err));
+		cb(l, -EHOSTUNREACH, NULL, 0);
+		return;
+	}
+	for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next) {
+		if (netacl_allows(l->allow_out, ai->ai_addr)) {
+			cb(l, 0, ai->ai_addr, (socklen_t)ai->ai_addrlen);
+			evutil_freeaddrinfo(res);
+			return;
+		}
+	}
+	link_addr_text(res->ai_addr, text, sizeof(text));
+	log_warn("link%d: destination %s (%s) is outside network.allow_out; not dialled",
+	    l->index + 1, l->ls->host, text);
+	evutil_freeaddrinfo(res);
+	cb(l, -EACCES, NULL, 0);
+}
+
+int
+link_resolve(struct link *l, const char *host, long port, link_resolved_fn cb)
+{
+	struct evutil_addrinfo hints;
+	char service[8];
+	struct sockaddr_storage ss;
+	int sslen = sizeof(ss);
+	char lit[160];
+
+	link_resolve_cancel(l);
+	l->resolved_cb = cb;
+	/* Numeric addresses need no lookup. */
+	snprintf(lit, sizeof(lit), strchr(host, ':') ? "[%s]:%ld" : "%s:%ld", host, port);
+	if (evutil_parse_sockaddr_port(lit, (struct sockaddr *)&ss, &sslen) == 0) {
+		if (!netacl_allows(l->allow_out, (struct sockaddr *)&ss)) {
+			log_warn("link%d: destination %s is outside network.allow_out; "
+			    "not dialled", l->index + 1, lit);
+			cb(l, -EACCES, NULL, 0);
+			return 0;
+		}
+		cb(l, 0, (struct sockaddr *)&ss, (socklen_t)sslen);
+		return 0;
+	}
+	if (!l->dns) {
+		cb(l, -EHOSTUNREACH, NULL, 0);
+		return 0;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
+	snprintf(service, sizeof(service), "%ld", port);
+	link_set_state(l, LINK_RESOLVING);
+	/* The callback may run before this returns (answered from hosts). */
+	l->resolving = evdns_getaddrinfo(l->dns, host, service, &hints, resolved, l);
+	return 0;
+}
+
+void
+link_resolve_cancel(struct link *l)
+{
+	if (l->resolving) {
+		struct evdns_getaddrinfo_request *r = l->resolving;
+
+		l->resolving = NULL;
+		evdns_getaddrinfo_cancel(r);
+	}
+}
+
+long
+link_backoff_ms(unsigned failures)
+{
+	long ms = 1000;
+
+	for (unsigned i = 1; i < failures && ms < 30000; i++)
+		ms *= 2;
+	if (ms > 30000)
+		ms = 30000;
+	/* +-20% so that a fleet does not reconnect in step. */
+	ms += (long)(ms * ((double)(random() % 401) - 200) / 1000.0);
+	return ms;
+}
+
+int
+link_socket(int family, int type, long port)
+{
+	int fd, one = 1, zero = 0;
+
+	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (port > 0 || type == SOCK_DGRAM) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		memset(&ss, 0, sizeof(ss));
+		if (family == AF_INET6) {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+			a->sin6_family = AF_INET6;
+			a->sin6_addr = in6addr_any;
+			a->sin6_port = htons((uint16_t)port);
+			len = sizeof(*a);
+		} else {
+			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+			a->sin_family = AF_INET;
+			a->sin_addr.s_addr = htonl(INADDR_ANY);
+			a->sin_port = htons((uint16_t)port);
+			len = sizeof(*a);
+		}
+		if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+			int e = -errno;
+
+			close(fd);
+			return e;
+		}
+	}
+	return fd;
+}
+
+int
+link_socket_any(int type, long port)
+{
+	int fd = link_socket(AF_INET6, type, port);
+
+	/* No IPv6 on this host: IPv4 only. */
+	if (fd == -EAFNOSUPPORT || fd == -EADDRNOTAVAIL)
+		fd = link_socket(AF_INET, type, port);
+	return fd;
+}

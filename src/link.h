@@ -1,0 +1,127 @@
+/* A link is one network socket of the bridge (the 30X has one, the 721
+ * four). Each socket mode is one module behind this small ops table
+ * (STYLE.md); the bridge owns the links and sees only this interface. */
+#ifndef USRB_LINK_H
+#define USRB_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "netacl.h"
+#include "settings.h"
+
+struct event_base;
+struct evdns_base;
+struct link;
+
+#define LINK_CLIENTS_MAX 16
+
+/* Result of link_resolve(): the first permitted address, or err < 0. */
+typedef void (*link_resolved_fn)(struct link *l, int err, const struct sockaddr *sa,
+    socklen_t salen);
+
+/* Link-level states, shown by status and SOCKLK. */
+enum link_state {
+	LINK_DOWN,		/* stopped, or waiting for data (short connections) */
+	LINK_RESOLVING,		/* looking the peer's name up */
+	LINK_CONNECTING,	/* TCP handshake under way */
+	LINK_UP,		/* connected / listening / ready to send */
+	LINK_BACKOFF,		/* waiting before the next attempt */
+	LINK_REFUSED,		/* the destination is outside network.allow_out */
+	LINK_STATE_COUNT
+};
+
+extern const char *const link_state_names[LINK_STATE_COUNT];
+
+struct link_stats {
+	uint64_t rx_bytes;		/* from the network */
+	uint64_t tx_bytes;		/* to the network (accepted by the kernel) */
+	uint64_t tx_dropped;		/* dropped: a peer's queue passed its bound */
+	uint64_t rx_refused;		/* datagrams/connections refused by allow_in */
+	unsigned connects;		/* successful connections or accepted clients */
+	unsigned failures;		/* failed connection attempts in a row */
+	unsigned clients_dropped;	/* TCPS clients dropped: stuck, kicked */
+};
+
+/* Up-calls into the bridge. client is the TCPS client number (1-16), or 0
+ * for a link without clients. */
+struct link_cbs {
+	void (*on_data)(struct link *l, int client, const uint8_t *data, size_t len);
+	/* A connection (client) came up or went down; n = connections now. */
+	void (*on_conn)(struct link *l, int client, int up, int n);
+	/* A queue that refused a send (-ENOBUFS) has room again. */
+	void (*on_writable)(struct link *l);
+	/* A connection attempt failed (failures in a row in l->stats). */
+	void (*on_connect_failed)(struct link *l);
+};
+
+struct link_ops {
+	const char *name;
+	int (*start)(struct link *l);
+	void (*stop)(struct link *l);
+	/* One frame to the peer(s). 0 when queued; -ENOTCONN when there is no
+	 * peer to send to, -ENOBUFS when the queue is full: the bridge keeps
+	 * the frame in its offline cache and retries on on_conn/on_writable. */
+	int (*send)(struct link *l, const uint8_t *data, size_t len);
+	/* Stop (1) or resume (0) reading from the network: back-pressure from
+	 * the serial side. */
+	void (*pause)(struct link *l, int paused);
+	/* Number of live connections (TCP) or 1 when ready (UDP). */
+	int (*connections)(const struct link *l);
+	/* Short connections: ask a client link to connect now (data waits). */
+	void (*kick)(struct link *l);
+	/* Writes the peers as "addr:port" joined by ", " into buf. */
+	void (*peers)(const struct link *l, char *buf, size_t cap);
+};
+
+/* Owned by the bridge; priv is owned by the ops module. */
+struct link {
+	const struct link_ops *ops;
+	int index;			/* 0-based; "link1" is index 0 */
+	struct event_base *base;
+	struct evdns_base *dns;
+	const struct settings *set;	/* the running settings (the bridge's copy) */
+	const struct link_settings *ls;	/* set->link[index] */
+	const struct netacl *allow_out, *allow_in;
+	struct link_cbs cbs;
+	void *arg;			/* the bridge */
+	enum link_state state;
+	struct link_stats stats;
+	int paused;
+	void *priv;
+	struct evdns_getaddrinfo_request *resolving;	/* pending name lookup */
+	link_resolved_fn resolved_cb;
+};
+
+struct link *link_new(struct event_base *base, struct evdns_base *dns,
+    const struct settings *set, int index, const struct netacl *allow_out,
+    const struct netacl *allow_in, const struct link_cbs *cbs, void *arg);
+void link_free(struct link *l);
+
+void link_set_state(struct link *l, enum link_state st);
+
+/* "addr:port" of a socket address, for logs and status. */
+void link_addr_text(const struct sockaddr *sa, char *buf, size_t cap);
+
+/* Resolves host:port (numeric at once, names through evdns) and calls back
+ * with the first address allow_out permits, or err < 0 (-EACCES: refused). */
+int link_resolve(struct link *l, const char *host, long port, link_resolved_fn cb);
+void link_resolve_cancel(struct link *l);
+
+/* Reconnect delay: 1 s doubling to 30 s, with +-20% jitter. */
+long link_backoff_ms(unsigned failures);
+
+/* A non-blocking socket with SO_REUSEADDR, bound to port (0 = any) on the
+ * wildcard of family. Returns the fd or -errno. */
+int link_socket(int family, int type, long port);
+
+/* Listening/bound socket on port for both IPv4 and IPv6 when possible. */
+int link_socket_any(int type, long port);
+
+extern const struct link_ops link_tcps_ops;
+extern const struct link_ops link_tcpc_ops;
+extern const struct link_ops link_udps_ops;
+extern const struct link_ops link_udpc_ops;
+
+#endif

@@ -1,0 +1,64 @@
+/* The serial side: opens the port (libserialport for real UARTs, termios for
+ * pseudo-terminals, or a pty of our own), applies line settings, reads and
+ * writes through the event loop, and reopens a port that vanished. */
+#ifndef USRB_SERIAL_H
+#define USRB_SERIAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+
+struct serial_params {
+	long baud;
+	int data_bits;
+	int stop_bits;
+	int parity;		/* enum parity */
+	int flow;		/* enum flow */
+};
+
+struct serial_stats {
+	uint64_t rx_bytes, tx_bytes;	/* read from / written to the line */
+	uint64_t tx_dropped;		/* not written: queue bound reached */
+	unsigned reopens;
+	size_t queued;			/* bytes waiting to be written */
+	int open;
+};
+
+struct serial_cbs {
+	/* Bytes read from the line. */
+	void (*on_data)(const uint8_t *data, size_t len, int64_t now_us, void *arg);
+	/* The output queue went below its low-water mark (resume producers). */
+	void (*on_drain)(void *arg);
+	/* The port came up (1) or was lost (0). */
+	void (*on_state)(int up, void *arg);
+};
+
+struct serial;
+
+/* device is a tty path or "pty"; pty_link is where the slave of our own pty
+ * is published. Never fails for a missing port: it retries on a timer. */
+struct serial *serial_new(struct event_base *base, const char *device, const char *pty_link,
+    const struct serial_params *sp, const struct serial_cbs *cbs, void *arg);
+void serial_free(struct serial *s);
+
+/* Applies line settings at once. 0 or -errno. */
+int serial_configure(struct serial *s, const struct serial_params *sp);
+void serial_get_params(const struct serial *s, struct serial_params *sp);
+
+/* Queues bytes for the line. -ENOBUFS (and counted) beyond the hard bound. */
+int serial_write(struct serial *s, const void *data, size_t len);
+/* 1 while the output queue is above its high-water mark: producers pause. */
+int serial_congested(const struct serial *s);
+/* Drops everything queued for the line; returns the byte count. */
+size_t serial_discard_output(struct serial *s);
+
+/* Stop / resume reading from the line (the console pauses it in tests only). */
+void serial_stats(const struct serial *s, struct serial_stats *st);
+const char *serial_device(const struct serial *s);
+
+/* The termios/libserialport line setting from the baud value etc.; exported
+ * for the RFC 2217 and baud-sync code paths. */
+int serial_speed_valid(long baud);
+
+#endif

@@ -1,0 +1,505 @@
+/* The settings table (DESIGN.md §3) and its codec: text <-> value with the
+ * validation every front end (AT, config file, CLI, web form) shares. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "netacl.h"
+#include "settings.h"
+#include "util.h"
+
+static const char *const ch_pers[] = { "tcp232-30x", "gprs232-721", NULL };
+static const char *const ch_bool[] = { "false", "true", NULL };
+static const char *const ch_ON[] = { "OFF", "ON", NULL };
+static const char *const ch_on[] = { "off", "on", NULL };
+static const char *const ch_parity[] = { "NONE", "ODD", "EVEN", "MARK", "SPACE", NULL };
+static const char *const ch_flow[] = { "NFC", "FC", NULL };
+static const char *const ch_mode[] = { "TCPS", "TCPC", "UDPS", "UDPC", "HTPC", NULL };
+static const char *const ch_full[] = { "kick", "keep", NULL };
+static const char *const ch_reg[] = { "OFF", "MAC", "USR", "CLOUD", NULL };
+static const char *const ch_regsend[] = { "FIRST", "EVERY", "ALL", NULL };
+static const char *const ch_method[] = { "GET", "POST", NULL };
+static const char *const ch_heart[] = { "NET", "COM", NULL };
+static const char *const ch_wan[] = { "STATIC", "DHCP", NULL };
+
+/* Accepted spellings besides the choices themselves. */
+static const struct { const char *alias, *choice; } enum_alias[] = {
+	{ "MASK", "MARK" },	/* seed 000 §4.12 spells MARK parity "MASK" */
+	{ "NO", "NONE" },
+};
+
+#define F(field) offsetof(struct settings, field), sizeof(((struct settings *)0)->field)
+#define D(a, b) { a, b }
+
+#define LINK_ROWS(n, fl, mode30, mode721, host30, host721, port30, port721, en721)		\
+	{ "link" #n ".enabled", ST_BOOL, F(link[n - 1].enabled), 0, 0, ch_ON,			\
+	  D("ON", en721), S_721 | S_RESTART | S_PERSIST,					\
+	  "Link " #n " in use (721 AT+CIPSCONT enable field)." },				\
+	{ "link" #n ".mode", ST_ENUM, F(link[n - 1].mode), 0, 0, ch_mode,			\
+	  D(mode30, mode721), (fl) | S_RESTART | S_PERSIST,					\
+	  "Socket mode of link " #n ": TCPS, TCPC, UDPS, UDPC or HTPC (AT+SOCK)." },		\
+	{ "link" #n ".host", ST_HOST, F(link[n - 1].host), 1, 127, NULL,			\
+	  D(host30, host721), (fl) | S_RESTART | S_PERSIST,					\
+	  "Remote host of link " #n " in client modes: IPv4/IPv6 address or name." },		\
+	{ "link" #n ".port", ST_INT, F(link[n - 1].port), 1, 65535, NULL,			\
+	  D(port30, port721), (fl) | S_RESTART | S_PERSIST,					\
+	  "Remote port of link " #n "; also the listen port of TCPS/UDPS when "		\
+	  "local_port is 0." },									\
+	{ "link" #n ".local_port", ST_INT, F(link[n - 1].local_port), 0, 65535, NULL,		\
+	  D("0", "0"), (fl) | S_RESTART | S_PERSIST,						\
+	  "Local port of link " #n " (AT+SOCKPORT): listen port of TCPS/UDPS, bound "		\
+	  "source port of TCPC/UDPC; 0 = the remote port for servers, any for clients." }
+
+const struct setting settings_table[] = {
+	/* Fixed keys of DESIGN.md §2. */
+	{ "personality", ST_ENUM, F(personality), 0, 0, ch_pers,
+	  D("tcp232-30x", "gprs232-721"), S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  "Which converter to replace: tcp232-30x or gprs232-721." },
+	{ "state_dir", ST_STRING, F(state_dir), 1, 255, NULL,
+	  D("/var/lib/usrbridged", "/var/lib/usrbridged"), S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  "Directory where settings changed at run time are saved (settings.conf)." },
+	{ "serial.device", ST_STRING, F(serial_device), 1, 255, NULL,
+	  D("/dev/ttyUSB0", "/dev/ttyUSB0"), S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  "Serial port path, or \"pty\" to create a virtual serial port." },
+	{ "serial.pty_link", ST_STRING, F(pty_link), 1, 255, NULL,
+	  D("/run/usrbridged/ttyUSR0", "/run/usrbridged/ttyUSR0"),
+	  S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  "With device = \"pty\": the symlink published to the pty's slave end." },
+	{ "control.socket", ST_STRING, F(control_socket), 1, 107, NULL,
+	  D("/run/usrbridged/usrbridged.sock", "/run/usrbridged/usrbridged.sock"),
+	  S_BOTH | S_CONFIG_ONLY | S_RESTART | S_EMPTY_OK,
+	  "Path of the control socket used by usrbridgectl; empty string: none." },
+	{ "control.group", ST_STRING, F(control_group), 0, 31, NULL,
+	  D("", ""), S_BOTH | S_CONFIG_ONLY | S_RESTART | S_EMPTY_OK,
+	  "Group that owns the control socket (mode 0660); empty: the daemon's group." },
+	{ "web.enabled", ST_BOOL, F(web_enabled), 0, 0, ch_bool,
+	  D("true", "true"), S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  "Serve the status and settings page on web.port." },
+	{ "network.allow_out", ST_LIST, F(allow_out), 0, 511, NULL,
+	  D("0.0.0.0/0,::/0", "0.0.0.0/0,::/0"), S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  "Networks the daemon may connect or send to (CIDR list)." },
+	{ "network.allow_in", ST_LIST, F(allow_in), 0, 511, NULL,
+	  D("0.0.0.0/0,::/0", "0.0.0.0/0,::/0"), S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  "Networks allowed to connect to the daemon's listeners (CIDR list)." },
+	{ "network.apply_hook", ST_STRING, F(apply_hook), 0, 255, NULL,
+	  D("", ""), S_BOTH | S_CONFIG_ONLY | S_EMPTY_OK,
+	  "Executable run with the stored WAN/DNS/MAC settings in its environment "
+	  "after they change; empty: none." },
+	{ "leds.root", ST_STRING, F(led_root), 0, 255, NULL,
+	  D("/sys", "/sys"), S_BOTH | S_CONFIG_ONLY | S_RESTART | S_EMPTY_OK,
+	  "Root of the sysfs tree the LED paths are relative to (tests use a temp dir)." },
+	{ "leds.power", ST_STRING, F(led_power), 0, 127, NULL, D("", ""),
+	  S_BOTH | S_CONFIG_ONLY | S_RESTART | S_EMPTY_OK,
+	  "LED for power: \"class/leds/NAME\" or \"gpioN\"; empty: none." },
+	{ "leds.net", ST_STRING, F(led_net), 0, 127, NULL, D("", ""),
+	  S_BOTH | S_CONFIG_ONLY | S_RESTART | S_EMPTY_OK,
+	  "LED lit while the network side is usable." },
+	{ "leds.link", ST_STRING, F(led_link), 0, 127, NULL, D("", ""),
+	  S_BOTH | S_CONFIG_ONLY | S_RESTART | S_EMPTY_OK,
+	  "LED lit while a TCP connection exists (AT+SCSLINK)." },
+	{ "leds.data", ST_STRING, F(led_data), 0, 127, NULL, D("", ""),
+	  S_BOTH | S_CONFIG_ONLY | S_RESTART | S_EMPTY_OK,
+	  "LED that blinks on traffic." },
+
+	/* Serial line: AT+UART (30X), AT+ICF/AT+CIPR (721). */
+	{ "serial.baud", ST_INT, F(baud), 50, 4000000, NULL, D("115200", "115200"),
+	  S_BOTH | S_RESTART | S_PERSIST, "Baud rate." },
+	{ "serial.data_bits", ST_INT, F(data_bits), 5, 8, NULL, D("8", "8"),
+	  S_BOTH | S_RESTART | S_PERSIST, "Data bits: 5, 6, 7 or 8." },
+	{ "serial.stop_bits", ST_INT, F(stop_bits), 1, 2, NULL, D("1", "1"),
+	  S_BOTH | S_RESTART | S_PERSIST, "Stop bits: 1 or 2." },
+	{ "serial.parity", ST_ENUM, F(parity), 0, 0, ch_parity, D("NONE", "NONE"),
+	  S_BOTH | S_RESTART | S_PERSIST, "Parity: NONE, ODD, EVEN, MARK or SPACE." },
+	{ "serial.flow", ST_ENUM, F(flow), 0, 0, ch_flow, D("NFC", "NFC"),
+	  S_BOTH | S_RESTART | S_PERSIST, "Flow control: NFC (none) or FC (RTS/CTS)." },
+	{ "serial.pack_gap_us", ST_INT, F(pack_gap_us), -1, 60000000, NULL,
+	  D("-1", "100000"), S_BOTH | S_CONFIG_ONLY | S_RESTART | S_PERSIST,
+	  "Packing gap in microseconds: a frame ends after this much idle time; "
+	  "-1 = 4 character times, 0 = send each read at once." },
+	{ "serial.pack_len", ST_INT, F(pack_len), 1, 65536, NULL, D("400", "1024"),
+	  S_BOTH | S_CONFIG_ONLY | S_RESTART | S_PERSIST,
+	  "Packing length: a frame ends when it reaches this many bytes." },
+	{ "serial.baud_sync", ST_BOOL, F(baud_sync), 0, 0, ch_ON, D("ON", "OFF"),
+	  S_30X | S_RESTART | S_PERSIST,
+	  "AT+RFCEN: accept the 55 AA 55 baud-rate sync packet from the network." },
+
+	/* Console and identity of the device. */
+	{ "console.echo", ST_BOOL, F(echo), 0, 0, ch_on, D("off", "off"),
+	  S_BOTH | S_PERSIST, "AT+E: echo received bytes in command mode." },
+	{ "device.version", ST_STRING, F(version), 1, 31, NULL, D("V4016", "V1.0.0"),
+	  S_BOTH | S_CONFIG_ONLY, "Firmware version reported by AT+VER / AT+CIVER." },
+	{ "device.name", ST_STRING, F(name), 1, 15, NULL,
+	  D("USR-TCP232-30X", "USR-GPRS232-721"), S_BOTH | S_PERSIST,
+	  "AT+MID: module name." },
+
+	/* Network settings of the host: stored, handed to the apply hook. */
+	{ "network.wan_mode", ST_ENUM, F(wan_mode), 0, 0, ch_wan, D("STATIC", "DHCP"),
+	  S_30X | S_RESTART | S_PERSIST, "AT+WANN mode: STATIC or DHCP." },
+	{ "network.wan_ip", ST_IPV4, F(wan_ip), 0, 0, NULL, D("192.168.0.7", "0.0.0.0"),
+	  S_30X | S_RESTART | S_PERSIST, "AT+WANN address." },
+	{ "network.wan_mask", ST_IPV4, F(wan_mask), 0, 0, NULL,
+	  D("255.255.255.0", "0.0.0.0"), S_30X | S_RESTART | S_PERSIST, "AT+WANN netmask." },
+	{ "network.wan_gateway", ST_IPV4, F(wan_gateway), 0, 0, NULL,
+	  D("192.168.0.1", "0.0.0.0"), S_30X | S_RESTART | S_PERSIST, "AT+WANN gateway." },
+	{ "network.dns", ST_IPV4, F(dns), 0, 0, NULL, D("208.67.222.222", "0.0.0.0"),
+	  S_30X | S_RESTART | S_PERSIST, "AT+DNS: DNS server address." },
+	{ "network.user_mac", ST_MAC, F(user_mac), 0, 0, NULL, D("", ""),
+	  S_30X | S_RESTART | S_PERSIST | S_EMPTY_OK,
+	  "AT+USERMAC: MAC address to report and apply; empty: the interface's." },
+
+	/* Web page. */
+	{ "web.port", ST_INT, F(web_port), 1, 65535, NULL, D("80", "80"),
+	  S_BOTH | S_RESTART | S_PERSIST, "AT+WEBPORT: port of the web page." },
+	{ "web.user", ST_STRING, F(web_user), 1, 5, NULL, D("admin", "admin"),
+	  S_BOTH | S_RESTART | S_PERSIST, "AT+WEBU user name (1-5 bytes)." },
+	{ "web.password", ST_STRING, F(web_password), 1, 5, NULL, D("admin", "admin"),
+	  S_BOTH | S_RESTART | S_PERSIST | S_SECRET, "AT+WEBU password (1-5 bytes)." },
+
+	/* Links: link1 is the 30X's one socket (AT+SOCK, AT+SOCKPORT). */
+	LINK_ROWS(1, S_BOTH, "TCPC", "TCPC", "192.168.0.201", "test.usr.cn", "8234", "2317", "ON"),
+	LINK_ROWS(2, S_721, "TCPC", "TCPC", "127.0.0.1", "127.0.0.1", "8234", "2317", "OFF"),
+	LINK_ROWS(3, S_721, "TCPC", "TCPC", "127.0.0.1", "127.0.0.1", "8234", "2317", "OFF"),
+	LINK_ROWS(4, S_721, "TCPC", "TCPC", "127.0.0.1", "127.0.0.1", "8234", "2317", "OFF"),
+
+	/* TCP server behaviour. */
+	{ "tcps.on_full", ST_ENUM, F(tcps_full), 0, 0, ch_full, D("kick", "kick"),
+	  S_30X | S_RESTART | S_PERSIST,
+	  "AT+TCPSE: a client beyond max_clients kicks the oldest (kick) or is refused (keep)." },
+	{ "tcps.max_clients", ST_INT, F(max_clients), 1, 16, NULL, D("4", "4"),
+	  S_30X | S_RESTART | S_PERSIST, "AT+MAXSK: clients of the TCP server (1-16)." },
+	{ "tcps.index", ST_BOOL, F(index), 0, 0, ch_ON, D("OFF", "OFF"),
+	  S_30X | S_RESTART | S_PERSIST,
+	  "AT+INDEXEN: number clients 1-8 and mark their data and events on the serial line." },
+	{ "tcps.client_queue", ST_INT, F(client_queue), 4096, 16777216, NULL,
+	  D("262144", "262144"), S_BOTH | S_CONFIG_ONLY | S_RESTART | S_PERSIST,
+	  "Bytes queued for one TCP peer before it counts as stuck and is dropped." },
+
+	/* Bridge behaviour. */
+	{ "bridge.cache_size", ST_INT, F(cache_size), 0, 16777216, NULL,
+	  D("16384", "15360"), S_BOTH | S_CONFIG_ONLY | S_RESTART | S_PERSIST,
+	  "Bytes of serial data kept while a link is down (oldest dropped beyond)." },
+	{ "bridge.clear_cache", ST_BOOL, F(clear_cache), 0, 0, ch_ON, D("OFF", "OFF"),
+	  S_30X | S_RESTART | S_PERSIST,
+	  "AT+UARTCLBUF: discard serial data cached while disconnected." },
+	{ "bridge.short_conn", ST_BOOL, F(short_conn), 0, 0, ch_ON, D("OFF", "OFF"),
+	  S_30X | S_RESTART | S_PERSIST,
+	  "AT+SOCKSL: TCPC connects only when data waits and closes after short_timeout." },
+	{ "bridge.short_timeout", ST_INT, F(short_timeout), 2, 255, NULL, D("3", "10"),
+	  S_30X | S_RESTART | S_PERSIST, "AT+SHORTO: idle seconds before a short connection closes." },
+	{ "bridge.client_reset", ST_BOOL, F(client_reset), 0, 0, ch_ON, D("OFF", "OFF"),
+	  S_30X | S_RESTART | S_PERSIST,
+	  "AT+CLIENTRST: restart after 30 failed TCP client connection attempts." },
+	{ "bridge.idle_reset", ST_INT, F(idle_reset), 60, 65535, NULL, D("3600", "0"),
+	  S_30X | S_RESTART | S_PERSIST | S_ZERO_OK,
+	  "AT+RSTIM: restart when nothing came from the network for this many seconds; 0: never." },
+	{ "bridge.link_output", ST_BOOL, F(link_output), 0, 0, ch_ON, D("ON", "ON"),
+	  S_30X | S_RESTART | S_PERSIST,
+	  "AT+SCSLINK: drive the link LED from the TCP connection state." },
+
+	/* Identity (registration) packet. */
+	{ "reg.mode", ST_ENUM, F(reg_mode), 0, 0, ch_reg, D("OFF", "OFF"),
+	  S_30X | S_RESTART | S_PERSIST, "AT+REGEN: identity packet OFF, MAC, USR or CLOUD." },
+	{ "reg.send", ST_ENUM, F(reg_send), 0, 0, ch_regsend, D("FIRST", "FIRST"),
+	  S_30X | S_RESTART | S_PERSIST,
+	  "AT+REGTCP: send it once per connection (FIRST), before every frame (EVERY) or both (ALL)." },
+	{ "reg.data", ST_STRING, F(reg_data), 1, 40, NULL, D("www.usr.cn", "www.usr.cn"),
+	  S_30X | S_RESTART | S_PERSIST, "AT+REGUSR: identity packet data (1-40 bytes)." },
+	{ "reg.cloud_id", ST_STRING, F(cloud_id), 20, 20, NULL, D("", ""),
+	  S_30X | S_RESTART | S_PERSIST | S_EMPTY_OK, "AT+REGCLOUD device ID (20 bytes)." },
+	{ "reg.cloud_password", ST_STRING, F(cloud_password), 8, 8, NULL, D("", ""),
+	  S_30X | S_RESTART | S_PERSIST | S_EMPTY_OK | S_SECRET,
+	  "AT+REGCLOUD password (8 bytes)." },
+
+	/* Heartbeat packet. */
+	{ "heartbeat.enabled", ST_BOOL, F(heart_enabled), 0, 0, ch_ON, D("OFF", "OFF"),
+	  S_30X | S_RESTART | S_PERSIST, "AT+HEARTEN: send heartbeat packets." },
+	{ "heartbeat.type", ST_ENUM, F(heart_type), 0, 0, ch_heart, D("NET", "NET"),
+	  S_30X | S_RESTART | S_PERSIST, "AT+HEARTTP: to the network (NET) or the serial line (COM)." },
+	{ "heartbeat.interval", ST_INT, F(heart_interval), 1, 65535, NULL, D("30", "30"),
+	  S_30X | S_RESTART | S_PERSIST, "AT+HEARTTM: heartbeat interval in seconds." },
+	{ "heartbeat.data", ST_STRING, F(heart_data), 1, 39, NULL, D("www.usr.cn", "www.usr.cn"),
+	  S_30X | S_RESTART | S_PERSIST, "AT+HEARTDT: heartbeat data (less than 40 bytes)." },
+
+	/* HTTP client (HTPC). */
+	{ "http.method", ST_ENUM, F(http_method), 0, 0, ch_method, D("GET", "GET"),
+	  S_30X | S_RESTART | S_PERSIST, "AT+HTPTP: request method GET or POST." },
+	{ "http.url", ST_STRING, F(http_url), 1, 100, NULL, D("/1.php?", "/1.php?"),
+	  S_30X | S_RESTART | S_PERSIST, "AT+HTPURL: request path (1-100 bytes)." },
+	{ "http.header", ST_STRING, F(http_header), 1, 199, NULL,
+	  D("User_Agent: Mozilla/4.0<<CRLF>>Connection: close",
+	    "User_Agent: Mozilla/4.0<<CRLF>>Connection: close"),
+	  S_30X | S_RESTART | S_PERSIST,
+	  "AT+HTPHEAD: extra header lines, separated by <<CRLF>> (less than 200 bytes)." },
+	{ "http.strip_header", ST_BOOL, F(http_strip_header), 0, 0, ch_ON, D("OFF", "OFF"),
+	  S_30X | S_RESTART | S_PERSIST,
+	  "AT+HTPCHD: write only the response body to the serial line." },
+	{ "http.timeout", ST_INT, F(http_timeout), 1, 600, NULL, D("10", "10"),
+	  S_BOTH | S_CONFIG_ONLY | S_RESTART | S_PERSIST, "Seconds before an HTTP request fails." },
+};
+
+const size_t settings_count = ARRAY_SIZE(settings_table);
+
+const char *
+personality_name(enum personality p)
+{
+	return p < PERS_COUNT ? ch_pers[p] : "?";
+}
+
+int
+personality_from_name(const char *name)
+{
+	for (int i = 0; ch_pers[i]; i++)
+		if (strcasecmp(name, ch_pers[i]) == 0)
+			return i;
+	return -EINVAL;
+}
+
+const struct setting *
+settings_find(const char *key)
+{
+	for (size_t i = 0; i < settings_count; i++)
+		if (strcasecmp(settings_table[i].key, key) == 0)
+			return &settings_table[i];
+	return NULL;
+}
+
+int
+settings_applies(const struct setting *s, enum personality p)
+{
+	return (s->flags & (p == PERS_30X ? S_30X : S_721)) != 0;
+}
+
+void
+settings_defaults(struct settings *st, enum personality p)
+{
+	memset(st, 0, sizeof(*st));
+	for (size_t i = 0; i < settings_count; i++) {
+		const struct setting *s = &settings_table[i];
+		/* Factory defaults are valid by construction; check_settings
+		 * proves every one of them parses. */
+		settings_set(st, s, s->def[p], NULL, 0);
+	}
+	st->personality = (int)p;
+}
+
+static int
+choice_index(const struct setting *s, const char *text)
+{
+	for (int i = 0; s->choices[i]; i++)
+		if (strcasecmp(text, s->choices[i]) == 0)
+			return i;
+	for (size_t a = 0; a < ARRAY_SIZE(enum_alias); a++)
+		if (strcasecmp(text, enum_alias[a].alias) == 0)
+			for (int i = 0; s->choices[i]; i++)
+				if (strcmp(enum_alias[a].choice, s->choices[i]) == 0)
+					return i;
+	return -1;
+}
+
+static int
+valid_hostname(const char *h)
+{
+	size_t label = 0, n = strlen(h);
+
+	if (n == 0 || n > 127)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)h[i];
+
+		if (c == '.') {
+			if (label == 0 || h[i - 1] == '-')
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!isalnum(c) && c != '-' && c != '_')
+			return 0;
+		if (label == 0 && c == '-')
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+why_set(char *why, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+why_set(char *why, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why || !cap)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, cap, fmt, ap);
+	va_end(ap);
+}
+
+static void
+why_choices(const struct setting *s, char *why, size_t cap)
+{
+	size_t o;
+
+	if (!why || !cap)
+		return;
+	o = (size_t)snprintf(why, cap, "must be one of ");
+	for (int i = 0; s->choices[i] && o < cap; i++)
+		o += (size_t)snprintf(why + o, cap - o, "%s%s", i ? ", " : "", s->choices[i]);
+}
+
+int
+settings_set(struct settings *st, const struct setting *s, const char *text,
+    char *why, size_t whycap)
+{
+	void *dst = settings_ptr(st, s);
+	size_t len = strlen(text);
+	long v;
+	int i, r;
+
+	switch (s->type) {
+	case ST_BOOL:
+	case ST_ENUM:
+		i = choice_index(s, text);
+		if (i < 0) {
+			why_choices(s, why, whycap);
+			return -EINVAL;
+		}
+		*(int *)dst = i;
+		return 0;
+	case ST_INT:
+		r = util_parse_long(text, s->flags & S_ZERO_OK ? MIN(0, s->min) : s->min,
+		    s->max, &v);
+		if (r == 0 && (s->flags & S_ZERO_OK) && v != 0 && v < s->min)
+			r = -ERANGE;
+		if (r < 0) {
+			if (s->flags & S_ZERO_OK)
+				why_set(why, whycap, "must be 0 or an integer from %ld to %ld",
+				    s->min, s->max);
+			else
+				why_set(why, whycap, "must be an integer from %ld to %ld",
+				    s->min, s->max);
+			return r;
+		}
+		*(long *)dst = v;
+		return 0;
+	case ST_STRING:
+		if (strpbrk(text, "\r\n")) {
+			why_set(why, whycap, "must not contain line breaks");
+			return -EINVAL;
+		}
+		if (!(len == 0 && (s->flags & S_EMPTY_OK)) &&
+		    (len < (size_t)s->min || len > (size_t)s->max)) {
+			if (s->min == s->max)
+				why_set(why, whycap, "must be %ld bytes%s", s->max,
+				    s->flags & S_EMPTY_OK ? " or empty" : "");
+			else
+				why_set(why, whycap, "must be %ld to %ld bytes", s->min, s->max);
+			return -ERANGE;
+		}
+		break;
+	case ST_IPV4: {
+		struct in_addr a;
+
+		if (inet_pton(AF_INET, text, &a) != 1) {
+			why_set(why, whycap, "must be an IPv4 address");
+			return -EINVAL;
+		}
+		break;
+	}
+	case ST_HOST: {
+		struct in6_addr a6;
+
+		if (!valid_hostname(text) && inet_pton(AF_INET6, text, &a6) != 1) {
+			why_set(why, whycap, "must be an IP address or a host name");
+			return -EINVAL;
+		}
+		break;
+	}
+	case ST_MAC:
+		if (len == 0 && (s->flags & S_EMPTY_OK))
+			break;
+		if (len != 12 || strspn(text, "0123456789abcdefABCDEF") != 12) {
+			why_set(why, whycap, "must be 12 hex digits");
+			return -EINVAL;
+		}
+		break;
+	case ST_LIST: {
+		struct netacl acl;
+
+		if (len > (size_t)s->max || netacl_parse(text, &acl) < 0) {
+			why_set(why, whycap, "must be a list of addresses or networks (CIDR)");
+			return -EINVAL;
+		}
+		break;
+	}
+	}
+	/* Every text type lands here; storage sizes are checked by check_settings. */
+	if (len >= s->size) {
+		why_set(why, whycap, "too long");
+		return -ERANGE;
+	}
+	memcpy(dst, text, len + 1);
+	if (s->type == ST_MAC)
+		for (char *p = dst; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+	return 0;
+}
+
+size_t
+settings_format(const struct settings *st, const struct setting *s, char *buf, size_t cap)
+{
+	const void *src = (const char *)st + s->off;
+	int n;
+
+	switch (s->type) {
+	case ST_BOOL:
+	case ST_ENUM:
+		n = snprintf(buf, cap, "%s", s->choices[*(const int *)src]);
+		break;
+	case ST_INT:
+		n = snprintf(buf, cap, "%ld", *(const long *)src);
+		break;
+	default:
+		n = snprintf(buf, cap, "%s", (const char *)src);
+		break;
+	}
+	return n < 0 ? 0 : (size_t)n;
+}
+
+int
+settings_equal(const struct settings *a, const struct settings *b, const struct setting *s)
+{
+	const char *pa = (const char *)a + s->off, *pb = (const char *)b + s->off;
+
+	switch (s->type) {
+	case ST_BOOL:
+	case ST_ENUM:
+		return *(const int *)pa == *(const int *)pb;
+	case ST_INT:
+		return *(const long *)pa == *(const long *)pb;
+	default:
+		return strcmp(pa, pb) == 0;
+	}
+}
+
+long
+settings_pack_gap_us(const struct settings *st)
+{
+	long bits;
+
+	if (st->pack_gap_us >= 0)
+		return st->pack_gap_us;
+	/* One start bit, data, optional parity, stop bits. */
+	bits = 1 + st->data_bits + (st->parity != PARITY_NONE) + st->stop_bits;
+	return (4 * bits * 1000000L + st->baud - 1) / st->baud;
+}

@@ -1,0 +1,179 @@
+/* usrbridged: turns a Linux board into a USR-TCP232-30X or USR-GPRS232-721
+ * (DESIGN.md §2 for the command line). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "conf.h"
+#include "instance.h"
+#include "log.h"
+#include "sdnotify.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/usrbridged.conf"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: usrbridged [-f] [-v] [-c FILE] [-t] [-V] [-h]\n"
+	    "  -f       stay in the foreground and log to stderr\n"
+	    "  -v       log debug messages too\n"
+	    "  -c FILE  config file (default " DEFAULT_CONFIG ")\n"
+	    "  -t       check the config file and exit\n"
+	    "  -V       print the version and exit\n"
+	    "  -h       print this help and exit\n");
+}
+
+static void
+on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct event_base *base = arg;
+
+	log_info("signal %d: stopping", (int)sig);
+	sdnotify("STOPPING=1");
+	event_base_loopbreak(base);
+}
+
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct instance *in = arg;
+
+	log_info("SIGHUP: reloading");
+	sdnotify("RELOADING=1");
+	instance_reload(in);
+	sdnotify("READY=1");
+}
+
+static int
+daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		return -errno;
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config = DEFAULT_CONFIG;
+	int foreground = 0, check = 0, debug = 0, c, rc = 0;
+	struct event *ev_term, *ev_int, *ev_hup;
+	struct event_config *ecfg;
+	struct event_base *base;
+	struct conf_error err;
+	struct instance *in;
+	char msg[600];
+
+	while ((c = getopt(argc, argv, "fvc:tVh")) != -1) {
+		switch (c) {
+		case 'f': foreground = 1; break;
+		case 'v': debug = 1; break;
+		case 'c': config = optarg; break;
+		case 't': check = 1; break;
+		case 'V': printf("usrbridged %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (check) {
+		struct settings st;
+
+		if (conf_load(config, &st, &err) < 0) {
+			conf_error_format(&err, msg, sizeof(msg));
+			fprintf(stderr, "%s\n", msg);
+			return 1;
+		}
+		printf("%s: OK (%s)\n", config, personality_name((enum personality)st.personality));
+		return 0;
+	}
+	log_open("usrbridged", foreground, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	signal(SIGPIPE, SIG_IGN);
+	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
+
+	/* Sub-millisecond timers: the 30X packing gap is 0.35 ms at 115200. */
+	ecfg = event_config_new();
+	event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	base = event_base_new_with_config(ecfg);
+	event_config_free(ecfg);
+	if (!base) {
+		log_err("cannot create the event loop");
+		return 1;
+	}
+	/* Config errors are printed before daemonizing, so the caller sees them. */
+	{
+		struct settings st;
+
+		if (conf_load(config, &st, &err) < 0) {
+			conf_error_format(&err, msg, sizeof(msg));
+			fprintf(stderr, "%s\n", msg);
+			event_base_free(base);
+			return 1;
+		}
+	}
+	if (!foreground && daemonize() < 0) {
+		fprintf(stderr, "usrbridged: cannot daemonize: %s\n", strerror(errno));
+		return 1;
+	}
+	if (!foreground)
+		event_reinit(base);
+	in = instance_new(base, config, &err);
+	if (!in) {
+		conf_error_format(&err, msg, sizeof(msg));
+		log_err("%s", msg);
+		event_base_free(base);
+		return 1;
+	}
+	ev_term = evsignal_new(base, SIGTERM, on_stop, base);
+	ev_int = evsignal_new(base, SIGINT, on_stop, base);
+	ev_hup = evsignal_new(base, SIGHUP, on_hup, in);
+	event_add(ev_term, NULL);
+	event_add(ev_int, NULL);
+	event_add(ev_hup, NULL);
+	sdnotify("READY=1");
+	log_info("ready");
+	if (event_base_dispatch(base) < 0)
+		rc = 1;
+	instance_free(in);
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(ev_hup);
+	event_base_free(base);
+	log_info("stopped");
+	return rc;
+}

@@ -1,0 +1,323 @@
+/* The console state machine with a virtual clock: the +++ handshake and its
+ * timing edges (every failed sequence forwards its bytes unchanged, in
+ * order) and command-line assembly (PROTOCOLS.md §1). */
+#include "config.h"
+
+#include <string.h>
+
+#include "console.h"
+#include "unit.h"
+
+static struct {
+	char data[4096];
+	size_t ndata;
+	char reply[4096];
+	size_t nreply;
+	char lines[16][600];
+	int overflow[16];
+	int nlines;
+	int mode;
+} rec;
+
+static void
+r_data(void *arg, const uint8_t *d, size_t n, int64_t now)
+{
+	memcpy(rec.data + rec.ndata, d, n);
+	rec.ndata += n;
+	rec.data[rec.ndata] = '\0';
+}
+
+static void
+r_reply(void *arg, const uint8_t *d, size_t n)
+{
+	memcpy(rec.reply + rec.nreply, d, n);
+	rec.nreply += n;
+	rec.reply[rec.nreply] = '\0';
+}
+
+static void
+r_line(void *arg, const char *line, size_t n, int overflow)
+{
+	memcpy(rec.lines[rec.nlines], line, n);
+	rec.lines[rec.nlines][n] = '\0';
+	rec.overflow[rec.nlines++] = overflow;
+	/* AT+ENTM: the dispatcher switches back to data mode. */
+	if (strcmp(rec.lines[rec.nlines - 1], "AT+ENTM") == 0)
+		console_set_command(arg, 0);
+}
+
+static void
+r_mode(void *arg, int command)
+{
+	rec.mode = command;
+}
+
+static const struct console_ops ops = { r_data, r_reply, r_line, r_mode };
+
+/* The 30X at 115200 8N1: T1 = 348 µs, T2/T3 < 300 ms, 3 s for the 'a'. */
+static const struct console_params p30 = { 348, 300000, 3000000 };
+/* The 721: T1 > 200 ms, T2/T3 < 50 ms. */
+static const struct console_params p721 = { 200001, 50000, 3000000 };
+
+static struct console c;
+
+static void
+init(const struct console_params *p)
+{
+	memset(&rec, 0, sizeof(rec));
+	console_init(&c, p, &ops, &c);
+}
+
+static void
+in(const char *s, int64_t t)
+{
+	console_input(&c, (const uint8_t *)s, strlen(s), t);
+}
+
+static void
+enter(int64_t t)
+{
+	in("+++", t);
+	ck_assert_str_eq(rec.reply, "a");
+	in("a", t + 10000);
+	ck_assert_str_eq(rec.reply, "a+ok");
+	ck_assert(console_in_command(&c));
+	ck_assert_int_eq(rec.mode, 1);
+}
+
+START_TEST(test_handshake)
+{
+	init(&p30);
+	in("data", 0);
+	enter(1000);
+	ck_assert_str_eq(rec.data, "data");	/* nothing of +++ or a leaks */
+	in("AT+VER\r", 30000);
+	ck_assert_int_eq(rec.nlines, 1);
+	ck_assert_str_eq(rec.lines[0], "AT+VER");
+}
+END_TEST
+
+START_TEST(test_handshake_slow_pluses)
+{
+	init(&p30);
+	in("+", 1000000);
+	ck_assert_str_eq(rec.data, "");
+	in("+", 1000000 + 299999);		/* T2 just under 300 ms */
+	in("+", 1000000 + 599998);
+	ck_assert_str_eq(rec.reply, "a");
+	in("a", 1000000 + 599998 + 2999999);	/* 'a' just under 3 s */
+	ck_assert(console_in_command(&c));
+	ck_assert_str_eq(rec.data, "");
+}
+END_TEST
+
+START_TEST(test_first_byte_starts_sequence)
+{
+	init(&p30);
+	enter(0);				/* nothing received before: no guard needed */
+}
+END_TEST
+
+START_TEST(test_guard_too_short)
+{
+	init(&p30);
+	in("x", 0);
+	in("+++", 347);				/* 1 µs less than T1 */
+	ck_assert_str_eq(rec.reply, "");
+	ck_assert_str_eq(rec.data, "x+++");
+	ck_assert(!console_in_command(&c));
+}
+END_TEST
+
+START_TEST(test_guard_exact)
+{
+	init(&p30);
+	in("x", 0);
+	in("+++", 348);				/* exactly T1 */
+	ck_assert_str_eq(rec.reply, "a");
+}
+END_TEST
+
+START_TEST(test_guard_721)
+{
+	init(&p721);
+	in("x", 0);
+	in("+++", 200000);			/* T1 must exceed 200 ms */
+	ck_assert_str_eq(rec.reply, "");
+	ck_assert_str_eq(rec.data, "x+++");
+	in("+++", 400001);
+	ck_assert_str_eq(rec.reply, "a");
+}
+END_TEST
+
+START_TEST(test_gap_too_long)
+{
+	init(&p30);
+	in("y", 0);
+	in("+", 1000000);
+	in("+", 1000000 + 300000);		/* T2 reached: the first '+' is data */
+	ck_assert_str_eq(rec.data, "y+");
+	in("x", 1000000 + 300001);
+	ck_assert_str_eq(rec.data, "y++x");
+	ck_assert_str_eq(rec.reply, "");
+}
+END_TEST
+
+START_TEST(test_gap_too_long_721)
+{
+	init(&p721);
+	in("+", 1000000);
+	in("+", 1050000);			/* 50 ms: not < 50 ms */
+	in("+", 1050001);
+	console_timeout(&c, 2000000);
+	ck_assert_str_eq(rec.reply, "");
+	ck_assert_str_eq(rec.data, "+++");
+}
+END_TEST
+
+START_TEST(test_timeout_releases)
+{
+	init(&p30);
+	in("+", 1000000);
+	in("+", 1100000);
+	ck_assert_int_eq(console_deadline(&c), 1400000);
+	console_timeout(&c, 1399999);
+	ck_assert_str_eq(rec.data, "");
+	console_timeout(&c, 1400000);
+	ck_assert_str_eq(rec.data, "++");
+	ck_assert_int_eq(console_deadline(&c), -1);
+}
+END_TEST
+
+START_TEST(test_no_a_in_time)
+{
+	init(&p30);
+	in("+++", 1000000);
+	ck_assert_str_eq(rec.reply, "a");
+	ck_assert_int_eq(console_deadline(&c), 4000000);
+	in("a", 4000000);			/* exactly 3 s: too late */
+	ck_assert(!console_in_command(&c));
+	ck_assert_str_eq(rec.data, "+++a");
+}
+END_TEST
+
+START_TEST(test_wrong_answer)
+{
+	init(&p30);
+	in("+++", 1000000);
+	in("b", 1100000);
+	ck_assert(!console_in_command(&c));
+	ck_assert_str_eq(rec.data, "+++b");
+}
+END_TEST
+
+START_TEST(test_plus_then_data_same_read)
+{
+	init(&p30);
+	in("+x+++", 1000000);			/* only a first byte may start a sequence */
+	ck_assert_str_eq(rec.data, "+x+++");
+	ck_assert_str_eq(rec.reply, "");
+	in("+++", 1000100);			/* too soon after the previous read */
+	ck_assert_str_eq(rec.data, "+x++++++");
+}
+END_TEST
+
+START_TEST(test_four_pluses)
+{
+	init(&p30);
+	in("++++", 1000000);
+	ck_assert_str_eq(rec.reply, "a");
+	ck_assert_str_eq(rec.data, "++++");	/* the fourth breaks the wait for 'a' */
+}
+END_TEST
+
+START_TEST(test_lines)
+{
+	init(&p30);
+	enter(0);
+	in("AT+A\r", 100000);
+	in("AT+B\r\n", 100001);
+	in("AT+C\n", 100002);
+	in("AT+D\n\r", 100003);
+	in("\r\n\r\n", 100004);			/* empty lines are ignored */
+	in("at+e", 100005);
+	in("\r", 100006);
+	ck_assert_int_eq(rec.nlines, 5);
+	ck_assert_str_eq(rec.lines[0], "AT+A");
+	ck_assert_str_eq(rec.lines[1], "AT+B");
+	ck_assert_str_eq(rec.lines[2], "AT+C");
+	ck_assert_str_eq(rec.lines[3], "AT+D");
+	ck_assert_str_eq(rec.lines[4], "at+e");
+}
+END_TEST
+
+START_TEST(test_overlong_line)
+{
+	char big[CONSOLE_LINE_MAX + 2];
+
+	init(&p30);
+	enter(0);
+	memset(big, 'A', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';		/* 513 bytes */
+	in(big, 100000);
+	in("\r", 100001);
+	in("AT\r", 100002);
+	ck_assert_int_eq(rec.nlines, 2);
+	ck_assert_int_eq(rec.overflow[0], 1);
+	ck_assert_int_eq(rec.overflow[1], 0);
+	ck_assert_str_eq(rec.lines[1], "AT");
+	/* Exactly the cap is fine. */
+	big[CONSOLE_LINE_MAX] = '\0';
+	in(big, 100003);
+	in("\r", 100004);
+	ck_assert_int_eq(rec.overflow[2], 0);
+	ck_assert_int_eq(strlen(rec.lines[2]), CONSOLE_LINE_MAX);
+}
+END_TEST
+
+START_TEST(test_echo)
+{
+	init(&p30);
+	enter(0);
+	c.echo = 1;
+	in("AT\r\n", 100000);
+	ck_assert_str_eq(rec.reply, "a+okAT\r\n");
+}
+END_TEST
+
+START_TEST(test_entm_rest_is_data)
+{
+	init(&p30);
+	enter(0);
+	in("AT+ENTM\rhello", 100000);
+	ck_assert(!console_in_command(&c));
+	ck_assert_str_eq(rec.data, "hello");
+}
+END_TEST
+
+Suite *
+suite_console(void)
+{
+	Suite *s = suite_create("console");
+	TCase *tc = tcase_create("console");
+
+	tcase_add_test(tc, test_handshake);
+	tcase_add_test(tc, test_handshake_slow_pluses);
+	tcase_add_test(tc, test_first_byte_starts_sequence);
+	tcase_add_test(tc, test_guard_too_short);
+	tcase_add_test(tc, test_guard_exact);
+	tcase_add_test(tc, test_guard_721);
+	tcase_add_test(tc, test_gap_too_long);
+	tcase_add_test(tc, test_gap_too_long_721);
+	tcase_add_test(tc, test_timeout_releases);
+	tcase_add_test(tc, test_no_a_in_time);
+	tcase_add_test(tc, test_wrong_answer);
+	tcase_add_test(tc, test_plus_then_data_same_read);
+	tcase_add_test(tc, test_four_pluses);
+	tcase_add_test(tc, test_lines);
+	tcase_add_test(tc, test_overlong_line);
+	tcase_add_test(tc, test_echo);
+	tcase_add_test(tc, test_entm_rest_is_data);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,173 @@
+"""The serial side: a pty that vanishes and comes back, the daemon's own
+pty, a port missing at start, a real UART through libserialport, signals."""
+
+import os
+import signal
+import socket
+import sys
+import termios
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import (Daemon, Pty, Skip, free_port, recv_exactly, run_tests,  # noqa: E402
+                     wait_for)
+
+
+def tcps(tmp, port, extra=""):
+    return Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };\n%s' % (port, extra))
+
+
+def test_pty_closed_and_recreated(tmp):
+    port = free_port()
+    with tcps(tmp, port) as d:
+        d.start()
+        c = socket.create_connection(("127.0.0.1", port))
+        d.wait_log("client 1 connected")
+        d.pty.write(b"before")
+        assert recv_exactly(c, 6) == b"before"
+        d.pty.close()
+        d.wait_log(r"lost \(", timeout=5)
+        # Network data while the port is away is kept (bounded) and written
+        # when it is back; the TCP client stays connected meanwhile.
+        c.sendall(b"while-away")
+        time.sleep(1.5)
+        d.pty = Pty(d.tty_link)
+        d.wait_log(r"serial .*: open", timeout=5)
+        assert d.pty.read_exactly(10, 5) == b"while-away"
+        d.pty.write(b"after")
+        assert recv_exactly(c, 5) == b"after"
+        assert d.log_count("client 1 .* disconnected") == 0
+        d.stop()
+
+
+def test_pty_removed_and_readded_many_times(tmp):
+    port = free_port()
+    with tcps(tmp, port) as d:
+        d.start()
+        c = socket.create_connection(("127.0.0.1", port))
+        for i in range(5):
+            d.pty.close()
+            d.wait_log(r"lost \(", timeout=5, count=i + 1)
+            d.pty = Pty(d.tty_link)
+            d.wait_log(r"serial .*: open", timeout=5, count=i + 1)
+            msg = b"round %d" % i
+            d.pty.write(msg)
+            assert recv_exactly(c, len(msg)) == msg
+        # One retry a second, no busy loop: the daemon used little CPU.
+        with open("/proc/%d/stat" % d.pid()) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        assert cpu < 2.0, "%.2f s of CPU while the port came and went" % cpu
+        d.stop()
+
+
+def test_port_missing_at_start(tmp):
+    port = free_port()
+    d = Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };' % port, pty=False)
+    try:
+        d.start()
+        d.wait_log("cannot open")
+        c = socket.create_connection(("127.0.0.1", port))   # the network side is up
+        d.pty = Pty(d.tty_link)
+        d.wait_log(r"serial .*: open", timeout=5)
+        d.pty.write(b"late port")
+        assert recv_exactly(c, 9) == b"late port"
+        d.stop()
+    finally:
+        d.close()
+
+
+def test_own_pty(tmp):
+    port = free_port()
+    d = Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };' % port, pty=False)
+    link = os.path.join(tmp, "d-ownpty")
+    d.write_config(d.settings, device="pty")
+    try:
+        d.start()
+        wait_for(lambda: os.path.islink(link), 5, "the pty link")
+        d.wait_log("virtual serial port %s" % link)
+        c = socket.create_connection(("127.0.0.1", port))
+        for round_ in range(2):
+            # An MCU-side program opens the link, talks, and closes it.
+            fd = os.open(link, os.O_RDWR | os.O_NOCTTY)
+            import tty
+            tty.setraw(fd)
+            os.write(fd, b"mcu%d" % round_)
+            assert recv_exactly(c, 4) == b"mcu%d" % round_
+            c.sendall(b"net%d" % round_)
+            got = b""
+            end = time.time() + 5
+            while len(got) < 4 and time.time() < end:
+                got += os.read(fd, 4 - len(got))
+            assert got == b"net%d" % round_
+            os.close(fd)
+        d.stop()
+        assert not os.path.lexists(link), "the pty link was left behind"
+    finally:
+        d.close()
+
+
+def test_real_uart_libserialport(tmp):
+    dev = "/dev/ttyS0"
+    try:
+        fd = os.open(dev, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        termios.tcgetattr(fd)
+        os.close(fd)
+    except OSError as e:
+        raise Skip("no usable UART at %s (%s)" % (dev, e.strerror))
+    port = free_port()
+    d = Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };' % port, pty=False)
+    d.write_config(d.settings.replace("link1", 'serial = { device = "%s"; baud = 9600; '
+                                      'data_bits = 7; parity = "EVEN"; stop_bits = 2; };\nlink1' % dev))
+    try:
+        d.start()
+        time.sleep(0.3)
+        assert d.log_count("not handled by libserialport") == 0, "libserialport was not used"
+        fd = os.open(dev, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        try:
+            iflag, oflag, cflag, lflag, ispeed, ospeed, cc = termios.tcgetattr(fd)
+        finally:
+            os.close(fd)
+        assert ospeed == termios.B9600, ospeed
+        assert cflag & termios.CSIZE == termios.CS7
+        assert cflag & termios.PARENB and not cflag & termios.PARODD
+        assert cflag & termios.CSTOPB
+        d.stop()
+    finally:
+        d.close()
+
+
+def test_sighup_reloads_config(tmp):
+    p1, p2 = free_port(), free_port()
+    with tcps(tmp, p1) as d:
+        d.start()
+        d.write_config('link1 = { mode = "TCPS"; port = %d; };' % p2)
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_log("TCP server on port %d" % p2)
+        c = socket.create_connection(("127.0.0.1", p2))
+        d.pty.write(b"reloaded")
+        assert recv_exactly(c, 8) == b"reloaded"
+        # A broken config on reload is logged; the daemon runs on.
+        with open(d.conf_path, "a") as f:
+            f.write("bogus = 1;\n")
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_log("unknown setting 'bogus'.*keeping the running settings")
+        d.pty.write(b"still")
+        assert recv_exactly(c, 5) == b"still"
+        d.stop()
+
+
+def test_sigterm_and_sigint_stop_cleanly(tmp):
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        port = free_port()
+        with Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };' % port, name="d%d" % sig) as d:
+            d.start()
+            c = socket.create_connection(("127.0.0.1", port))
+            d.wait_log("client 1 connected")
+            assert d.stop(sig) == 0
+            d.wait_log("stopped")
+            c.settimeout(3)
+            assert c.recv(10) == b"", "the client was not closed"
+
+
+run_tests(globals())

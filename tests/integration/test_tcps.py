@@ -1,0 +1,168 @@
+"""TCPS over a pty with real TCP clients on loopback (PROTOCOLS.md §3)."""
+
+import os
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import (Daemon, free_port, is_closed, random_bytes, recv_exactly,  # noqa: E402
+                     run_tests, wait_for)
+
+MIB = 1024 * 1024
+
+
+def tcps(tmp, port, extra=""):
+    return Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };\n%s' % (port, extra))
+
+
+def connect(port, rcvbuf=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def test_tcps_1mib_each_way(tmp):
+    port = free_port()
+    with tcps(tmp, port) as d:
+        d.start()
+        c = connect(port)
+        d.wait_log("client 1 connected")
+        up = random_bytes(MIB, seed=11)
+        down = random_bytes(MIB, seed=12)
+        got = {}
+
+        def read_net():
+            got["net"] = recv_exactly(c, MIB, 30)
+        t = threading.Thread(target=read_net)
+        t.start()
+        d.pty.write(up)
+        t.join(35)
+        assert got.get("net") == up, "serial -> TCP differs"
+        sender = threading.Thread(target=c.sendall, args=(down,))
+        sender.start()
+        back = d.pty.read_exactly(MIB, 30)
+        sender.join()
+        assert back == down, "TCP -> serial differs"
+        c.close()
+        d.stop()
+
+
+def test_tcps_three_clients_one_never_reads(tmp):
+    port = free_port()
+    # A small per-client bound so that the stuck client passes it.
+    with tcps(tmp, port, "tcps = { client_queue = 65536; };") as d:
+        d.start()
+        a, b = connect(port), connect(port)
+        stuck = connect(port, rcvbuf=4096)
+        d.wait_log("connected from", count=3)
+        # More than the kernel buffers of the stuck connection can absorb
+        # (send buffers autotune up to 4 MiB on loopback).
+        size = 8 * MIB
+        data = random_bytes(size, seed=21)
+        got = {}
+
+        def reader(name, s):
+            got[name] = recv_exactly(s, size, 30)
+        ts = [threading.Thread(target=reader, args=("a", a)),
+              threading.Thread(target=reader, args=("b", b))]
+        for t in ts:
+            t.start()
+        for i in range(0, size, 16384):
+            d.pty.write(data[i:i + 16384])
+        for t in ts:
+            t.join(35)
+        assert got.get("a") == data, "client a lost data"
+        assert got.get("b") == data, "client b lost data"
+        d.wait_log(r"client 3 \(.*\) dropped: not reading")
+        assert is_closed(stuck, 5), "the stuck client was not dropped"
+        d.stop()
+
+
+def test_tcps_kick_oldest(tmp):
+    port = free_port()
+    with tcps(tmp, port, 'tcps = { max_clients = 2; on_full = "kick"; };') as d:
+        d.start()
+        c1 = connect(port)
+        d.wait_log("client 1 connected")
+        c2 = connect(port)
+        d.wait_log("client 2 connected")
+        c3 = connect(port)
+        d.wait_log("kicked for a new client")
+        assert is_closed(c1, 3), "the oldest client was not closed"
+        d.pty.write(b"to-everyone")
+        assert recv_exactly(c2, 11) == b"to-everyone"
+        assert recv_exactly(c3, 11) == b"to-everyone"
+        c3.sendall(b"from-c3")
+        assert d.pty.read_exactly(7) == b"from-c3"
+        d.stop()
+
+
+def test_tcps_keep_refuses_new(tmp):
+    port = free_port()
+    with tcps(tmp, port, 'tcps = { max_clients = 2; on_full = "keep"; };') as d:
+        d.start()
+        c1, c2 = connect(port), connect(port)
+        d.wait_log("connected from", count=2)
+        c3 = connect(port)
+        d.wait_log("refused: 2 clients already")
+        assert is_closed(c3, 3), "the new client was not refused"
+        d.pty.write(b"kept")
+        assert recv_exactly(c1, 4) == b"kept"
+        assert recv_exactly(c2, 4) == b"kept"
+        d.stop()
+
+
+def test_tcps_max_clients_sixteen(tmp):
+    port = free_port()
+    with tcps(tmp, port, 'tcps = { max_clients = 16; on_full = "keep"; };') as d:
+        d.start()
+        cs = [connect(port) for _ in range(16)]
+        d.wait_log("connected from", count=16)
+        extra = connect(port)
+        assert is_closed(extra, 3)
+        d.pty.write(b"x" * 100)
+        for c in cs:
+            assert recv_exactly(c, 100) == b"x" * 100
+        d.stop()
+
+
+def test_tcps_cache_before_first_client(tmp):
+    port = free_port()
+    with tcps(tmp, port) as d:
+        d.start()
+        d.pty.write(b"early bytes")
+        time.sleep(0.3)
+        c = connect(port)
+        assert recv_exactly(c, 11) == b"early bytes"
+        d.stop()
+
+
+def test_tcps_allow_in_refuses(tmp):
+    port = free_port()
+    with Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };\n'
+                'network = { allow_out = [ "127.0.0.0/8" ]; allow_in = [ "10.0.0.0/8" ]; };'
+                % port) as d:
+        d.start()
+        c = connect(port)
+        d.wait_log("refused by network.allow_in")
+        assert is_closed(c, 3)
+        d.stop()
+
+
+def test_tcps_local_port_wins(tmp):
+    port, local = free_port(), free_port()
+    with Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; local_port = %d; };' % (port, local)) as d:
+        d.start()
+        d.wait_log("TCP server on port %d" % local)
+        c = connect(local)
+        d.wait_log("client 1 connected")
+        c.sendall(b"hi")
+        assert d.pty.read_exactly(2) == b"hi"
+        d.stop()
+
+
+run_tests(globals())

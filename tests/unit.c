@@ -1,0 +1,27 @@
+/* The unit-test runner: every suite, TAP on stdout (automake's TAP driver
+ * counts each case). */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "log.h"
+#include "unit.h"
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(suite_settings());
+	int failed;
+
+	log_open("unit", 1, LOG_LVL_ERR);
+	srunner_add_suite(sr, suite_packer());
+	srunner_add_suite(sr, suite_conf());
+	srunner_add_suite(sr, suite_netacl());
+	srunner_add_suite(sr, suite_console());
+	srunner_add_suite(sr, suite_at());
+	srunner_set_tap(sr, "-");
+	srunner_run_all(sr, CK_SILENT);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

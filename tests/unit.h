@@ -1,0 +1,14 @@
+/* One runner for every Check suite (tests/check_<module>.c). */
+#ifndef USRB_TESTS_UNIT_H
+#define USRB_TESTS_UNIT_H
+
+#include <check.h>
+
+Suite *suite_at(void);
+Suite *suite_conf(void);
+Suite *suite_console(void);
+Suite *suite_netacl(void);
+Suite *suite_packer(void);
+Suite *suite_settings(void);
+
+#endif
