@@ -8,8 +8,6 @@
 #include <string.h>
 
 #include "at.h"
-#include "hostinfo.h"
-#include "instance.h"
 #include "util.h"
 
 
@@ -46,7 +44,7 @@ static int
 h_z(struct at_req *r)
 {
 	ok30(r);
-	instance_restart(r->s->in, "AT+Z");
+	r->s->host->restart(r->s->h, "AT+Z");
 	return AT_DONE;
 }
 
@@ -62,29 +60,29 @@ h_entm(struct at_req *r)
 static int
 h_reld(struct at_req *r)
 {
-	if (instance_restore_defaults(r->s->in) < 0)
+	if (r->s->host->restore_defaults(r->s->h) < 0)
 		return AT_ERR_PERM;
 	ok30(r);
-	instance_restart(r->s->in, "AT+RELD");
+	r->s->host->restart(r->s->h, "AT+RELD");
 	return AT_DONE;
 }
 
 static int
 h_ver(struct at_req *r)
 {
-	value30(r, instance_settings(r->s->in)->version);
+	value30(r, r->s->host->settings(r->s->h)->version);
 	return AT_DONE;
 }
 
 static void
 current_mac(struct at_req *r, char mac[13])
 {
-	const struct settings *st = instance_settings(r->s->in);
+	const struct settings *st = r->s->host->settings(r->s->h);
 
 	if (st->user_mac[0])
 		memcpy(mac, st->user_mac, 13);
 	else
-		hostinfo_mac("/sys", mac);
+		r->s->host->host_mac(r->s->h, mac);
 }
 
 static int
@@ -127,7 +125,7 @@ h_uart(struct at_req *r)
 static int
 h_socklk(struct at_req *r)
 {
-	value30(r, instance_connected(r->s->in) ? "connect" : "disconnect");
+	value30(r, r->s->host->connected(r->s->h) ? "connect" : "disconnect");
 	return AT_DONE;
 }
 

@@ -10,7 +10,6 @@
 #include <strings.h>
 
 #include "at.h"
-#include "instance.h"
 #include "log.h"
 #include "util.h"
 
@@ -122,7 +121,7 @@ split_args(struct at_req *r, const char *raw, int whole)
 int
 at_dispatch(struct at_session *s, const char *line, size_t len, int overflow)
 {
-	const struct at_dialect *d = at_dialect_for(instance_settings(s->in)->personality);
+	const struct at_dialect *d = at_dialect_for(s->host->settings(s->h)->personality);
 	struct at_req r;
 	char text[AT_LINE_MAX + 1], name[32];
 	const char *p;
@@ -209,7 +208,7 @@ at_dispatch(struct at_session *s, const char *line, size_t len, int overflow)
 void
 at_plain_value(const struct at_req *r, char *buf, size_t cap)
 {
-	const struct settings *st = instance_settings(r->s->in);
+	const struct settings *st = r->s->host->settings(r->s->h);
 	size_t o = 0;
 
 	buf[0] = '\0';
@@ -237,7 +236,7 @@ at_plain(struct at_req *r)
 	}
 	for (int i = 0; i < n; i++)
 		s[i] = settings_find(r->cmd->fields[i]);
-	rc = instance_set_many(r->s->in, s, (const char *const *)r->argv, n, why, sizeof(why));
+	rc = r->s->host->set_many(r->s->h, s, (const char *const *)r->argv, n, why, sizeof(why));
 	if (rc == -EINVAL || rc == -ERANGE) {
 		log_debug("at: AT+%s: %s", r->cmd->name, why);
 		return AT_ERR_PARAM;

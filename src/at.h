@@ -10,7 +10,6 @@
 
 #include "settings.h"
 
-struct instance;
 
 /* Error codes of the 30X (PROTOCOLS.md §3); the 721 says ERROR for all. */
 enum at_err {
@@ -52,11 +51,30 @@ struct at_cmd {
 	const char *help;
 };
 
+/* What the commands act on: the instance in the daemon, a fake in the unit
+ * tests and the fuzzers. */
+struct at_host {
+	/* The settings AT shows and edits. */
+	const struct settings *(*settings)(void *h);
+	/* All or nothing; -EINVAL/-ERANGE (bad value, why says which) or
+	 * -errno from saving. */
+	int (*set_many)(void *h, const struct setting *const *s, const char *const *text,
+	    int n, char *why, size_t whycap);
+	/* Deferred: runs after the reply has been queued. */
+	void (*restart)(void *h, const char *why);
+	int (*restore_defaults)(void *h);
+	/* 1 while some connection is up (SOCKLK). */
+	int (*connected)(void *h);
+	/* 12 upper-case hex digits of the host's MAC address into out[13]. */
+	void (*host_mac)(void *h, char out[13]);
+};
+
 /* Where a command came from, and where its reply goes. */
 enum at_source { AT_SRC_SERIAL, AT_SRC_CONTROL, AT_SRC_NETWORK, AT_SRC_SMS };
 
 struct at_session {
-	struct instance *in;
+	const struct at_host *host;
+	void *h;
 	enum at_source source;
 	void (*write)(void *arg, const char *data, size_t n);
 	/* AT+ENTM: leave command mode (serial console only; may be NULL). */

@@ -20,6 +20,7 @@
 #include "bridge.h"
 #include "conf.h"
 #include "console.h"
+#include "hostinfo.h"
 #include "instance.h"
 #include "log.h"
 #include "packer.h"
@@ -51,7 +52,19 @@ struct instance {
 	char restart_why[64];
 	unsigned restarts;
 	int64_t started_us;
+	struct {
+		instance_tap_fn fn;
+		void *arg;
+	} taps[INSTANCE_TAPS_MAX];
+	int ntaps;
 };
+
+static void
+tap(struct instance *in, int dir, const uint8_t *d, size_t n)
+{
+	for (int i = 0; i < in->ntaps; i++)
+		in->taps[i].fn(dir, d, n, in->taps[i].arg);
+}
 
 static void arm_timers(struct instance *in);
 
@@ -108,6 +121,8 @@ on_serial_data(const uint8_t *d, size_t n, int64_t now, void *arg)
 {
 	struct instance *in = arg;
 
+	if (in->ntaps)
+		tap(in, TAP_FROM_SERIAL, d, n);
 	console_input(&in->console, d, n, now);
 	arm_timers(in);
 }
@@ -175,6 +190,8 @@ to_serial(const uint8_t *d, size_t n, void *arg)
 		evbuffer_add(in->held, d, n);
 		return;
 	}
+	if (in->ntaps)
+		tap(in, TAP_TO_SERIAL, d, n);
 	serial_write(in->serial, d, n);
 	if (serial_congested(in->serial) && in->bridge)
 		bridge_pause(in->bridge, 1);
@@ -222,6 +239,8 @@ release_held(struct instance *in)
 		struct evbuffer_iovec v;
 
 		evbuffer_peek(in->held, -1, NULL, &v, 1);
+		if (in->ntaps)
+			tap(in, TAP_TO_SERIAL, v.iov_base, v.iov_len);
 		serial_write(in->serial, v.iov_base, v.iov_len);
 		evbuffer_drain(in->held, v.iov_len);
 	}
@@ -385,7 +404,8 @@ instance_new(struct event_base *base, const char *config_path, struct conf_error
 	in->ev_console = evtimer_new(base, on_console_timer, in);
 	in->ev_restart = event_new(base, -1, 0, on_restart, in);
 	in->at_serial = (struct at_session){
-		.in = in, .source = AT_SRC_SERIAL, .write = at_serial_write,
+		.host = &instance_at_host, .h = in, .source = AT_SRC_SERIAL,
+		.write = at_serial_write,
 		.entm = at_serial_entm, .arg = in,
 	};
 	in->started_us = util_now_us();
@@ -511,3 +531,102 @@ instance_connected(const struct instance *in)
 {
 	return in->bridge && bridge_connected(in->bridge);
 }
+
+void
+instance_status(const struct instance *in, struct instance_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->personality = (enum personality)in->run.personality;
+	st->uptime_us = util_now_us() - in->started_us;
+	st->restarts = in->restarts;
+	util_strlcpy(st->serial_device, in->run.serial_device, sizeof(st->serial_device));
+	if (in->serial)
+		serial_stats(in->serial, &st->serial);
+	st->command_mode = console_in_command(&in->console);
+	st->held_bytes = evbuffer_get_length(in->held);
+	st->held_dropped = in->held_dropped;
+	for (int i = 0; in->bridge && bridge_link_status(in->bridge, i, &st->link[i]) == 0; i++)
+		st->nlinks = i + 1;
+}
+
+int
+instance_add_tap(struct instance *in, instance_tap_fn fn, void *arg)
+{
+	if (in->ntaps == INSTANCE_TAPS_MAX)
+		return -ENOSPC;
+	in->taps[in->ntaps].fn = fn;
+	in->taps[in->ntaps].arg = arg;
+	in->ntaps++;
+	return 0;
+}
+
+void
+instance_remove_tap(struct instance *in, instance_tap_fn fn, void *arg)
+{
+	for (int i = 0; i < in->ntaps; i++) {
+		if (in->taps[i].fn != fn || in->taps[i].arg != arg)
+			continue;
+		in->taps[i] = in->taps[--in->ntaps];
+		return;
+	}
+}
+
+struct event_base *
+instance_base(const struct instance *in)
+{
+	return in->base;
+}
+
+const char *
+instance_config_path(const struct instance *in)
+{
+	return in->config_path;
+}
+
+/* --- the AT host ops ------------------------------------------------------ */
+
+static const struct settings *
+host_settings(void *h)
+{
+	return instance_settings(h);
+}
+
+static int
+host_set_many(void *h, const struct setting *const *s, const char *const *text, int n,
+    char *why, size_t whycap)
+{
+	return instance_set_many(h, s, text, n, why, whycap);
+}
+
+static void
+host_restart(void *h, const char *why)
+{
+	instance_restart(h, why);
+}
+
+static int
+host_restore_defaults(void *h)
+{
+	return instance_restore_defaults(h);
+}
+
+static int
+host_connected(void *h)
+{
+	return instance_connected(h);
+}
+
+static void
+host_mac(void *h, char out[13])
+{
+	hostinfo_mac("/sys", out);
+}
+
+const struct at_host instance_at_host = {
+	.settings = host_settings,
+	.set_many = host_set_many,
+	.restart = host_restart,
+	.restore_defaults = host_restore_defaults,
+	.connected = host_connected,
+	.host_mac = host_mac,
+};

@@ -7,11 +7,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "at.h"
+#include "bridge.h"
 #include "conf.h"
+#include "serial.h"
 #include "settings.h"
 
 struct event_base;
 struct instance;
+
+/* What status output (usrbridgectl status, the web page) shows. */
+struct instance_status {
+	enum personality personality;
+	int64_t uptime_us;
+	unsigned restarts;
+	char serial_device[256];
+	struct serial_stats serial;
+	int command_mode;		/* the serial console is in command mode */
+	size_t held_bytes;		/* network data held while in command mode */
+	uint64_t held_dropped;		/* ... and dropped beyond the bound */
+	int nlinks;
+	struct bridge_link_status link[LINKS_MAX];
+};
+
+/* Traffic taps: usrbridgectl monitor, the data LED. dir 0 is serial ->
+ * network (bytes read from the line), 1 network -> serial (written to it). */
+enum { TAP_FROM_SERIAL = 0, TAP_TO_SERIAL = 1 };
+typedef void (*instance_tap_fn)(int dir, const uint8_t *d, size_t n, void *arg);
 
 /* Loads the config (and state) and starts everything. On a config error
  * returns NULL with err filled in. */
@@ -45,5 +67,19 @@ int instance_restore_defaults(struct instance *in);
 
 /* 1 when some connection is up (AT+SOCKLK). */
 int instance_connected(const struct instance *in);
+
+void instance_status(const struct instance *in, struct instance_status *st);
+
+/* At most INSTANCE_TAPS_MAX taps; -ENOSPC beyond. */
+#define INSTANCE_TAPS_MAX 8
+int instance_add_tap(struct instance *in, instance_tap_fn fn, void *arg);
+void instance_remove_tap(struct instance *in, instance_tap_fn fn, void *arg);
+
+/* The AT host ops of an instance, for sessions other than the serial
+ * console's (control socket, network/SMS password AT). */
+extern const struct at_host instance_at_host;
+
+struct event_base *instance_base(const struct instance *in);
+const char *instance_config_path(const struct instance *in);
 
 #endif
