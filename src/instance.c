@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -20,6 +22,7 @@
 #include "bridge.h"
 #include "conf.h"
 #include "console.h"
+#include "hook.h"
 #include "hostinfo.h"
 #include "instance.h"
 #include "log.h"
@@ -47,6 +50,9 @@ struct instance {
 	struct event *ev_pack;		/* packing gap timer */
 	struct event *ev_console;	/* +++ guard timer */
 	struct event *ev_restart;	/* deferred restart */
+	struct event *ev_child;		/* SIGCHLD: reaps the apply hook */
+	struct settings applied;	/* what the apply hook last saw */
+	int hook_ran;
 	struct evbuffer *held;		/* network data held in command mode */
 	uint64_t held_dropped;
 	char restart_why[64];
@@ -288,6 +294,42 @@ console_params_of(const struct settings *st, struct console_params *p)
 	p->wait_a_us = 3000000;
 }
 
+/* Hands stored network settings to network.apply_hook when they changed
+ * since it last ran (and once at start). */
+static void
+run_hook(struct instance *in, const char *event)
+{
+	char *env[16], buf[1024];
+	pid_t pid;
+
+	if (!in->run.apply_hook[0] || (in->hook_ran && !hook_changed(&in->applied, &in->run)))
+		return;
+	if (hook_env(&in->run, event, env, ARRAY_SIZE(env), buf, sizeof(buf)) < 0)
+		return;
+	pid = hook_spawn(in->run.apply_hook, env);
+	if (pid < 0) {
+		log_warn("apply hook %s: %s", in->run.apply_hook, strerror((int)-pid));
+		return;
+	}
+	log_info("apply hook %s started (pid %ld, %s)", in->run.apply_hook, (long)pid, event);
+	in->applied = in->run;
+	in->hook_ran = 1;
+}
+
+static void
+on_child(evutil_socket_t sig, short what, void *arg)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			log_info("apply hook (pid %ld) done", (long)pid);
+		else
+			log_warn("apply hook (pid %ld) failed (status %d)", (long)pid, status);
+	}
+}
+
 static int
 start_runtime(struct instance *in)
 {
@@ -328,6 +370,7 @@ start_runtime(struct instance *in)
 	in->bridge = bridge_new(in->base, in->dns, &in->run, &bcbs, in);
 	if (!in->bridge)
 		return -ENOMEM;
+	run_hook(in, in->restarts || in->hook_ran ? "restart" : "start");
 	return 0;
 }
 
@@ -403,6 +446,9 @@ instance_new(struct event_base *base, const char *config_path, struct conf_error
 	in->ev_pack = evtimer_new(base, on_pack_timer, in);
 	in->ev_console = evtimer_new(base, on_console_timer, in);
 	in->ev_restart = event_new(base, -1, 0, on_restart, in);
+	in->ev_child = evsignal_new(base, SIGCHLD, on_child, in);
+	if (in->ev_child)
+		event_add(in->ev_child, NULL);
 	in->at_serial = (struct at_session){
 		.host = &instance_at_host, .h = in, .source = AT_SRC_SERIAL,
 		.write = at_serial_write,
@@ -435,6 +481,8 @@ instance_free(struct instance *in)
 		event_free(in->ev_console);
 	if (in->ev_restart)
 		event_free(in->ev_restart);
+	if (in->ev_child)
+		event_free(in->ev_child);
 	if (in->held)
 		evbuffer_free(in->held);
 	if (in->dns)
