@@ -111,7 +111,7 @@ def test_real_uart_libserialport(tmp):
     dev = "/dev/ttyS0"
     try:
         fd = os.open(dev, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-        termios.tcgetattr(fd)
+        saved = termios.tcgetattr(fd)
         os.close(fd)
     except OSError as e:
         raise Skip("no usable UART at %s (%s)" % (dev, e.strerror))
@@ -135,6 +135,9 @@ def test_real_uart_libserialport(tmp):
         d.stop()
     finally:
         d.close()
+        fd = os.open(dev, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
+        os.close(fd)
 
 
 def test_sighup_reloads_config(tmp):
@@ -168,6 +171,30 @@ def test_sigterm_and_sigint_stop_cleanly(tmp):
             d.wait_log("stopped")
             c.settimeout(3)
             assert c.recv(10) == b"", "the client was not closed"
+
+
+def test_sd_notify_ready_reloading_stopping(tmp):
+    """Type=notify: READY=1 once serving, RELOADING=1/READY=1 around SIGHUP,
+    STOPPING=1 on SIGTERM, sent to $NOTIFY_SOCKET as systemd does."""
+    path = os.path.join(tmp, "notify")
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(path)
+    ns.settimeout(10)
+    port = free_port()
+    with tcps(tmp, port) as d:
+        os.environ["NOTIFY_SOCKET"] = path
+        try:
+            d.start(wait=False)
+        finally:
+            del os.environ["NOTIFY_SOCKET"]
+        assert ns.recv(100) == b"READY=1"
+        # Ready means serving: the listener is up.
+        socket.create_connection(("127.0.0.1", port)).close()
+        d.proc.send_signal(signal.SIGHUP)
+        assert ns.recv(100) == b"RELOADING=1"
+        assert ns.recv(100) == b"READY=1"
+        d.stop()
+        assert ns.recv(100) == b"STOPPING=1"
 
 
 run_tests(globals())
