@@ -17,6 +17,16 @@ const char *const console_state_names[CON_STATE_COUNT] = {
 	[CON_COMMAND] = "command",
 };
 
+static void
+console_set_state(struct console *c, enum console_state to)
+{
+	if (c->state == to)
+		return;
+	if (c->ops->state)
+		c->ops->state(c->arg, c->state, to);
+	c->state = to;
+}
+
 void
 console_init(struct console *c, const struct console_params *p,
     const struct console_ops *ops, void *arg)
@@ -36,7 +46,7 @@ release(struct console *c, int64_t now)
 	size_t n = c->nheld;
 
 	c->nheld = 0;
-	c->state = CON_DATA;
+	console_set_state(c, CON_DATA);
 	if (n)
 		c->ops->data(c->arg, c->held, n, now);
 }
@@ -79,9 +89,8 @@ console_input(struct console *c, const uint8_t *d, size_t n, int64_t now)
 	/* Time runs out before new bytes count. */
 	console_timeout(c, now);
 	while (i < n) {
-		/* Gap since the previous byte: the first byte of a read carries
-		 * the idle time, the rest of the read arrived together. */
-		int64_t prev = i == 0 ? c->last_rx : now;
+		/* The first byte of a read carries the idle time since the last
+		 * byte; the rest of the read arrived together with it. */
 		uint8_t b = d[i];
 
 		switch (c->state) {
@@ -92,7 +101,7 @@ console_input(struct console *c, const uint8_t *d, size_t n, int64_t now)
 				c->held[0] = b;
 				c->nheld = 1;
 				c->mark = now;
-				c->state = CON_PLUS1;
+				console_set_state(c, CON_PLUS1);
 				i++;
 				break;
 			}
@@ -109,15 +118,14 @@ console_input(struct console *c, const uint8_t *d, size_t n, int64_t now)
 		}
 		case CON_PLUS1:
 		case CON_PLUS2:
-			(void)prev;
 			if (b == '+' && now - c->mark < c->p.t2_us) {
 				c->held[c->nheld++] = b;
 				c->mark = now;
 				i++;
 				if (c->state == CON_PLUS1) {
-					c->state = CON_PLUS2;
+					console_set_state(c, CON_PLUS2);
 				} else {
-					c->state = CON_WAIT_A;
+					console_set_state(c, CON_WAIT_A);
 					c->ops->reply(c->arg, (const uint8_t *)"a", 1);
 				}
 				break;
@@ -137,7 +145,7 @@ console_input(struct console *c, const uint8_t *d, size_t n, int64_t now)
 		case CON_WAIT_A:
 			if (b == 'a' && now - c->mark < c->p.wait_a_us) {
 				c->nheld = 0;
-				c->state = CON_COMMAND;
+				console_set_state(c, CON_COMMAND);
 				c->len = 0;
 				c->overflow = 0;
 				c->after_cr = 0;
@@ -200,7 +208,7 @@ console_set_command(struct console *c, int command)
 	c->len = 0;
 	c->overflow = 0;
 	c->after_cr = 0;
-	c->state = command ? CON_COMMAND : CON_DATA;
+	console_set_state(c, command ? CON_COMMAND : CON_DATA);
 }
 
 int

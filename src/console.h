@@ -37,6 +37,8 @@ struct console_ops {
 	void (*line)(void *arg, const char *line, size_t n, int overflow);
 	/* Command mode entered (1) or left (0). */
 	void (*mode)(void *arg, int command);
+	/* Every state change, for debug logs (may be NULL). */
+	void (*state)(void *arg, enum console_state from, enum console_state to);
 };
 
 /* Owned by the instance. */

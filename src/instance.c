@@ -115,11 +115,18 @@ con_mode(void *arg, int command)
 	log_info("console: %s mode", command ? "command" : "transparent");
 }
 
+static void
+con_state(void *arg, enum console_state from, enum console_state to)
+{
+	log_debug("console: %s -> %s", console_state_names[from], console_state_names[to]);
+}
+
 static const struct console_ops con_ops = {
 	.data = con_data,
 	.reply = con_reply,
 	.line = con_line,
 	.mode = con_mode,
+	.state = con_state,
 };
 
 static void

@@ -52,7 +52,7 @@ r_mode(void *arg, int command)
 	rec.mode = command;
 }
 
-static const struct console_ops ops = { r_data, r_reply, r_line, r_mode };
+static const struct console_ops ops = { r_data, r_reply, r_line, r_mode, NULL };
 
 /* The 30X at 115200 8N1: T1 = 348 µs, T2/T3 < 300 ms, 3 s for the 'a'. */
 static const struct console_params p30 = { 348, 300000, 3000000 };
