@@ -196,7 +196,9 @@ tcps_start(struct link *l)
 		free(t);
 		return fd;
 	}
-	t->lev = evconnlistener_new(l->base, on_accept, l, LEV_OPT_CLOSE_ON_FREE, 16, fd);
+	/* -1: the system's default backlog; a short one drops SYNs under a burst
+	 * of connections, and each dropped SYN costs its client a second. */
+	t->lev = evconnlistener_new(l->base, on_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, fd);
 	t->ev_resume = evtimer_new(l->base, on_resume, t);
 	if (!t->lev || !t->ev_resume) {
 		if (t->lev)

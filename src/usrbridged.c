@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,8 +114,13 @@ main(int argc, char **argv)
 	}
 	if (check) {
 		struct settings st;
+		char state[PATH_MAX];
 
-		if (conf_load(config, &st, &err) < 0) {
+		/* The state file too: the daemon would ignore a broken one, but
+		 * whoever runs -t wants to know. */
+		if (conf_load(config, &st, &err) < 0 ||
+		    (conf_state_path(&st, state, sizeof(state)),
+		     conf_load_state(state, &st, &err) < 0)) {
 			conf_error_format(&err, msg, sizeof(msg));
 			fprintf(stderr, "%s\n", msg);
 			return 1;
