@@ -67,6 +67,7 @@ struct control {
 	int nmonitors;
 	int tapped;			/* our tap is registered with the instance */
 	int full_noted;			/* "too many clients" was logged */
+	int applied;			/* control_apply() ran once */
 };
 
 /* --- replies -------------------------------------------------------------- */
@@ -158,7 +159,7 @@ control_at_value(const char *reply_text, size_t n, char *out, size_t cap)
 	}
 	if ((size_t)(e - v) >= cap)
 		return -ENOSPC;
-	memcpy(out, v, (size_t)(e - v));
+	memmove(out, v, (size_t)(e - v));	/* out may be reply_text */
 	out[e - v] = '\0';
 	return 0;
 }
@@ -794,7 +795,7 @@ open_listener(struct control *c)
 			    strerror(errno));
 		}
 	}
-	if (listen(fd, 16) < 0 || stat(c->path, &sb) < 0)
+	if (listen(fd, CONTROL_CLIENTS_MAX) < 0 || stat(c->path, &sb) < 0)
 		goto err_unlink;
 	c->dev = sb.st_dev;
 	c->ino = sb.st_ino;
@@ -823,9 +824,10 @@ control_apply(struct control *c, const struct settings *run)
 {
 	int r;
 
-	if (strcmp(c->path, run->control_socket) == 0 &&
+	if (c->applied && strcmp(c->path, run->control_socket) == 0 &&
 	    strcmp(c->group, run->control_group) == 0 && (c->listener || !c->path[0]))
 		return 0;
+	c->applied = 1;
 	close_listener(c);
 	util_strlcpy(c->path, run->control_socket, sizeof(c->path));
 	util_strlcpy(c->group, run->control_group, sizeof(c->group));
