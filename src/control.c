@@ -68,6 +68,11 @@ struct control {
 	int tapped;			/* our tap is registered with the instance */
 	int full_noted;			/* "too many clients" was logged */
 	int applied;			/* control_apply() ran once */
+	/* One AT session for every request: it lives as long as the control,
+	 * so a handler that answers later (AT_PENDING) never writes into freed
+	 * memory; what it writes late is discarded at the next request. */
+	struct at_session at;
+	struct evbuffer *at_out;
 };
 
 /* --- replies -------------------------------------------------------------- */
@@ -114,22 +119,29 @@ replyf(struct client *cl, int ok, const char *fmt, ...)
 static void
 at_capture(void *arg, const char *d, size_t n)
 {
-	struct evbuffer *body = arg;
+	struct control *c = arg;
 
-	if (evbuffer_get_length(body) + n <= CONTROL_AT_REPLY_MAX)
-		evbuffer_add(body, d, n);
+	if (evbuffer_get_length(c->at_out) + n <= CONTROL_AT_REPLY_MAX)
+		evbuffer_add(c->at_out, d, n);
 }
 
 /* Runs one AT line; its reply bytes go to body. The dispatcher's code. */
 static int
 run_at(struct control *c, const char *line, struct evbuffer *body)
 {
-	struct at_session s = {
-		.host = &instance_at_host, .h = c->in, .source = AT_SRC_CONTROL,
-		.write = at_capture, .entm = NULL, .arg = body,
-	};
+	int rc;
 
-	return at_dispatch(&s, line, strlen(line), 0);
+	evbuffer_drain(c->at_out, evbuffer_get_length(c->at_out));
+	rc = at_dispatch(&c->at, line, strlen(line), 0);
+	if (rc == AT_PENDING) {
+		/* at.h has no completion hook yet for replies that come later
+		 * (the 721's modem commands): refuse rather than guess an end. */
+		evbuffer_add_printf(body, "\r\nERROR\r\n");
+		log_warn("control: %s answers later; not supported on the control socket", line);
+		return AT_ERR_PERM;
+	}
+	evbuffer_add_buffer(body, c->at_out);
+	return rc;
 }
 
 int
@@ -863,10 +875,15 @@ control_new(struct instance *in)
 	c->base = instance_base(in);
 	TAILQ_INIT(&c->clients);
 	c->ev_resume = evtimer_new(c->base, on_resume, c);
-	if (!c->ev_resume) {
-		free(c);
+	c->at_out = evbuffer_new();
+	if (!c->ev_resume || !c->at_out) {
+		control_free(c);
 		return NULL;
 	}
+	c->at = (struct at_session){
+		.host = &instance_at_host, .h = in, .source = AT_SRC_CONTROL,
+		.write = at_capture, .entm = NULL, .arg = c,
+	};
 	return c;
 }
 
@@ -880,5 +897,7 @@ control_free(struct control *c)
 	close_listener(c);
 	if (c->ev_resume)
 		event_free(c->ev_resume);
+	if (c->at_out)
+		evbuffer_free(c->at_out);
 	free(c);
 }

@@ -56,6 +56,7 @@ usage(FILE *f)
 	    "  reload            re-read the config and state files, then restart\n"
 	    "  ports             serial ports found on this host\n"
 	    "  monitor           live hex+ASCII trace of the serial traffic\n"
+	    "  help              the commands the daemon understands\n"
 	    "options:\n"
 	    "  -s SOCKET  control socket (default: control.socket of " DEFAULT_CONFIG ")\n"
 	    "  -c FILE    use the control.socket of this config file\n"
@@ -82,13 +83,21 @@ socket_of_config(const char *path, int explicit_file, char *out, size_t cap)
 	char msg[600];
 
 	if (conf_load(path, &st, &err) < 0) {
+		const char *def = settings_find("control.socket")->def[PERS_30X];
+
 		if (!explicit_file && access(path, F_OK) < 0) {
-			util_strlcpy(out, settings_find("control.socket")->def[PERS_30X], cap);
+			util_strlcpy(out, def, cap);
 			return 0;
 		}
 		conf_error_format(&err, msg, sizeof(msg));
-		fprintf(stderr, "usrbridgectl: %s\n", msg);
-		return -EINVAL;
+		if (explicit_file) {
+			fprintf(stderr, "usrbridgectl: %s\n", msg);
+			return -EINVAL;
+		}
+		/* A broken default config must not hide a running daemon. */
+		fprintf(stderr, "usrbridgectl: %s; trying %s\n", msg, def);
+		util_strlcpy(out, def, cap);
+		return 0;
 	}
 	if (!st.control_socket[0]) {
 		fprintf(stderr, "usrbridgectl: %s has no control socket (control.socket is empty)\n",

@@ -572,7 +572,7 @@ static void
 get_settings(struct web *w, struct evhttp_request *req)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *q = evhttp_uri_get_query(uri);
+	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
 	char banner[160];
 	long n;
 
@@ -632,7 +632,8 @@ on_request(struct evhttp_request *req, void *arg)
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 	const struct sockaddr *peer = conn ? evhttp_connection_get_addr(conn) : NULL;
 	struct evkeyvalq *hdr = evhttp_request_get_input_headers(req);
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 	int get = method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD;
 
