@@ -213,12 +213,12 @@ flatten(struct evbuffer *b, char *out, size_t cap)
 }
 
 /* --- commands ----------------------------------------------------------------
- * Each returns 0 (OK) or -1 (ERR) having written its body. */
+ * Each returns 0 (OK) or -errno (ERR) having written its body. */
 
 static int
 cmd_at(struct client *cl, char *arg, struct evbuffer *body)
 {
-	return run_at(cl->ctl, arg, body) < 0 ? -1 : 0;
+	return run_at(cl->ctl, arg, body) < 0 ? -EINVAL : 0;
 }
 
 static int
@@ -259,7 +259,7 @@ cmd_get(struct client *cl, char *arg, struct evbuffer *body)
 		if (!settings_applies(s, (enum personality)st->personality)) {
 			evbuffer_add_printf(body, "%s is not used by %s\n", s->key,
 			    personality_name((enum personality)st->personality));
-			return -1;
+			return -EINVAL;
 		}
 		settings_format(st, s, val, sizeof(val));
 		evbuffer_add_printf(body, "%s\n", val);
@@ -268,12 +268,12 @@ cmd_get(struct client *cl, char *arg, struct evbuffer *body)
 	cmd = find_at(c, arg);
 	if (!cmd) {
 		evbuffer_add_printf(body, "unknown setting or AT command '%s'\n", arg);
-		return -1;
+		return -EINVAL;
 	}
 	if (!(cmd->ops & AT_Q)) {
 		evbuffer_add_printf(body, "AT+%s cannot be queried (try: usrbridgectl at AT+%s)\n",
 		    cmd->name, cmd->name);
-		return -1;
+		return -EINVAL;
 	}
 	snprintf(line, sizeof(line), "AT+%s?", cmd->name);
 	{
@@ -281,7 +281,7 @@ cmd_get(struct client *cl, char *arg, struct evbuffer *body)
 		size_t n;
 
 		if (!r)
-			return -1;
+			return -EINVAL;
 		rc = run_at(c, line, r);
 		n = evbuffer_copyout(r, val, sizeof(val) - 1);
 		val[n] = '\0';
@@ -289,7 +289,7 @@ cmd_get(struct client *cl, char *arg, struct evbuffer *body)
 			flatten(r, val, sizeof(val));
 			evbuffer_add_printf(body, "%s: %s\n", line, val);
 			evbuffer_free(r);
-			return -1;
+			return -EINVAL;
 		}
 		evbuffer_free(r);
 	}
@@ -310,7 +310,7 @@ cmd_set(struct client *cl, char *arg, struct evbuffer *body)
 
 	if (!*name || !value) {
 		evbuffer_add_printf(body, "usage: set NAME VALUE\n");
-		return -1;
+		return -EINVAL;
 	}
 	*value++ = '\0';
 	s = settings_find(name);
@@ -318,17 +318,17 @@ cmd_set(struct client *cl, char *arg, struct evbuffer *body)
 		if (!settings_applies(s, (enum personality)st->personality)) {
 			evbuffer_add_printf(body, "%s is not used by %s\n", s->key,
 			    personality_name((enum personality)st->personality));
-			return -1;
+			return -EINVAL;
 		}
 		if (s->flags & S_CONFIG_ONLY) {
 			evbuffer_add_printf(body, "%s can only be set in the config file (%s); "
 			    "then: usrbridgectl reload\n", s->key, instance_config_path(c->in));
-			return -1;
+			return -EINVAL;
 		}
 		r = instance_set(c->in, s, value, why, sizeof(why));
 		if (r < 0) {
 			evbuffer_add_printf(body, "%s: %s\n", s->key, why);
-			return -1;
+			return -EINVAL;
 		}
 		if (s->flags & S_RESTART)
 			evbuffer_add_printf(body, "saved; %s takes effect at the next restart "
@@ -338,25 +338,25 @@ cmd_set(struct client *cl, char *arg, struct evbuffer *body)
 	cmd = find_at(c, name);
 	if (!cmd) {
 		evbuffer_add_printf(body, "unknown setting or AT command '%s'\n", name);
-		return -1;
+		return -EINVAL;
 	}
 	if (!(cmd->ops & AT_S)) {
 		evbuffer_add_printf(body, "AT+%s cannot be set\n", cmd->name);
-		return -1;
+		return -EINVAL;
 	}
 	snprintf(line, sizeof(line), "AT+%s=%s", cmd->name, value);
 	{
 		struct evbuffer *rb = evbuffer_new();
 
 		if (!rb)
-			return -1;
+			return -EINVAL;
 		r = run_at(c, line, rb);
 		flatten(rb, why, sizeof(why));
 		evbuffer_free(rb);
 	}
 	if (r < 0) {
 		evbuffer_add_printf(body, "%s: %s\n", line, why);
-		return -1;
+		return -EINVAL;
 	}
 	if (fields_need_restart(cmd))
 		evbuffer_add_printf(body, "saved; AT+%s takes effect at the next restart "
@@ -371,12 +371,12 @@ cmd_status(struct client *cl, char *arg, struct evbuffer *body)
 
 	if (*arg && strcmp(arg, "json") != 0) {
 		evbuffer_add_printf(body, "usage: status [json]\n");
-		return -1;
+		return -EINVAL;
 	}
 	instance_status(cl->ctl->in, &st);
 	if (*arg)
-		return status_json(&st, body) < 0 ? -1 : 0;
-	return status_text(&st, body) < 0 ? -1 : 0;
+		return status_json(&st, body);
+	return status_text(&st, body);
 }
 
 static int
@@ -400,11 +400,11 @@ cmd_reload(struct client *cl, char *arg, struct evbuffer *body)
 	if (conf_load(instance_config_path(in), &st, &err) < 0) {
 		conf_error_format(&err, msg, sizeof(msg));
 		evbuffer_add_printf(body, "%s; the running settings stay\n", msg);
-		return -1;
+		return -EINVAL;
 	}
 	if (instance_reload(in) < 0) {
 		evbuffer_add_printf(body, "reload failed; the running settings stay\n");
-		return -1;
+		return -EINVAL;
 	}
 	evbuffer_add_printf(body, "reloaded %s; restarting\n", instance_config_path(in));
 	return 0;
@@ -417,7 +417,7 @@ cmd_ports(struct client *cl, char *arg, struct evbuffer *body)
 
 	if (r < 0) {
 		evbuffer_add_printf(body, "cannot list serial ports: %s\n", strerror(-r));
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -432,14 +432,14 @@ cmd_monitor(struct client *cl, char *arg, struct evbuffer *body)
 
 	if (c->nmonitors >= CONTROL_MONITORS_MAX) {
 		evbuffer_add_printf(body, "too many monitors (at most %d)\n", CONTROL_MONITORS_MAX);
-		return -1;
+		return -EINVAL;
 	}
 	if (!c->tapped) {
 		int r = instance_add_tap(c->in, on_tap, c);
 
 		if (r < 0) {
 			evbuffer_add_printf(body, "no traffic tap free: %s\n", strerror(-r));
-			return -1;
+			return -EINVAL;
 		}
 		c->tapped = 1;
 	}

@@ -478,7 +478,8 @@ page_settings(struct web *w, struct evhttp_request *req, int code, const char *b
 	    "saved settings (AT+Z).</p><form method=\"post\" action=\"/restart\">"
 	    "<button type=\"submit\" id=\"restart\">Restart</button></form>");
 	page_foot(b, st);
-	send_page(req, code, code == HTTP_OK ? "OK" : "Bad Request", b);
+	send_page(req, code, code == HTTP_OK ? "OK" : code == HTTP_BADREQUEST ? "Bad Request" :
+	    "Internal Server Error", b);
 	evbuffer_free(b);
 }
 
