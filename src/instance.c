@@ -22,6 +22,7 @@
 #include "bridge.h"
 #include "conf.h"
 #include "console.h"
+#include "control.h"
 #include "hook.h"
 #include "hostinfo.h"
 #include "instance.h"
@@ -30,6 +31,7 @@
 #include "serial.h"
 #include "settings.h"
 #include "util.h"
+#include "web.h"
 
 /* Owned by main(); owns everything below it. */
 struct instance {
@@ -46,6 +48,8 @@ struct instance {
 	struct packer packer;
 	struct bridge *bridge;
 	struct at_session at_serial;
+	struct control *control;	/* usrbridgectl's socket */
+	struct web *web;		/* the web page */
 
 	struct event *ev_pack;		/* packing gap timer */
 	struct event *ev_console;	/* +++ guard timer */
@@ -392,6 +396,16 @@ stop_runtime(struct instance *in)
 	event_del(in->ev_console);
 }
 
+/* The control socket and the web page follow the running settings: a new
+ * socket path (reload) or WEBPORT/WEBU (restart) take effect here. Their
+ * connected clients stay, so a "restart" request still gets its reply. */
+static void
+apply_services(struct instance *in)
+{
+	control_apply(in->control, &in->run);
+	web_apply(in->web, &in->run);
+}
+
 static void
 on_restart(evutil_socket_t fd, short what, void *arg)
 {
@@ -401,6 +415,7 @@ on_restart(evutil_socket_t fd, short what, void *arg)
 	stop_runtime(in);
 	if (start_runtime(in) < 0)
 		log_err("restart: cannot start; retrying with the same settings later");
+	apply_services(in);
 	in->restarts++;
 	log_info("restarted (%s) in %lld us", in->restart_why, (long long)(util_now_us() - t0));
 }
@@ -462,14 +477,17 @@ instance_new(struct event_base *base, const char *config_path, struct conf_error
 		.entm = at_serial_entm, .arg = in,
 	};
 	in->started_us = util_now_us();
+	in->control = control_new(in);
+	in->web = web_new(in);
 	if (!in->held || !in->ev_pack || !in->ev_console || !in->ev_restart ||
-	    start_runtime(in) < 0) {
+	    !in->control || !in->web || start_runtime(in) < 0) {
 		util_strlcpy(err->file, config_path, sizeof(err->file));
 		err->line = 0;
 		util_strlcpy(err->msg, "cannot start", sizeof(err->msg));
 		instance_free(in);
 		return NULL;
 	}
+	apply_services(in);
 	log_info("%s on %s, %s", personality_name((enum personality)in->run.personality),
 	    in->run.serial_device, in->run.link[0].mode == LINK_TCPS ? "TCP server" : "running");
 	return in;
@@ -480,6 +498,8 @@ instance_free(struct instance *in)
 {
 	if (!in)
 		return;
+	web_free(in->web);
+	control_free(in->control);
 	stop_runtime(in);
 	serial_free(in->serial);
 	if (in->ev_pack)
@@ -602,6 +622,11 @@ instance_status(const struct instance *in, struct instance_status *st)
 	st->held_dropped = in->held_dropped;
 	for (int i = 0; in->bridge && bridge_link_status(in->bridge, i, &st->link[i]) == 0; i++)
 		st->nlinks = i + 1;
+	serial_params_of(&in->run, &st->line);
+	if (in->serial)
+		serial_get_params(in->serial, &st->line);
+	util_strlcpy(st->control_socket, control_path(in->control), sizeof(st->control_socket));
+	st->web_port = web_port(in->web);
 }
 
 int

@@ -28,6 +28,9 @@ struct instance_status {
 	uint64_t held_dropped;		/* ... and dropped beyond the bound */
 	int nlinks;
 	struct bridge_link_status link[LINKS_MAX];
+	struct serial_params line;	/* line settings the port runs with */
+	char control_socket[108];	/* where usrbridgectl connects; "" none */
+	int web_port;			/* port the web page listens on; 0 none */
 };
 
 /* Traffic taps: usrbridgectl monitor, the data LED. dir 0 is serial ->

@@ -19,6 +19,9 @@ main(void)
 	srunner_add_suite(sr, suite_netacl());
 	srunner_add_suite(sr, suite_console());
 	srunner_add_suite(sr, suite_at());
+	srunner_add_suite(sr, suite_control());
+	srunner_add_suite(sr, suite_status());
+	srunner_add_suite(sr, suite_web());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);

@@ -7,8 +7,11 @@
 Suite *suite_at(void);
 Suite *suite_conf(void);
 Suite *suite_console(void);
+Suite *suite_control(void);
 Suite *suite_netacl(void);
 Suite *suite_packer(void);
 Suite *suite_settings(void);
+Suite *suite_status(void);
+Suite *suite_web(void);
 
 #endif

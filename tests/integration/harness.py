@@ -25,6 +25,8 @@ import tty
 
 USRBRIDGED = os.environ.get("USRBRIDGED") or os.path.join(
     os.path.dirname(__file__), "..", "..", "src", "usrbridged")
+USRBRIDGECTL = os.environ.get("USRBRIDGECTL") or os.path.join(
+    os.path.dirname(USRBRIDGED), "usrbridgectl")
 TOP_SRCDIR = os.environ.get("TOP_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
 TOP_BUILDDIR = os.environ.get("TOP_BUILDDIR") or TOP_SRCDIR
 LOOPBACK_ONLY = '[ "127.0.0.0/8", "::1" ]'
@@ -244,6 +246,14 @@ class Daemon:
                                      % (self.proc.returncode, pattern, self.log()[-3000:]))
             return len(rx.findall(self.log())) >= count
         wait_for(seen, timeout, "log %r x%d" % (pattern, count))
+
+    def ctl(self, *args, timeout=30, raw=False):
+        """usrbridgectl -s <this daemon's socket> args...: (rc, stdout, stderr),
+        text unless raw (then stdout is bytes)."""
+        p = subprocess.run([USRBRIDGECTL, "-s", self.ctl_path] + list(args),
+                           capture_output=True, timeout=timeout)
+        out = p.stdout if raw else p.stdout.decode(errors="replace")
+        return p.returncode, out, p.stderr.decode(errors="replace")
 
     def log_count(self, pattern):
         return len(re.findall(pattern, self.log()))

@@ -157,7 +157,12 @@ def test_connect_cycles_and_restarts_leak_nothing(tmp):
         time.sleep(0.3)
         fd1, rss1 = fds(d.pid()), rss_kib(d.pid())
         assert fd1 == fd0, "descriptors grew from %d to %d" % (fd0, fd1)
-        assert rss1 - rss0 < 1024, "RSS grew from %d to %d KiB" % (rss0, rss1)
+        # AddressSanitizer keeps freed memory in quarantine (up to 256 MiB),
+        # so RSS says nothing there; LeakSanitizer checks at exit instead.
+        with open("/proc/%d/maps" % d.pid()) as f:
+            sanitized = "libasan" in f.read()
+        if not sanitized:
+            assert rss1 - rss0 < 1024, "RSS grew from %d to %d KiB" % (rss0, rss1)
         print("# fds %d -> %d, RSS %d -> %d KiB; %.1f s for the connections, %.1f s for the restarts"
               % (fd0, fd1, rss0, rss1, t1 - t0, time.monotonic() - t1))
         d.stop()

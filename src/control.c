@@ -1,0 +1,903 @@
+/* The daemon side of usrbridgectl: a Unix socket, one request per line, one
+ * length-framed reply per request (usrbridged-protocol(7)). Commands are the
+ * AT dispatcher itself (same table, same reply bytes) plus get/set of
+ * settings by config key, status, restart, reload, ports and a live traffic
+ * monitor fed by an instance tap. Every per-client buffer is capped; a
+ * monitor that falls behind is dropped and never stalls the bridge. */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "at.h"
+#include "conf.h"
+#include "control.h"
+#include "instance.h"
+#include "log.h"
+#include "ports.h"
+#include "settings.h"
+#include "status.h"
+#include "util.h"
+
+#define CONTROL_AT_REPLY_MAX	(64 * 1024)	/* captured AT reply bytes */
+#define CONTROL_ACCEPT_PAUSE_MS	1000		/* after EMFILE */
+
+/* One connected usrbridgectl (or socat). Owned by the control; its
+ * bufferevent owns the fd. */
+struct client {
+	TAILQ_ENTRY(client) entry;
+	struct control *ctl;
+	struct bufferevent *bev;
+	int monitor;		/* after "monitor": receives the traffic stream */
+	int closing;		/* close once the output has been written */
+};
+
+TAILQ_HEAD(client_list, client);
+
+/* Owned by the instance; owns the listener and every client. */
+struct control {
+	struct instance *in;
+	struct event_base *base;
+	char path[108];			/* bound path, "" when none */
+	char group[32];
+	dev_t dev;			/* of the socket file we created, to */
+	ino_t ino;			/* unlink only our own at close */
+	struct evconnlistener *listener;
+	struct event *ev_resume;	/* re-enables accepting after EMFILE */
+	struct client_list clients;
+	int nclients;
+	int nmonitors;
+	int tapped;			/* our tap is registered with the instance */
+	int full_noted;			/* "too many clients" was logged */
+	int applied;			/* control_apply() ran once */
+	/* One AT session for every request: it lives as long as the control,
+	 * so a handler that answers later (AT_PENDING) never writes into freed
+	 * memory; what it writes late is discarded at the next request. */
+	struct at_session at;
+	struct evbuffer *at_out;
+};
+
+/* --- replies -------------------------------------------------------------- */
+
+static void
+reply(struct client *cl, int ok, const void *body, size_t n)
+{
+	struct evbuffer *out = bufferevent_get_output(cl->bev);
+
+	evbuffer_add_printf(out, "%s %zu\n", ok ? "OK" : "ERR", n);
+	evbuffer_add(out, body, n);
+}
+
+static void
+reply_buf(struct client *cl, int ok, struct evbuffer *body)
+{
+	struct evbuffer *out = bufferevent_get_output(cl->bev);
+
+	evbuffer_add_printf(out, "%s %zu\n", ok ? "OK" : "ERR", evbuffer_get_length(body));
+	evbuffer_add_buffer(out, body);
+}
+
+static void
+replyf(struct client *cl, int ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+replyf(struct client *cl, int ok, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	reply(cl, ok, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+/* --- AT through the dispatcher --------------------------------------------- */
+
+static void
+at_capture(void *arg, const char *d, size_t n)
+{
+	struct control *c = arg;
+
+	if (evbuffer_get_length(c->at_out) + n <= CONTROL_AT_REPLY_MAX)
+		evbuffer_add(c->at_out, d, n);
+}
+
+/* Runs one AT line; its reply bytes go to body. The dispatcher's code. */
+static int
+run_at(struct control *c, const char *line, struct evbuffer *body)
+{
+	int rc;
+
+	evbuffer_drain(c->at_out, evbuffer_get_length(c->at_out));
+	rc = at_dispatch(&c->at, line, strlen(line), 0);
+	if (rc == AT_PENDING) {
+		/* at.h has no completion hook yet for replies that come later
+		 * (the 721's modem commands): refuse rather than guess an end. */
+		evbuffer_add_printf(body, "\r\nERROR\r\n");
+		log_warn("control: %s answers later; not supported on the control socket", line);
+		return AT_ERR_PERM;
+	}
+	evbuffer_add_buffer(body, c->at_out);
+	return rc;
+}
+
+int
+control_at_value(const char *reply_text, size_t n, char *out, size_t cap)
+{
+	const char *p = reply_text, *end = reply_text + n, *v, *e;
+
+	if (n < 4 || memcmp(p, "\r\n", 2) != 0)
+		return -EINVAL;
+	p += 2;
+	if ((size_t)(end - p) > 4 && memcmp(p, "+OK=", 4) == 0) {
+		/* 30X: "\r\n+OK=<value>\r\n" (PROTOCOLS.md §3) */
+		v = p + 4;
+		e = end;
+		if (e - v >= 2 && memcmp(e - 2, "\r\n", 2) == 0)
+			e -= 2;
+	} else if (*p == '+' && (v = memchr(p, ':', (size_t)(end - p))) != NULL) {
+		/* 721: "\r\n+CMD: <values>\r\n\r\nOK\r\n" (PROTOCOLS.md §4) */
+		v++;
+		if (v < end && *v == ' ')
+			v++;
+		e = v;
+		while (e < end && *e != '\r' && *e != '\n')
+			e++;
+	} else {
+		return -EINVAL;
+	}
+	if ((size_t)(e - v) >= cap)
+		return -ENOSPC;
+	memmove(out, v, (size_t)(e - v));	/* out may be reply_text */
+	out[e - v] = '\0';
+	return 0;
+}
+
+/* "AT+SOCK?" style name lookup: "SOCK", "sock" or "AT+SOCK". */
+static const struct at_cmd *
+find_at(struct control *c, const char *name)
+{
+	const struct at_dialect *d =
+	    at_dialect_for((enum personality)instance_settings(c->in)->personality);
+
+	if (strncasecmp(name, "AT+", 3) == 0)
+		name += 3;
+	return at_find(d, name);
+}
+
+static int
+fields_need_restart(const struct at_cmd *cmd)
+{
+	for (int i = 0; i < AT_ARGS_MAX && cmd->fields[i]; i++) {
+		const struct setting *s = settings_find(cmd->fields[i]);
+
+		if (s && (s->flags & S_RESTART))
+			return 1;
+	}
+	return 0;
+}
+
+/* The reply bytes without their CR LF framing, for messages. */
+static void
+flatten(struct evbuffer *b, char *out, size_t cap)
+{
+	size_t n = evbuffer_copyout(b, out, cap - 1), o = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (out[i] != '\r' && out[i] != '\n')
+			out[o++] = out[i];
+	out[o] = '\0';
+}
+
+/* --- commands ----------------------------------------------------------------
+ * Each returns 0 (OK) or -errno (ERR) having written its body. */
+
+static int
+cmd_at(struct client *cl, char *arg, struct evbuffer *body)
+{
+	return run_at(cl->ctl, arg, body) < 0 ? -EINVAL : 0;
+}
+
+static int
+get_all(struct control *c, struct evbuffer *body)
+{
+	const struct settings *st = instance_settings(c->in);
+	char val[1024];
+
+	for (size_t i = 0; i < settings_count; i++) {
+		const struct setting *s = &settings_table[i];
+
+		if (!settings_applies(s, (enum personality)st->personality))
+			continue;
+		if (s->flags & S_SECRET) {
+			evbuffer_add_printf(body, "%s = (secret)\n", s->key);
+			continue;
+		}
+		settings_format(st, s, val, sizeof(val));
+		evbuffer_add_printf(body, "%s = %s\n", s->key, val);
+	}
+	return 0;
+}
+
+static int
+cmd_get(struct client *cl, char *arg, struct evbuffer *body)
+{
+	struct control *c = cl->ctl;
+	const struct settings *st = instance_settings(c->in);
+	const struct setting *s;
+	const struct at_cmd *cmd;
+	char line[64], val[4096];
+	int rc;
+
+	if (!*arg)
+		return get_all(c, body);
+	s = settings_find(arg);
+	if (s) {
+		if (!settings_applies(s, (enum personality)st->personality)) {
+			evbuffer_add_printf(body, "%s is not used by %s\n", s->key,
+			    personality_name((enum personality)st->personality));
+			return -EINVAL;
+		}
+		settings_format(st, s, val, sizeof(val));
+		evbuffer_add_printf(body, "%s\n", val);
+		return 0;
+	}
+	cmd = find_at(c, arg);
+	if (!cmd) {
+		evbuffer_add_printf(body, "unknown setting or AT command '%s'\n", arg);
+		return -EINVAL;
+	}
+	if (!(cmd->ops & AT_Q)) {
+		evbuffer_add_printf(body, "AT+%s cannot be queried (try: usrbridgectl at AT+%s)\n",
+		    cmd->name, cmd->name);
+		return -EINVAL;
+	}
+	snprintf(line, sizeof(line), "AT+%s?", cmd->name);
+	{
+		struct evbuffer *r = evbuffer_new();
+		size_t n;
+
+		if (!r)
+			return -EINVAL;
+		rc = run_at(c, line, r);
+		n = evbuffer_copyout(r, val, sizeof(val) - 1);
+		val[n] = '\0';
+		if (rc < 0 || control_at_value(val, n, val, sizeof(val)) < 0) {
+			flatten(r, val, sizeof(val));
+			evbuffer_add_printf(body, "%s: %s\n", line, val);
+			evbuffer_free(r);
+			return -EINVAL;
+		}
+		evbuffer_free(r);
+	}
+	evbuffer_add_printf(body, "%s\n", val);
+	return 0;
+}
+
+static int
+cmd_set(struct client *cl, char *arg, struct evbuffer *body)
+{
+	struct control *c = cl->ctl;
+	const struct settings *st = instance_settings(c->in);
+	const struct setting *s;
+	const struct at_cmd *cmd;
+	char *name = arg, *value = strchr(arg, ' ');
+	char why[256], line[CONTROL_REQUEST_MAX + 8];
+	int r;
+
+	if (!*name || !value) {
+		evbuffer_add_printf(body, "usage: set NAME VALUE\n");
+		return -EINVAL;
+	}
+	*value++ = '\0';
+	s = settings_find(name);
+	if (s) {
+		if (!settings_applies(s, (enum personality)st->personality)) {
+			evbuffer_add_printf(body, "%s is not used by %s\n", s->key,
+			    personality_name((enum personality)st->personality));
+			return -EINVAL;
+		}
+		if (s->flags & S_CONFIG_ONLY) {
+			evbuffer_add_printf(body, "%s can only be set in the config file (%s); "
+			    "then: usrbridgectl reload\n", s->key, instance_config_path(c->in));
+			return -EINVAL;
+		}
+		r = instance_set(c->in, s, value, why, sizeof(why));
+		if (r < 0) {
+			evbuffer_add_printf(body, "%s: %s\n", s->key, why);
+			return -EINVAL;
+		}
+		if (s->flags & S_RESTART)
+			evbuffer_add_printf(body, "saved; %s takes effect at the next restart "
+			    "(usrbridgectl restart)\n", s->key);
+		return 0;
+	}
+	cmd = find_at(c, name);
+	if (!cmd) {
+		evbuffer_add_printf(body, "unknown setting or AT command '%s'\n", name);
+		return -EINVAL;
+	}
+	if (!(cmd->ops & AT_S)) {
+		evbuffer_add_printf(body, "AT+%s cannot be set\n", cmd->name);
+		return -EINVAL;
+	}
+	snprintf(line, sizeof(line), "AT+%s=%s", cmd->name, value);
+	{
+		struct evbuffer *rb = evbuffer_new();
+
+		if (!rb)
+			return -EINVAL;
+		r = run_at(c, line, rb);
+		flatten(rb, why, sizeof(why));
+		evbuffer_free(rb);
+	}
+	if (r < 0) {
+		evbuffer_add_printf(body, "%s: %s\n", line, why);
+		return -EINVAL;
+	}
+	if (fields_need_restart(cmd))
+		evbuffer_add_printf(body, "saved; AT+%s takes effect at the next restart "
+		    "(usrbridgectl restart)\n", cmd->name);
+	return 0;
+}
+
+static int
+cmd_status(struct client *cl, char *arg, struct evbuffer *body)
+{
+	struct instance_status st;
+
+	if (*arg && strcmp(arg, "json") != 0) {
+		evbuffer_add_printf(body, "usage: status [json]\n");
+		return -EINVAL;
+	}
+	instance_status(cl->ctl->in, &st);
+	if (*arg)
+		return status_json(&st, body);
+	return status_text(&st, body);
+}
+
+static int
+cmd_restart(struct client *cl, char *arg, struct evbuffer *body)
+{
+	instance_restart(cl->ctl->in, "usrbridgectl restart");
+	evbuffer_add_printf(body, "restarting\n");
+	return 0;
+}
+
+static int
+cmd_reload(struct client *cl, char *arg, struct evbuffer *body)
+{
+	struct instance *in = cl->ctl->in;
+	struct conf_error err;
+	struct settings st;
+	char msg[600];
+
+	/* Checked here too so that the caller sees the file:line message;
+	 * instance_reload() only logs it. */
+	if (conf_load(instance_config_path(in), &st, &err) < 0) {
+		conf_error_format(&err, msg, sizeof(msg));
+		evbuffer_add_printf(body, "%s; the running settings stay\n", msg);
+		return -EINVAL;
+	}
+	if (instance_reload(in) < 0) {
+		evbuffer_add_printf(body, "reload failed; the running settings stay\n");
+		return -EINVAL;
+	}
+	evbuffer_add_printf(body, "reloaded %s; restarting\n", instance_config_path(in));
+	return 0;
+}
+
+static int
+cmd_ports(struct client *cl, char *arg, struct evbuffer *body)
+{
+	int r = ports_list(body);
+
+	if (r < 0) {
+		evbuffer_add_printf(body, "cannot list serial ports: %s\n", strerror(-r));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void on_tap(int dir, const uint8_t *d, size_t n, void *arg);
+
+static int
+cmd_monitor(struct client *cl, char *arg, struct evbuffer *body)
+{
+	struct control *c = cl->ctl;
+	struct timeval wt = { CONTROL_WRITE_SEC, 0 };
+
+	if (c->nmonitors >= CONTROL_MONITORS_MAX) {
+		evbuffer_add_printf(body, "too many monitors (at most %d)\n", CONTROL_MONITORS_MAX);
+		return -EINVAL;
+	}
+	if (!c->tapped) {
+		int r = instance_add_tap(c->in, on_tap, c);
+
+		if (r < 0) {
+			evbuffer_add_printf(body, "no traffic tap free: %s\n", strerror(-r));
+			return -EINVAL;
+		}
+		c->tapped = 1;
+	}
+	c->nmonitors++;
+	cl->monitor = 1;
+	/* A monitor only listens: no idle timeout on its input. */
+	bufferevent_set_timeouts(cl->bev, NULL, &wt);
+	log_debug("control: monitor started (%d)", c->nmonitors);
+	return 0;
+}
+
+static int cmd_help(struct client *cl, char *arg, struct evbuffer *body);
+
+static const struct {
+	const char *name;
+	int (*fn)(struct client *cl, char *arg, struct evbuffer *body);
+	const char *usage;
+} commands[] = {
+	{ "at", cmd_at, "at LINE        run one AT command line; the reply bytes as the serial console gets them" },
+	{ "get", cmd_get, "get [NAME]     a setting by config key or AT command name; all settings without NAME" },
+	{ "help", cmd_help, "help           this list" },
+	{ "monitor", cmd_monitor, "monitor        stream the serial traffic of both directions" },
+	{ "ports", cmd_ports, "ports          serial ports found on this host" },
+	{ "reload", cmd_reload, "reload         re-read the config and state files, then restart" },
+	{ "restart", cmd_restart, "restart        rebuild serial port, bridge and links from the settings" },
+	{ "set", cmd_set, "set NAME VALUE change a setting (validated as over AT; saved)" },
+	{ "status", cmd_status, "status [json]  links, peers, counters, serial state, uptime" },
+};
+
+static int
+cmd_help(struct client *cl, char *arg, struct evbuffer *body)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		evbuffer_add_printf(body, "%s\n", commands[i].usage);
+	return 0;
+}
+
+/* One request line (terminator removed). */
+static void
+handle(struct client *cl, char *line)
+{
+	struct evbuffer *body;
+	char *arg = strchr(line, ' ');
+	size_t i;
+	int r;
+
+	if (arg)
+		*arg++ = '\0';
+	else
+		arg = line + strlen(line);
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(line, commands[i].name) == 0)
+			break;
+	if (i == ARRAY_SIZE(commands)) {
+		replyf(cl, 0, "unknown command '%.64s' (try: help)\n", line);
+		return;
+	}
+	body = evbuffer_new();
+	if (!body) {
+		replyf(cl, 0, "out of memory\n");
+		return;
+	}
+	r = commands[i].fn(cl, arg, body);
+	reply_buf(cl, r == 0, body);
+	evbuffer_free(body);
+}
+
+/* --- connections ----------------------------------------------------------- */
+
+static void
+client_free(struct client *cl)
+{
+	struct control *c = cl->ctl;
+
+	if (cl->monitor) {
+		c->nmonitors--;
+		if (c->nmonitors == 0 && c->tapped) {
+			instance_remove_tap(c->in, on_tap, c);
+			c->tapped = 0;
+		}
+	}
+	TAILQ_REMOVE(&c->clients, cl, entry);
+	c->nclients--;
+	bufferevent_free(cl->bev);
+	free(cl);
+}
+
+/* Stops reading; the connection closes once its output is written (or the
+ * write timeout says the peer will never read it). */
+static void
+client_close(struct client *cl)
+{
+	cl->closing = 1;
+	bufferevent_disable(cl->bev, EV_READ);
+}
+
+static void
+client_process(struct client *cl)
+{
+	struct evbuffer *in = bufferevent_get_input(cl->bev);
+	struct evbuffer *out = bufferevent_get_output(cl->bev);
+
+	while (!cl->closing) {
+		size_t n;
+		char *line;
+
+		if (cl->monitor) {
+			/* Nothing more is read from a monitor. */
+			evbuffer_drain(in, evbuffer_get_length(in));
+			return;
+		}
+		/* Replies not yet read by the peer: the next request waits. */
+		if (evbuffer_get_length(out) > CONTROL_OUTPUT_PAUSE)
+			return;
+		line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
+		if (!line) {
+			if (evbuffer_get_length(in) >= CONTROL_REQUEST_MAX) {
+				replyf(cl, 0, "request longer than %d bytes\n", CONTROL_REQUEST_MAX);
+				client_close(cl);
+			}
+			return;
+		}
+		if (n >= 1 && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (n + 1 > CONTROL_REQUEST_MAX) {
+			replyf(cl, 0, "request longer than %d bytes\n", CONTROL_REQUEST_MAX);
+			client_close(cl);
+		} else if (strlen(line) != n) {
+			replyf(cl, 0, "NUL byte in request\n");
+			client_close(cl);
+		} else {
+			handle(cl, line);
+		}
+		free(line);
+	}
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	struct client *cl = arg;
+
+	client_process(cl);
+	if (cl->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		client_free(cl);
+}
+
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	struct client *cl = arg;
+
+	/* The output is empty (low-water mark 0). */
+	if (cl->closing) {
+		client_free(cl);
+		return;
+	}
+	client_process(cl);
+	if (cl->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		client_free(cl);
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct client *cl = arg;
+
+	/* A peer that half-closes after its request (socat, nc -N) still gets
+	 * its replies. */
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !cl->monitor &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+		client_close(cl);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT)
+		log_debug("control: client %s timed out", (what & BEV_EVENT_READING) ?
+		    "idle" : "not reading");
+	client_free(cl);
+}
+
+/* Traffic tap: every monitor gets one frame per chunk. One that falls too far
+ * behind is told so and dropped; the bridge never waits for it. */
+static void
+on_tap(int dir, const uint8_t *d, size_t n, void *arg)
+{
+	struct control *c = arg;
+	struct client *cl;
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	TAILQ_FOREACH(cl, &c->clients, entry) {
+		struct evbuffer *out;
+
+		if (!cl->monitor || cl->closing)
+			continue;
+		out = bufferevent_get_output(cl->bev);
+		if (evbuffer_get_length(out) + n > CONTROL_MONITOR_QUEUE) {
+			log_warn("control: monitor dropped: %zu bytes not read",
+			    evbuffer_get_length(out));
+			replyf(cl, 0, "monitor dropped: more than %d bytes not read\n",
+			    CONTROL_MONITOR_QUEUE);
+			client_close(cl);
+			continue;
+		}
+		evbuffer_add_printf(out, "DATA %s %lld.%06ld %zu\n",
+		    dir == TAP_FROM_SERIAL ? "from-serial" : "to-serial",
+		    (long long)tv.tv_sec, (long)tv.tv_usec, n);
+		evbuffer_add(out, d, n);
+	}
+}
+
+static void
+on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+    void *arg)
+{
+	static const char busy[] = "ERR 17\ntoo many clients\n";
+	struct control *c = arg;
+	struct timeval rt = { CONTROL_IDLE_SEC, 0 }, wt = { CONTROL_WRITE_SEC, 0 };
+	struct client *cl;
+
+	if (c->nclients >= CONTROL_CLIENTS_MAX) {
+		if (!c->full_noted)
+			log_warn("control: %d clients connected; refusing more", c->nclients);
+		c->full_noted = 1;
+		/* Best effort: the socket is new, its buffer is empty. */
+		if (send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			log_debug("control: %s", strerror(errno));
+		evutil_closesocket(fd);
+		return;
+	}
+	c->full_noted = 0;
+	cl = calloc(1, sizeof(*cl));
+	if (!cl) {
+		evutil_closesocket(fd);
+		return;
+	}
+	cl->ctl = c;
+	cl->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!cl->bev) {
+		evutil_closesocket(fd);
+		free(cl);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&c->clients, cl, entry);
+	c->nclients++;
+	bufferevent_setcb(cl->bev, on_read, on_write, on_event, cl);
+	/* The input never holds more than one request. */
+	bufferevent_setwatermark(cl->bev, EV_READ, 0, CONTROL_REQUEST_MAX);
+	bufferevent_set_timeouts(cl->bev, &rt, &wt);
+	bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
+}
+
+static void
+on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *c = arg;
+
+	if (c->listener)
+		evconnlistener_enable(c->listener);
+}
+
+/* relayd's control_accept: out of descriptors, the listener would be ready
+ * again at once; pause it on a timer instead of spinning. */
+static void
+on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct control *c = arg;
+	int e = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = { CONTROL_ACCEPT_PAUSE_MS / 1000, CONTROL_ACCEPT_PAUSE_MS % 1000 * 1000 };
+
+	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+		if (!evtimer_pending(c->ev_resume, NULL))
+			log_warn("control: accept: %s; pausing for %d ms", strerror(e),
+			    CONTROL_ACCEPT_PAUSE_MS);
+		evconnlistener_disable(l);
+		evtimer_add(c->ev_resume, &tv);
+		return;
+	}
+	log_warn("control: accept: %s", strerror(e));
+}
+
+/* --- the listening socket --------------------------------------------------- */
+
+static void
+close_listener(struct control *c)
+{
+	struct stat sb;
+
+	if (c->listener) {
+		evconnlistener_free(c->listener);
+		c->listener = NULL;
+		/* Only our own socket file: another daemon may have taken the path. */
+		if (lstat(c->path, &sb) == 0 && S_ISSOCK(sb.st_mode) && sb.st_dev == c->dev &&
+		    sb.st_ino == c->ino)
+			unlink(c->path);
+	}
+	if (c->ev_resume)
+		event_del(c->ev_resume);
+}
+
+/* A socket file left by a daemon that died is removed; a live one is not. */
+static int
+clear_stale(const char *path, const struct sockaddr_un *sa)
+{
+	struct stat sb;
+	int fd, r;
+
+	if (lstat(path, &sb) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(sb.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	close(fd);
+	if (r == 0)
+		return -EADDRINUSE;
+	if (errno != ECONNREFUSED)
+		return -errno;
+	return unlink(path) < 0 ? -errno : 0;
+}
+
+static int
+open_listener(struct control *c)
+{
+	struct sockaddr_un sa;
+	char dir[sizeof(sa.sun_path)];
+	struct stat sb;
+	mode_t old;
+	int fd, r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (util_strlcpy(sa.sun_path, c->path, sizeof(sa.sun_path)) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	util_strlcpy(dir, c->path, sizeof(dir));
+	/* systemd's RuntimeDirectory makes it; by hand it may be missing. */
+	r = util_mkdir_p(dirname(dir), 0755);
+	if (r < 0)
+		log_debug("control: cannot create the directory of %s: %s", c->path,
+		    strerror(-r));
+	r = clear_stale(c->path, &sa);
+	if (r < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* Created 0660 from the start: no window in which others may connect. */
+	old = umask(0117);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0)
+		goto err_errno;
+	if (chmod(c->path, 0660) < 0)
+		goto err_unlink;
+	if (c->group[0]) {
+		struct group *g = getgrnam(c->group);
+
+		if (!g) {
+			log_warn("control: group '%s' does not exist; %s keeps the daemon's group",
+			    c->group, c->path);
+		} else if (chown(c->path, (uid_t)-1, g->gr_gid) < 0) {
+			log_warn("control: cannot give %s to group '%s': %s", c->path, c->group,
+			    strerror(errno));
+		}
+	}
+	if (listen(fd, CONTROL_CLIENTS_MAX) < 0 || stat(c->path, &sb) < 0)
+		goto err_unlink;
+	c->dev = sb.st_dev;
+	c->ino = sb.st_ino;
+	c->listener = evconnlistener_new(c->base, on_accept, c,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (!c->listener) {
+		errno = ENOMEM;
+		goto err_unlink;
+	}
+	evconnlistener_set_error_cb(c->listener, on_accept_error);
+	return 0;
+
+err_unlink:
+	r = -errno;
+	unlink(c->path);
+	close(fd);
+	return r;
+err_errno:
+	r = -errno;
+	close(fd);
+	return r;
+}
+
+int
+control_apply(struct control *c, const struct settings *run)
+{
+	int r;
+
+	if (c->applied && strcmp(c->path, run->control_socket) == 0 &&
+	    strcmp(c->group, run->control_group) == 0 && (c->listener || !c->path[0]))
+		return 0;
+	c->applied = 1;
+	close_listener(c);
+	util_strlcpy(c->path, run->control_socket, sizeof(c->path));
+	util_strlcpy(c->group, run->control_group, sizeof(c->group));
+	if (!c->path[0]) {
+		log_info("control: no control socket (control.socket is empty)");
+		return 0;
+	}
+	r = open_listener(c);
+	if (r < 0) {
+		log_err("control: cannot listen on %s: %s; running without the control socket",
+		    c->path, r == -EADDRINUSE ? "another daemon is listening there" :
+		    r == -EEXIST ? "a file that is not a socket is in the way" : strerror(-r));
+		return r;
+	}
+	log_info("control: listening on %s", c->path);
+	return 0;
+}
+
+const char *
+control_path(const struct control *c)
+{
+	return c && c->listener ? c->path : "";
+}
+
+struct control *
+control_new(struct instance *in)
+{
+	struct control *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->in = in;
+	c->base = instance_base(in);
+	TAILQ_INIT(&c->clients);
+	c->ev_resume = evtimer_new(c->base, on_resume, c);
+	c->at_out = evbuffer_new();
+	if (!c->ev_resume || !c->at_out) {
+		control_free(c);
+		return NULL;
+	}
+	c->at = (struct at_session){
+		.host = &instance_at_host, .h = in, .source = AT_SRC_CONTROL,
+		.write = at_capture, .entm = NULL, .arg = c,
+	};
+	return c;
+}
+
+void
+control_free(struct control *c)
+{
+	if (!c)
+		return;
+	while (!TAILQ_EMPTY(&c->clients))
+		client_free(TAILQ_FIRST(&c->clients));
+	close_listener(c);
+	if (c->ev_resume)
+		event_free(c->ev_resume);
+	if (c->at_out)
+		evbuffer_free(c->at_out);
+	free(c);
+}

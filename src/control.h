@@ -1,0 +1,41 @@
+/* The control socket (DESIGN.md §3 "control"): a Unix socket on which
+ * usrbridgectl sends one-line requests (the AT dispatcher itself, get/set of
+ * settings, status, restart, reload, ports, a live traffic monitor) and
+ * gets length-framed replies. The protocol is usrbridged-protocol(7). */
+#ifndef USRB_CONTROL_H
+#define USRB_CONTROL_H
+
+#include <stddef.h>
+
+struct control;
+struct instance;
+struct settings;
+
+/* Limits of the protocol (documented in usrbridged-protocol(7)). */
+#define CONTROL_REQUEST_MAX	1024		/* one request line, LF included */
+#define CONTROL_CLIENTS_MAX	32		/* beyond: answered ERR and closed */
+#define CONTROL_MONITORS_MAX	4
+#define CONTROL_MONITOR_QUEUE	(256 * 1024)	/* a monitor further behind is dropped */
+#define CONTROL_OUTPUT_PAUSE	(64 * 1024)	/* stop reading requests above this */
+#define CONTROL_IDLE_SEC	300		/* a silent client is closed */
+#define CONTROL_WRITE_SEC	10		/* a client that does not read is closed */
+
+/* Owned by the instance. Never fails for a socket it cannot bind: that is
+ * logged and the daemon runs on without it. NULL only without memory. */
+struct control *control_new(struct instance *in);
+void control_free(struct control *c);
+
+/* Binds the listener to run->control_socket (group run->control_group) when
+ * they changed since the last call; an empty path closes it. Clients that
+ * are connected stay connected. 0 or -errno (logged). */
+int control_apply(struct control *c, const struct settings *run);
+
+/* The path listened on, or "" when none. */
+const char *control_path(const struct control *c);
+
+/* The value part of an AT query reply, in either dialect:
+ * "\r\n+OK=v\r\n" -> "v"; "\r\n+CMD: v\r\n\r\nOK\r\n" -> "v". -EINVAL when
+ * the reply is not a value. */
+int control_at_value(const char *reply, size_t n, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,203 @@
+/* Formats the status of an instance for people (usrbridgectl status, the web
+ * page) and for programs (status --json). The field names of the JSON form
+ * are part of usrbridgectl(1): add fields, never rename them. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "status.h"
+#include "util.h"
+
+void
+status_traffic(const struct instance_status *st, struct status_traffic *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->to_net_in = st->serial.rx_bytes;
+	t->to_serial_out = st->serial.tx_bytes;
+	t->to_serial_dropped = st->serial.tx_dropped + st->held_dropped;
+	for (int i = 0; i < st->nlinks; i++) {
+		const struct bridge_link_status *l = &st->link[i];
+
+		t->to_net_out += l->stats.tx_bytes;
+		t->to_net_dropped += l->stats.tx_dropped + l->cache_dropped + l->cache_cleared;
+		t->to_serial_in += l->stats.rx_bytes;
+	}
+}
+
+void
+status_line_text(const struct serial_params *p, char *buf, size_t cap)
+{
+	static const char par[] = { 'N', 'O', 'E', 'M', 'S' };
+
+	snprintf(buf, cap, "%ld %d%c%d %s", p->baud, p->data_bits,
+	    p->parity >= 0 && p->parity < (int)sizeof(par) ? par[p->parity] : '?',
+	    p->stop_bits, p->flow == FLOW_RTSCTS ? "FC" : "NFC");
+}
+
+void
+status_uptime_text(int64_t us, char *buf, size_t cap)
+{
+	int64_t s = us / 1000000;
+
+	if (s >= 86400)
+		snprintf(buf, cap, "%" PRId64 "d %02dh %02dm %02ds", s / 86400,
+		    (int)(s % 86400 / 3600), (int)(s % 3600 / 60), (int)(s % 60));
+	else if (s >= 3600)
+		snprintf(buf, cap, "%dh %02dm %02ds", (int)(s / 3600), (int)(s % 3600 / 60),
+		    (int)(s % 60));
+	else if (s >= 60)
+		snprintf(buf, cap, "%dm %02ds", (int)(s / 60), (int)(s % 60));
+	else
+		snprintf(buf, cap, "%ds", (int)s);
+}
+
+int
+status_text(const struct instance_status *st, struct evbuffer *out)
+{
+	struct status_traffic t;
+	char up[64], line[64];
+	int r = 0;
+
+	status_uptime_text(st->uptime_us, up, sizeof(up));
+	status_line_text(&st->line, line, sizeof(line));
+	status_traffic(st, &t);
+	r |= evbuffer_add_printf(out, "usrbridged %s, %s, up %s, %u restart%s\n",
+	    PACKAGE_VERSION, personality_name(st->personality), up, st->restarts,
+	    st->restarts == 1 ? "" : "s") < 0;
+	r |= evbuffer_add_printf(out, "serial   %s: %s, %s, %s mode\n", st->serial_device,
+	    st->serial.open ? "open" : "not open", line,
+	    st->command_mode ? "command" : "transparent") < 0;
+	r |= evbuffer_add_printf(out, "         read %" PRIu64 " B, written %" PRIu64
+	    " B, queued %zu B, dropped %" PRIu64 " B, reopened %u times\n",
+	    st->serial.rx_bytes, st->serial.tx_bytes, st->serial.queued,
+	    st->serial.tx_dropped, st->serial.reopens) < 0;
+	if (st->command_mode || st->held_bytes || st->held_dropped)
+		r |= evbuffer_add_printf(out, "         held for command mode %zu B, dropped %"
+		    PRIu64 " B\n", st->held_bytes, st->held_dropped) < 0;
+	for (int i = 0; i < st->nlinks; i++) {
+		const struct bridge_link_status *l = &st->link[i];
+
+		if (!l->active) {
+			r |= evbuffer_add_printf(out, "link%d    off\n", i + 1) < 0;
+			continue;
+		}
+		r |= evbuffer_add_printf(out, "link%d    %s %s, %d connection%s%s%s\n", i + 1,
+		    l->mode, l->state, l->connections, l->connections == 1 ? "" : "s",
+		    l->peers[0] ? ": " : "", l->peers) < 0;
+		r |= evbuffer_add_printf(out, "         sent %" PRIu64 " B, received %" PRIu64
+		    " B, dropped %" PRIu64 " B, connects %u, failures %u, clients dropped %u\n",
+		    l->stats.tx_bytes, l->stats.rx_bytes, l->stats.tx_dropped,
+		    l->stats.connects, l->stats.failures, l->stats.clients_dropped) < 0;
+		r |= evbuffer_add_printf(out, "         cache %zu/%zu B, dropped %" PRIu64
+		    " B, cleared %" PRIu64 " B, refused %" PRIu64 "\n", l->cache_bytes,
+		    l->cache_max, l->cache_dropped, l->cache_cleared, l->stats.rx_refused) < 0;
+	}
+	r |= evbuffer_add_printf(out, "traffic  serial -> network: %" PRIu64 " B in, %" PRIu64
+	    " B out, %" PRIu64 " B dropped\n", t.to_net_in, t.to_net_out, t.to_net_dropped) < 0;
+	r |= evbuffer_add_printf(out, "         network -> serial: %" PRIu64 " B in, %" PRIu64
+	    " B out, %" PRIu64 " B dropped\n", t.to_serial_in, t.to_serial_out,
+	    t.to_serial_dropped) < 0;
+	r |= evbuffer_add_printf(out, "control  %s\n",
+	    st->control_socket[0] ? st->control_socket : "(none)") < 0;
+	if (st->web_port > 0)
+		r |= evbuffer_add_printf(out, "web      port %d\n", st->web_port) < 0;
+	else
+		r |= evbuffer_add_printf(out, "web      off\n") < 0;
+	return r ? -ENOMEM : 0;
+}
+
+int
+status_json_string(struct evbuffer *out, const char *s)
+{
+	int r = evbuffer_add(out, "\"", 1);
+
+	for (const unsigned char *p = (const unsigned char *)s; *p && r == 0; p++) {
+		if (*p == '"' || *p == '\\')
+			r = evbuffer_add_printf(out, "\\%c", *p) < 0;
+		else if (*p < 0x20 || *p == 0x7f)
+			r = evbuffer_add_printf(out, "\\u%04x", *p) < 0;
+		else
+			r = evbuffer_add(out, p, 1);
+	}
+	if (r == 0)
+		r = evbuffer_add(out, "\"", 1);
+	return r ? -ENOMEM : 0;
+}
+
+/* "a:1, b:2" -> ["a:1","b:2"] */
+static int
+json_peers(struct evbuffer *out, const char *peers)
+{
+	char buf[sizeof(((struct bridge_link_status *)0)->peers)];
+	char *save = NULL, *p;
+	int first = 1, r = 0;
+
+	util_strlcpy(buf, peers, sizeof(buf));
+	r |= evbuffer_add(out, "[", 1);
+	for (p = strtok_r(buf, ", ", &save); p; p = strtok_r(NULL, ", ", &save)) {
+		if (!first)
+			r |= evbuffer_add(out, ",", 1);
+		r |= status_json_string(out, p);
+		first = 0;
+	}
+	r |= evbuffer_add(out, "]", 1);
+	return r;
+}
+
+int
+status_json(const struct instance_status *st, struct evbuffer *out)
+{
+	struct status_traffic t;
+	int r = 0;
+
+	status_traffic(st, &t);
+	r |= evbuffer_add_printf(out, "{\"version\":\"%s\",\"personality\":\"%s\","
+	    "\"uptime_s\":%.3f,\"restarts\":%u,", PACKAGE_VERSION,
+	    personality_name(st->personality), (double)st->uptime_us / 1e6, st->restarts) < 0;
+	r |= evbuffer_add_printf(out, "\"serial\":{\"device\":") < 0;
+	r |= status_json_string(out, st->serial_device);
+	r |= evbuffer_add_printf(out, ",\"open\":%s,\"baud\":%ld,\"data_bits\":%d,"
+	    "\"stop_bits\":%d,\"parity\":\"%s\",\"flow\":\"%s\",\"mode\":\"%s\","
+	    "\"rx_bytes\":%" PRIu64 ",\"tx_bytes\":%" PRIu64 ",\"tx_dropped\":%" PRIu64 ","
+	    "\"queued\":%zu,\"reopens\":%u,\"held_bytes\":%zu,\"held_dropped\":%" PRIu64 "},",
+	    st->serial.open ? "true" : "false", st->line.baud, st->line.data_bits,
+	    st->line.stop_bits,
+	    (const char *[]){ "NONE", "ODD", "EVEN", "MARK", "SPACE" }[
+		st->line.parity >= 0 && st->line.parity <= PARITY_SPACE ? st->line.parity : 0],
+	    st->line.flow == FLOW_RTSCTS ? "FC" : "NFC",
+	    st->command_mode ? "command" : "transparent",
+	    st->serial.rx_bytes, st->serial.tx_bytes, st->serial.tx_dropped,
+	    st->serial.queued, st->serial.reopens, st->held_bytes, st->held_dropped) < 0;
+	r |= evbuffer_add_printf(out, "\"links\":[") < 0;
+	for (int i = 0; i < st->nlinks; i++) {
+		const struct bridge_link_status *l = &st->link[i];
+
+		r |= evbuffer_add_printf(out, "%s{\"link\":%d,\"active\":%s,\"mode\":\"%s\","
+		    "\"state\":\"%s\",\"connections\":%d,\"peers\":", i ? "," : "", i + 1,
+		    l->active ? "true" : "false", l->active ? l->mode : "",
+		    l->active ? l->state : "off", l->connections) < 0;
+		r |= json_peers(out, l->peers);
+		r |= evbuffer_add_printf(out, ",\"rx_bytes\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
+		    ",\"tx_dropped\":%" PRIu64 ",\"rx_refused\":%" PRIu64 ",\"connects\":%u,"
+		    "\"failures\":%u,\"clients_dropped\":%u,\"cache_bytes\":%zu,"
+		    "\"cache_max\":%zu,\"cache_dropped\":%" PRIu64 ",\"cache_cleared\":%" PRIu64
+		    "}", l->stats.rx_bytes, l->stats.tx_bytes, l->stats.tx_dropped,
+		    l->stats.rx_refused, l->stats.connects, l->stats.failures,
+		    l->stats.clients_dropped, l->cache_bytes, l->cache_max, l->cache_dropped,
+		    l->cache_cleared) < 0;
+	}
+	r |= evbuffer_add_printf(out, "],\"traffic\":{\"serial_to_network\":{\"in\":%" PRIu64
+	    ",\"out\":%" PRIu64 ",\"dropped\":%" PRIu64 "},\"network_to_serial\":{\"in\":%"
+	    PRIu64 ",\"out\":%" PRIu64 ",\"dropped\":%" PRIu64 "}},", t.to_net_in,
+	    t.to_net_out, t.to_net_dropped, t.to_serial_in, t.to_serial_out,
+	    t.to_serial_dropped) < 0;
+	r |= evbuffer_add_printf(out, "\"control_socket\":") < 0;
+	r |= status_json_string(out, st->control_socket);
+	r |= evbuffer_add_printf(out, ",\"web_port\":%d}\n", st->web_port) < 0;
+	return r ? -ENOMEM : 0;
+}

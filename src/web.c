@@ -1,0 +1,815 @@
+/* The device's web page on WEBPORT (evhttp): a status page, a settings form
+ * generated from the settings table (AT-visible rows of the personality;
+ * secrets never shown) that saves through instance_set_many() - the same
+ * validation as AT - with errors beside their fields, and a restart button.
+ * HTTP Basic auth with WEBU; plain HTML forms, no JavaScript, no external
+ * assets; every request body and header block capped. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "at.h"
+#include "instance.h"
+#include "link.h"
+#include "log.h"
+#include "netacl.h"
+#include "settings.h"
+#include "status.h"
+#include "util.h"
+#include "web.h"
+
+#define REALM "usrbridged"
+
+/* Owned by the instance; owns the evhttp server and its bound socket. */
+struct web {
+	struct instance *in;
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	struct event *ev_resume;	/* re-enables accepting after EMFILE */
+	long port;			/* bound port; 0 when none */
+	long failed_port;		/* the port whose bind failure was logged */
+	int enabled;
+	char user[8], password[8];	/* WEBU of the running settings */
+	struct netacl allow_in;
+};
+
+/* --- helpers (exported for the unit tests) ----------------------------------- */
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+web_base64_decode(const char *in, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(in), o = 0;
+	uint32_t acc = 0;
+	int bits = 0, pad = 0;
+
+	if (n % 4)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		int v;
+
+		if (in[i] == '=') {
+			/* Only at the end, at most two. */
+			if (i < n - 2 || ++pad > 2)
+				return -EINVAL;
+			continue;
+		}
+		if (pad || (v = b64val((unsigned char)in[i])) < 0)
+			return -EINVAL;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o == cap)
+				return -ENOSPC;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return (int)o;
+}
+
+/* Compares without an early exit, so timing does not tell how much matched. */
+static int
+same_secret(const char *a, size_t alen, const char *b, size_t blen)
+{
+	unsigned d = alen != blen;
+
+	for (size_t i = 0; i < alen && i < blen; i++)
+		d |= (unsigned)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+int
+web_auth_ok(const char *header, const char *user, const char *password)
+{
+	uint8_t raw[128];
+	char want[64];
+	int n, wn;
+
+	if (!header || strncasecmp(header, "Basic ", 6) != 0)
+		return 0;
+	header += 6;
+	while (*header == ' ')
+		header++;
+	if (strlen(header) > 4 * (sizeof(raw) / 3))
+		return 0;
+	n = web_base64_decode(header, raw, sizeof(raw));
+	if (n < 0)
+		return 0;
+	wn = snprintf(want, sizeof(want), "%s:%s", user, password);
+	if (wn < 0 || (size_t)wn >= sizeof(want))
+		return 0;
+	return same_secret((const char *)raw, (size_t)n, want, (size_t)wn);
+}
+
+/* "http://host[:port]" of an Origin or the start of a Referer. */
+static int
+names_host(const char *url, const char *host)
+{
+	size_t h = strlen(host);
+	const char *p;
+
+	if (strncasecmp(url, "http://", 7) == 0)
+		p = url + 7;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		p = url + 8;
+	else
+		return 0;
+	return strncasecmp(p, host, h) == 0 && (p[h] == '\0' || p[h] == '/');
+}
+
+int
+web_same_origin(const char *origin, const char *referer, const char *host)
+{
+	/* A browser posting from another site's page sends its Origin (or at
+	 * least a Referer): that is what stops cross-site form posts riding on
+	 * remembered Basic credentials. Clients without either are scripts. */
+	if (origin && *origin)
+		return host && names_host(origin, host);
+	if (referer && *referer)
+		return host && names_host(referer, host);
+	return 1;
+}
+
+/* --- HTML -------------------------------------------------------------------- */
+
+static void
+esc(struct evbuffer *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': evbuffer_add(b, "&lt;", 4); break;
+		case '>': evbuffer_add(b, "&gt;", 4); break;
+		case '&': evbuffer_add(b, "&amp;", 5); break;
+		case '"': evbuffer_add(b, "&quot;", 6); break;
+		case '\'': evbuffer_add(b, "&#39;", 5); break;
+		default:
+			if ((unsigned char)*s < 0x20)
+				evbuffer_add_printf(b, "&#%d;", *s);
+			else
+				evbuffer_add(b, s, 1);
+		}
+	}
+}
+
+static const char style[] =
+	"body{font-family:sans-serif;margin:0;background:#f4f5f7;color:#222}"
+	"header{background:#1d4f91;color:#fff;padding:.6em 1em}"
+	"header h1{margin:0;font-size:1.3em;display:inline-block;margin-right:1em}"
+	"nav a{color:#fff;margin-right:1em}"
+	"main{padding:1em;max-width:60em}"
+	"table{border-collapse:collapse;background:#fff;margin-bottom:1em}"
+	"td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}"
+	"fieldset{background:#fff;border:1px solid #ccc;margin-bottom:1em}"
+	"legend{font-weight:bold}"
+	".row{margin:.35em 0}"
+	".row label{display:inline-block;min-width:11em;font-family:monospace}"
+	".row input,.row select{min-width:16em}"
+	".at{color:#666;font-size:.85em;margin-left:.5em}"
+	".help{display:block;color:#555;font-size:.85em;margin-left:11.5em}"
+	".error{color:#b00;font-weight:bold;margin-left:.5em}"
+	".bad input,.bad select{border:2px solid #b00}"
+	".note{background:#e6f2e6;border:1px solid #7a7;padding:.5em}"
+	".fail{background:#f8e0e0;border:1px solid #c77;padding:.5em}"
+	"button{padding:.3em 1.2em}"
+	"footer{color:#777;font-size:.8em;padding:1em}";
+
+static void
+page_head(struct web *w, struct evbuffer *b, const char *title, int refresh)
+{
+	const struct settings *st = instance_settings(w->in);
+
+	evbuffer_add_printf(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width\">");
+	if (refresh)
+		evbuffer_add_printf(b, "<meta http-equiv=\"refresh\" content=\"%d\">", refresh);
+	evbuffer_add_printf(b, "<title>");
+	esc(b, title);
+	evbuffer_add_printf(b, " - ");
+	esc(b, st->name);
+	evbuffer_add_printf(b, "</title><style>%s</style></head><body><header><h1>", style);
+	esc(b, st->name);
+	evbuffer_add_printf(b, "</h1><nav><a href=\"/\">Status</a><a href=\"/settings\">"
+	    "Settings</a></nav></header><main>");
+}
+
+static void
+page_foot(struct evbuffer *b, const struct settings *st)
+{
+	evbuffer_add_printf(b, "</main><footer>usrbridged %s &middot; %s</footer></body></html>\n",
+	    PACKAGE_VERSION, personality_name((enum personality)st->personality));
+}
+
+static void
+send_page(struct evhttp_request *req, int code, const char *reason, struct evbuffer *b)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Content-Security-Policy",
+	    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+	    "frame-ancestors 'none'");
+	evhttp_send_reply(req, code, reason, b);
+}
+
+static void
+send_simple(struct evhttp_request *req, int code, const char *reason, const char *text)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (!b) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evbuffer_add_printf(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	    "<title>%d %s</title></head><body><h1>%d %s</h1><p>", code, reason, code, reason);
+	esc(b, text);
+	evbuffer_add_printf(b, "</p></body></html>\n");
+	send_page(req, code, reason, b);
+	evbuffer_free(b);
+}
+
+static void
+redirect(struct evhttp_request *req, const char *to)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Location", to);
+	send_simple(req, 303, "See Other", to);
+}
+
+/* --- status page ---------------------------------------------------------- */
+
+static void
+row(struct evbuffer *b, const char *name, const char *value)
+{
+	evbuffer_add_printf(b, "<tr><th>%s</th><td>", name);
+	esc(b, value);
+	evbuffer_add_printf(b, "</td></tr>");
+}
+
+static void
+page_status(struct web *w, struct evhttp_request *req)
+{
+	const struct settings *cur = instance_settings(w->in);
+	struct evbuffer *b = evbuffer_new();
+	struct instance_status st;
+	struct status_traffic t;
+	char buf[512], line[64];
+
+	if (!b) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	instance_status(w->in, &st);
+	status_traffic(&st, &t);
+	page_head(w, b, "Status", 10);
+	evbuffer_add_printf(b, "<h2>Status</h2><table>");
+	row(b, "Personality", personality_name(st.personality));
+	row(b, "Version", PACKAGE_VERSION);
+	status_uptime_text(st.uptime_us, buf, sizeof(buf));
+	row(b, "Uptime", buf);
+	snprintf(buf, sizeof(buf), "%u", st.restarts);
+	row(b, "Restarts", buf);
+	status_line_text(&st.line, line, sizeof(line));
+	snprintf(buf, sizeof(buf), "%s (%s), %s, %s mode", st.serial_device,
+	    st.serial.open ? "open" : "not open", line,
+	    st.command_mode ? "command" : "transparent");
+	row(b, "Serial port", buf);
+	snprintf(buf, sizeof(buf), "%llu in, %llu out, %llu dropped",
+	    (unsigned long long)t.to_net_in, (unsigned long long)t.to_net_out,
+	    (unsigned long long)t.to_net_dropped);
+	row(b, "Serial &rarr; network", buf);
+	snprintf(buf, sizeof(buf), "%llu in, %llu out, %llu dropped",
+	    (unsigned long long)t.to_serial_in, (unsigned long long)t.to_serial_out,
+	    (unsigned long long)t.to_serial_dropped);
+	row(b, "Network &rarr; serial", buf);
+	evbuffer_add_printf(b, "</table><h2>Links</h2><table><tr><th>Link</th><th>Mode</th>"
+	    "<th>State</th><th>Peers</th><th>Sent</th><th>Received</th><th>Dropped</th>"
+	    "<th>Cache</th></tr>");
+	for (int i = 0; i < st.nlinks; i++) {
+		const struct bridge_link_status *l = &st.link[i];
+
+		evbuffer_add_printf(b, "<tr><td>link%d</td>", i + 1);
+		if (!l->active) {
+			evbuffer_add_printf(b, "<td colspan=\"7\">off</td></tr>");
+			continue;
+		}
+		evbuffer_add_printf(b, "<td>%s</td><td>%s</td><td>", l->mode, l->state);
+		esc(b, l->peers);
+		evbuffer_add_printf(b, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%zu/%zu"
+		    "</td></tr>", (unsigned long long)l->stats.tx_bytes,
+		    (unsigned long long)l->stats.rx_bytes,
+		    (unsigned long long)(l->stats.tx_dropped + l->cache_dropped +
+			l->cache_cleared), l->cache_bytes, l->cache_max);
+	}
+	evbuffer_add_printf(b, "</table><form method=\"post\" action=\"/restart\">"
+	    "<button type=\"submit\">Restart</button></form>");
+	page_foot(b, cur);
+	send_page(req, HTTP_OK, "OK", b);
+	evbuffer_free(b);
+}
+
+/* --- settings form ------------------------------------------------------------ */
+
+#define FORM_FIELDS_MAX 160
+
+/* What the form shows: rows AT can see and edit in this personality. */
+static int
+on_form(const struct setting *s, enum personality p)
+{
+	return settings_applies(s, p) && !(s->flags & S_CONFIG_ONLY);
+}
+
+/* "AT+SOCK" for link1.mode: the commands whose fields include the key. */
+static void
+at_names(const struct setting *s, enum personality p, char *buf, size_t cap)
+{
+	const struct at_dialect *d = at_dialect_for(p);
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < d->ncmds && o < cap; i++) {
+		const struct at_cmd *c = &d->cmds[i];
+
+		if (c->ops & AT_HIDDEN)
+			continue;
+		for (int f = 0; f < AT_ARGS_MAX && c->fields[f]; f++)
+			if (strcmp(c->fields[f], s->key) == 0)
+				o += (size_t)snprintf(buf + o, cap - o, "%sAT+%s", o ? " " : "",
+				    c->name);
+	}
+}
+
+struct form_state {
+	const char *value[FORM_FIELDS_MAX];	/* submitted text, or NULL: current */
+	char why[FORM_FIELDS_MAX][160];		/* error beside the field */
+};
+
+static void
+form_field(struct evbuffer *b, const struct settings *st, const struct setting *s,
+    const char *shown, const char *why)
+{
+	enum personality p = (enum personality)st->personality;
+	const char *dot = strchr(s->key, '.');
+	char val[1024], at[128];
+
+	if (!shown) {
+		settings_format(st, s, val, sizeof(val));
+		shown = val;
+	}
+	evbuffer_add_printf(b, "<div class=\"row%s\"><label for=\"f-%s\">%s</label>",
+	    why && *why ? " bad" : "", s->key, dot ? dot + 1 : s->key);
+	if (s->type == ST_BOOL || s->type == ST_ENUM) {
+		evbuffer_add_printf(b, "<select id=\"f-%s\" name=\"%s\">", s->key, s->key);
+		for (int i = 0; s->choices[i]; i++)
+			evbuffer_add_printf(b, "<option%s>%s</option>",
+			    strcasecmp(shown, s->choices[i]) == 0 ? " selected" : "",
+			    s->choices[i]);
+		evbuffer_add_printf(b, "</select>");
+	} else if (s->flags & S_SECRET) {
+		/* Never sent to the browser; empty means unchanged. */
+		evbuffer_add_printf(b, "<input type=\"password\" id=\"f-%s\" name=\"%s\" value=\"\" "
+		    "placeholder=\"(unchanged)\" autocomplete=\"new-password\">", s->key, s->key);
+	} else {
+		evbuffer_add_printf(b, "<input type=\"text\" id=\"f-%s\" name=\"%s\" value=\"",
+		    s->key, s->key);
+		esc(b, shown);
+		evbuffer_add_printf(b, "\">");
+	}
+	at_names(s, p, at, sizeof(at));
+	if (at[0])
+		evbuffer_add_printf(b, "<span class=\"at\">%s</span>", at);
+	if (why && *why) {
+		evbuffer_add_printf(b, "<span class=\"error\">");
+		esc(b, why);
+		evbuffer_add_printf(b, "</span>");
+	}
+	evbuffer_add_printf(b, "<small class=\"help\">");
+	esc(b, s->help);
+	evbuffer_add_printf(b, "</small></div>");
+}
+
+static void
+page_settings(struct web *w, struct evhttp_request *req, int code, const char *banner,
+    int banner_ok, const struct form_state *fs)
+{
+	const struct settings *st = instance_settings(w->in);
+	enum personality p = (enum personality)st->personality;
+	struct evbuffer *b = evbuffer_new();
+	size_t nf = 0;
+
+	if (!b) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	page_head(w, b, "Settings", 0);
+	evbuffer_add_printf(b, "<h2>Settings</h2>");
+	if (banner) {
+		evbuffer_add_printf(b, "<p class=\"%s\" id=\"banner\">", banner_ok ? "note" : "fail");
+		esc(b, banner);
+		evbuffer_add_printf(b, "</p>");
+	}
+	evbuffer_add_printf(b, "<p>Changes are saved at once and take effect at the next "
+	    "restart, as on the device. Settings that only the config file holds are not "
+	    "shown.</p><form method=\"post\" action=\"/settings\">");
+	/* One fieldset per group, in table order of first appearance. */
+	for (size_t i = 0; i < settings_count; i++) {
+		const struct setting *g = &settings_table[i];
+		const char *dot = strchr(g->key, '.');
+		size_t glen = dot ? (size_t)(dot - g->key) : strlen(g->key);
+		int opened = 0, seen = 0;
+
+		for (size_t j = 0; j < i; j++)
+			if (strncmp(settings_table[j].key, g->key, glen) == 0 &&
+			    (settings_table[j].key[glen] == '.' || settings_table[j].key[glen] == '\0'))
+				seen = 1;
+		if (seen)
+			continue;
+		for (size_t j = i; j < settings_count; j++) {
+			const struct setting *s = &settings_table[j];
+
+			if (strncmp(s->key, g->key, glen) != 0 ||
+			    (s->key[glen] != '.' && s->key[glen] != '\0') || !on_form(s, p))
+				continue;
+			if (!opened) {
+				evbuffer_add_printf(b, "<fieldset><legend>%.*s</legend>", (int)glen,
+				    g->key);
+				opened = 1;
+			}
+			form_field(b, st, s, fs ? fs->value[j] : NULL, fs ? fs->why[j] : NULL);
+			nf++;
+		}
+		if (opened)
+			evbuffer_add_printf(b, "</fieldset>");
+	}
+	evbuffer_add_printf(b, "<button type=\"submit\" id=\"save\">Save</button></form>"
+	    "<h2>Restart</h2><p>Rebuilds the serial port, the bridge and its links from the "
+	    "saved settings (AT+Z).</p><form method=\"post\" action=\"/restart\">"
+	    "<button type=\"submit\" id=\"restart\">Restart</button></form>");
+	page_foot(b, st);
+	send_page(req, code, code == HTTP_OK ? "OK" : code == HTTP_BADREQUEST ? "Bad Request" :
+	    "Internal Server Error", b);
+	evbuffer_free(b);
+}
+
+static void
+save_settings(struct web *w, struct evhttp_request *req)
+{
+	const struct settings *cur = instance_settings(w->in);
+	enum personality p = (enum personality)cur->personality;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	const char *ctype = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Type");
+	const struct setting *chg[FORM_FIELDS_MAX];
+	const char *text[FORM_FIELDS_MAX];
+	struct form_state *fs;
+	struct evkeyvalq kv;
+	size_t len = evbuffer_get_length(in);
+	char *body, val[1024], why[256];
+	int n = 0, bad = 0;
+
+	if (ctype && strncasecmp(ctype, "application/x-www-form-urlencoded", 33) != 0) {
+		send_simple(req, 415, "Unsupported Media Type", "expected a form");
+		return;
+	}
+	if (len > WEB_BODY_MAX || settings_count > FORM_FIELDS_MAX) {
+		send_simple(req, 413, "Payload Too Large", "request body too large");
+		return;
+	}
+	body = malloc(len + 1);
+	fs = calloc(1, sizeof(*fs));
+	if (!body || !fs) {
+		free(body);
+		free(fs);
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evbuffer_copyout(in, body, len);
+	body[len] = '\0';
+	TAILQ_INIT(&kv);
+	if (memchr(body, '\0', len) || evhttp_parse_query_str(body, &kv) < 0) {
+		send_simple(req, 400, "Bad Request", "malformed form data");
+		goto out;
+	}
+	for (size_t i = 0; i < settings_count; i++) {
+		const struct setting *s = &settings_table[i];
+		struct settings scratch = *cur;
+		const char *v;
+
+		if (!on_form(s, p) || !(v = evhttp_find_header(&kv, s->key)))
+			continue;
+		if ((s->flags & S_SECRET) && !*v)
+			continue;	/* left empty: unchanged */
+		settings_format(cur, s, val, sizeof(val));
+		if (strcmp(v, val) == 0)
+			continue;
+		fs->value[i] = (s->flags & S_SECRET) ? NULL : v;
+		if (settings_set(&scratch, s, v, why, sizeof(why)) < 0) {
+			util_strlcpy(fs->why[i], why, sizeof(fs->why[i]));
+			bad++;
+			continue;
+		}
+		chg[n] = s;
+		text[n] = v;
+		n++;
+	}
+	if (bad) {
+		page_settings(w, req, HTTP_BADREQUEST, "Nothing was saved: correct the fields "
+		    "marked below.", 0, fs);
+		goto out;
+	}
+	if (n == 0) {
+		redirect(req, "/settings?saved=0");
+		goto out;
+	}
+	if (instance_set_many(w->in, chg, text, n, why, sizeof(why)) < 0) {
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "Nothing was saved: %s", why);
+		page_settings(w, req, HTTP_INTERNAL, msg, 0, fs);
+		goto out;
+	}
+	log_info("web: %d setting%s saved", n, n == 1 ? "" : "s");
+	snprintf(val, sizeof(val), "/settings?saved=%d", n);
+	redirect(req, val);
+out:
+	evhttp_clear_headers(&kv);
+	free(body);
+	free(fs);
+}
+
+static void
+get_settings(struct web *w, struct evhttp_request *req)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+	char banner[160];
+	long n;
+
+	if (q && strncmp(q, "saved=", 6) == 0 && util_parse_long(q + 6, 0, 999, &n) == 0) {
+		if (n == 0)
+			snprintf(banner, sizeof(banner), "Nothing changed.");
+		else
+			snprintf(banner, sizeof(banner), "Saved %ld setting%s. Changes take effect "
+			    "at the next restart.", n, n == 1 ? "" : "s");
+		page_settings(w, req, HTTP_OK, banner, 1, NULL);
+		return;
+	}
+	page_settings(w, req, HTTP_OK, NULL, 0, NULL);
+}
+
+static void
+do_restart(struct web *w, struct evhttp_request *req)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (!b) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	instance_restart(w->in, "web page");
+	page_head(w, b, "Restarting", 3);
+	evbuffer_add_printf(b, "<h2>Restarting</h2><p id=\"banner\" class=\"note\">The bridge "
+	    "restarts with the saved settings. <a href=\"/\">Back to the status page</a>.</p>");
+	page_foot(b, instance_settings(w->in));
+	send_page(req, HTTP_OK, "OK", b);
+	evbuffer_free(b);
+}
+
+static void
+status_json_page(struct web *w, struct evhttp_request *req)
+{
+	struct evbuffer *b = evbuffer_new();
+	struct instance_status st;
+
+	if (!b) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	instance_status(w->in, &st);
+	status_json(&st, b);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	    "application/json");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	evhttp_send_reply(req, HTTP_OK, "OK", b);
+	evbuffer_free(b);
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct web *w = arg;
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	const struct sockaddr *peer = conn ? evhttp_connection_get_addr(conn) : NULL;
+	struct evkeyvalq *hdr = evhttp_request_get_input_headers(req);
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	int get = method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD;
+
+	/* network.allow_in guards every listener (DESIGN.md §2). */
+	if (!peer || !netacl_allows(&w->allow_in, peer)) {
+		send_simple(req, 403, "Forbidden", "not allowed by network.allow_in");
+		return;
+	}
+	if (!web_auth_ok(evhttp_find_header(hdr, "Authorization"), w->user, w->password)) {
+		char addr[80];
+
+		link_addr_text(peer, addr, sizeof(addr));
+		if (evhttp_find_header(hdr, "Authorization"))
+			log_info("web: wrong user name or password from %s", addr);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+		    "Basic realm=\"" REALM "\", charset=\"UTF-8\"");
+		send_simple(req, 401, "Unauthorized", "user name and password (AT+WEBU) needed");
+		return;
+	}
+	if (!path || !*path)
+		path = "/";
+	if (method == EVHTTP_REQ_POST &&
+	    !web_same_origin(evhttp_find_header(hdr, "Origin"), evhttp_find_header(hdr, "Referer"),
+	    evhttp_find_header(hdr, "Host"))) {
+		send_simple(req, 403, "Forbidden", "form posted from another site");
+		return;
+	}
+	if (strcmp(path, "/") == 0 && get)
+		page_status(w, req);
+	else if (strcmp(path, "/status.json") == 0 && get)
+		status_json_page(w, req);
+	else if (strcmp(path, "/settings") == 0 && get)
+		get_settings(w, req);
+	else if (strcmp(path, "/settings") == 0 && method == EVHTTP_REQ_POST)
+		save_settings(w, req);
+	else if (strcmp(path, "/restart") == 0 && method == EVHTTP_REQ_POST)
+		do_restart(w, req);
+	else if (strcmp(path, "/") == 0 || strcmp(path, "/settings") == 0 ||
+	    strcmp(path, "/restart") == 0 || strcmp(path, "/status.json") == 0)
+		send_simple(req, 405, "Method Not Allowed", "method not allowed here");
+	else
+		send_simple(req, 404, "Not Found", "no such page");
+}
+
+/* --- listening ---------------------------------------------------------------- */
+
+static void
+on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct web *w = arg;
+
+	if (w->bound)
+		evconnlistener_enable(evhttp_bound_socket_get_listener(w->bound));
+}
+
+/* Out of descriptors: pause accepting instead of spinning (as control.c). */
+static void
+on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct web *w = arg;
+	int e = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = { WEB_ACCEPT_PAUSE_MS / 1000, WEB_ACCEPT_PAUSE_MS % 1000 * 1000 };
+
+	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+		if (!evtimer_pending(w->ev_resume, NULL))
+			log_warn("web: accept: %s; pausing for %d ms", strerror(e),
+			    WEB_ACCEPT_PAUSE_MS);
+		evconnlistener_disable(l);
+		evtimer_add(w->ev_resume, &tv);
+		return;
+	}
+	log_warn("web: accept: %s", strerror(e));
+}
+
+static void
+unbind(struct web *w)
+{
+	if (w->bound) {
+		evhttp_del_accept_socket(w->http, w->bound);
+		w->bound = NULL;
+		log_info("web: stopped listening on port %ld", w->port);
+	}
+	w->port = 0;
+	event_del(w->ev_resume);
+}
+
+static int
+bind_port(struct web *w, long port)
+{
+	int fd = link_socket_any(SOCK_STREAM, port);
+
+	if (fd >= 0 && listen(fd, 16) < 0) {
+		int e = -errno;
+
+		close(fd);
+		fd = e;
+	}
+	if (fd < 0) {
+		if (w->failed_port != port)
+			log_err("web: cannot listen on port %ld: %s; running without the web page",
+			    port, strerror(-fd));
+		w->failed_port = port;
+		return fd;
+	}
+	w->bound = evhttp_accept_socket_with_handle(w->http, fd);
+	if (!w->bound) {
+		close(fd);
+		log_err("web: cannot serve port %ld", port);
+		return -ENOMEM;
+	}
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(w->bound), on_accept_error);
+	w->port = port;
+	w->failed_port = 0;
+	log_info("web: listening on port %ld", port);
+	return 0;
+}
+
+int
+web_apply(struct web *w, const struct settings *run)
+{
+	if (netacl_parse(run->allow_in, &w->allow_in) < 0)
+		memset(&w->allow_in, 0, sizeof(w->allow_in));	/* none: refuse all */
+	util_strlcpy(w->user, run->web_user, sizeof(w->user));
+	util_strlcpy(w->password, run->web_password, sizeof(w->password));
+	if (!run->web_enabled) {
+		if (w->enabled || w->bound)
+			log_info("web: disabled (web.enabled = false)");
+		w->enabled = 0;
+		unbind(w);
+		return 0;
+	}
+	w->enabled = 1;
+	if (w->bound && w->port == run->web_port)
+		return 0;
+	unbind(w);
+	return bind_port(w, run->web_port);
+}
+
+int
+web_port(const struct web *w)
+{
+	return w && w->bound ? (int)w->port : 0;
+}
+
+struct web *
+web_new(struct instance *in)
+{
+	struct web *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->in = in;
+	w->base = instance_base(in);
+	w->http = evhttp_new(w->base);
+	w->ev_resume = evtimer_new(w->base, on_resume, w);
+	if (!w->http || !w->ev_resume) {
+		web_free(w);
+		return NULL;
+	}
+	evhttp_set_max_body_size(w->http, WEB_BODY_MAX);
+	evhttp_set_max_headers_size(w->http, WEB_HEADERS_MAX);
+	evhttp_set_timeout(w->http, WEB_TIMEOUT_SEC);
+	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
+	evhttp_set_gencb(w->http, on_request, w);
+	return w;
+}
+
+void
+web_free(struct web *w)
+{
+	if (!w)
+		return;
+	if (w->http)
+		evhttp_free(w->http);
+	if (w->ev_resume)
+		event_free(w->ev_resume);
+	free(w);
+}

@@ -1,0 +1,39 @@
+/* The web page of the device (DESIGN.md §3 "web"), as the real 30X has one:
+ * libevent's evhttp on WEBPORT, HTTP Basic auth with WEBU, a status page, a
+ * settings form generated from the settings table and a restart button.
+ * Plain HTML forms: no JavaScript, no external assets. */
+#ifndef USRB_WEB_H
+#define USRB_WEB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct instance;
+struct settings;
+struct web;
+
+#define WEB_BODY_MAX	16384	/* request body cap (the settings form is ~3 KiB) */
+#define WEB_HEADERS_MAX	8192
+#define WEB_TIMEOUT_SEC	30
+#define WEB_ACCEPT_PAUSE_MS 1000	/* after EMFILE */
+
+/* Owned by the instance. NULL only without memory. */
+struct web *web_new(struct instance *in);
+void web_free(struct web *w);
+
+/* Follows the running settings: web.enabled, WEBPORT (rebinds; requests in
+ * progress finish), WEBU, network.allow_in. A port that cannot be bound is
+ * logged and the daemon runs on without the page. 0 or -errno. */
+int web_apply(struct web *w, const struct settings *run);
+
+/* The port listened on, 0 when none. */
+int web_port(const struct web *w);
+
+/* Helpers exported for the unit tests. */
+int web_base64_decode(const char *in, uint8_t *out, size_t cap);
+/* 1 when an Authorization header value carries user:password. */
+int web_auth_ok(const char *header, const char *user, const char *password);
+/* 1 when a POST may act: no Origin/Referer, or one naming host. */
+int web_same_origin(const char *origin, const char *referer, const char *host);
+
+#endif
