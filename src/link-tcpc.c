@@ -219,6 +219,10 @@ tcpc_send(struct link *l, const uint8_t *data, size_t len)
 	if (!c || !c->bev || l->state != LINK_UP)
 		return -ENOTCONN;
 	out = bufferevent_get_output(c->bev);
+	/* As in TCPS: a burst of frames from one read must not look like a
+	 * server that stopped reading. */
+	if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue)
+		evbuffer_write(out, bufferevent_getfd(c->bev));
 	if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue) {
 		c->blocked = 1;
 		return -ENOBUFS;

@@ -245,6 +245,11 @@ tcps_send(struct link *l, const uint8_t *data, size_t len)
 		if (!t->c[i].bev)
 			continue;
 		out = bufferevent_get_output(t->c[i].bev);
+		/* One serial read can make many frames before the loop writes
+		 * any of them: hand the kernel what it takes before judging a
+		 * client stuck. */
+		if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue)
+			evbuffer_write(out, bufferevent_getfd(t->c[i].bev));
 		if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue) {
 			char why[96];
 

@@ -15,8 +15,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (USRBRIDGED, Daemon, Pty, Skip, free_port, recv_exactly,  # noqa: E402
-                     run_tests, wait_for)
+from harness import (USRBRIDGED, Daemon, Pty, Server, Skip, free_port,  # noqa: E402
+                     recv_exactly, run_tests, wait_for)
 
 OK = b"\r\n+OK\r\n"
 
@@ -224,6 +224,71 @@ def test_serial_port_comes_and_goes_under_load(tmp):
             away = b"[away %02d]" % i
             assert d.pty.read_exactly(len(away), 5) == away
         assert d.log_count(r"client 1 .* disconnected") == 0
+        d.stop()
+
+
+def status(d):
+    import json
+    rc, out, err = d.ctl("status", "--json")
+    assert rc == 0, err
+    return json.loads(out)
+
+
+def test_server_that_never_reads(tmp):
+    """A TCPC server accepts and never reads while the MCU writes 16 MiB. The
+    daemon's memory stays bounded (kernel buffers, then client_queue, then
+    the offline cache, then counted drops) and every byte read from the
+    serial line is accounted for in status --json."""
+    srv = Server(read=False).start()
+    try:
+        with Daemon(tmp, 'link1 = { mode = "TCPC"; host = "127.0.0.1"; port = %d; };\n'
+                    'tcps = { client_queue = 65536; };\nbridge = { cache_size = 16384; };'
+                    % srv.port) as d:
+            d.start()
+            d.wait_log("connected to")
+            chunk = os.urandom(65536)
+            for _ in range(256):
+                d.pty.write(chunk)
+            wait_for(lambda: status(d)["serial"]["rx_bytes"] == 16 * 1024 * 1024, 20,
+                     "the daemon to read everything")
+            time.sleep(0.3)
+            st = status(d)
+            link = st["links"][0]
+            accounted = link["tx_bytes"] + link["cache_bytes"] + link["cache_dropped"] + \
+                link["tx_dropped"]
+            assert accounted == st["serial"]["rx_bytes"], (accounted, st)
+            assert link["cache_dropped"] > 0, link
+            assert link["cache_bytes"] <= 16384, link
+            assert st["traffic"]["serial_to_network"]["dropped"] >= link["cache_dropped"]
+            assert rss_kib(d.pid()) < 16 * 1024, "RSS %d KiB" % rss_kib(d.pid())
+            print("# sent %d, cached %d, dropped %d of %d bytes" % (
+                link["tx_bytes"], link["cache_bytes"], link["cache_dropped"],
+                st["serial"]["rx_bytes"]))
+            d.stop()
+    finally:
+        srv.stop()
+
+
+def test_stuck_tcps_client_is_counted(tmp):
+    port = free_port()
+    with Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };\ntcps = { client_queue = 65536; };'
+                % port) as d:
+        d.start()
+        good = socket.create_connection(("127.0.0.1", port))
+        stuck = socket.socket()
+        stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stuck.connect(("127.0.0.1", port))
+        d.wait_log("connected from", count=2)
+        got = []
+        t = threading.Thread(target=lambda: got.append(recv_exactly(good, 8 << 20, 30)))
+        t.start()
+        for _ in range(128):
+            d.pty.write(b"s" * 65536)
+        t.join(35)
+        assert got and len(got[0]) == 8 << 20
+        link = status(d)["links"][0]
+        assert link["clients_dropped"] == 1 and link["tx_dropped"] > 0, link
+        assert link["connections"] == 1
         d.stop()
 
 
