@@ -5,6 +5,7 @@
 #include <check.h>
 
 Suite *suite_at(void);
+Suite *suite_baudsync(void);
 Suite *suite_conf(void);
 Suite *suite_console(void);
 Suite *suite_netacl(void);
