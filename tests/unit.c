@@ -20,6 +20,7 @@ main(void)
 	srunner_add_suite(sr, suite_console());
 	srunner_add_suite(sr, suite_at());
 	srunner_add_suite(sr, suite_baudsync());
+	srunner_add_suite(sr, suite_regpkt());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);

@@ -10,6 +10,7 @@ Suite *suite_conf(void);
 Suite *suite_console(void);
 Suite *suite_netacl(void);
 Suite *suite_packer(void);
+Suite *suite_regpkt(void);
 Suite *suite_settings(void);
 
 #endif
