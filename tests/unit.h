@@ -7,6 +7,7 @@
 Suite *suite_at(void);
 Suite *suite_baudsync(void);
 Suite *suite_conf(void);
+Suite *suite_htpc_req(void);
 Suite *suite_console(void);
 Suite *suite_netacl(void);
 Suite *suite_packer(void);
