@@ -9,6 +9,7 @@ Suite *suite_baudsync(void);
 Suite *suite_conf(void);
 Suite *suite_htpc_req(void);
 Suite *suite_console(void);
+Suite *suite_curl_glue(void);
 Suite *suite_leds(void);
 Suite *suite_netacl(void);
 Suite *suite_packer(void);
