@@ -51,6 +51,7 @@ struct led {
 /* Owned by the instance. */
 struct leds {
 	struct led led[LED_ROLE_COUNT];
+	char root[256];
 	struct event *ev_blink;
 	enum blink_state blink;
 	int traffic;			/* traffic seen since the blink machine last looked */
@@ -215,6 +216,7 @@ leds_new(struct event_base *base, const struct settings *st)
 
 	if (!l)
 		return NULL;
+	util_strlcpy(l->root, st->led_root, sizeof(l->root));
 	l->ev_blink = evtimer_new(base, on_blink, l);
 	if (!l->ev_blink) {
 		free(l);
@@ -261,9 +263,17 @@ leds_traffic(struct leds *l)
 }
 
 int
-leds_same_config(const struct settings *a, const struct settings *b)
+leds_matches(const struct leds *l, const struct settings *st)
 {
-	return strcmp(a->led_root, b->led_root) == 0 &&
-	    strcmp(a->led_power, b->led_power) == 0 && strcmp(a->led_net, b->led_net) == 0 &&
-	    strcmp(a->led_link, b->led_link) == 0 && strcmp(a->led_data, b->led_data) == 0;
+	const char *spec[LED_ROLE_COUNT] = {
+		[LED_POWER] = st->led_power, [LED_NET] = st->led_net,
+		[LED_LINK] = st->led_link, [LED_DATA] = st->led_data,
+	};
+
+	if (strcmp(l->root, st->led_root) != 0)
+		return 0;
+	for (int r = 0; r < LED_ROLE_COUNT; r++)
+		if (strncmp(l->led[r].spec, spec[r], sizeof(l->led[r].spec)) != 0)
+			return 0;
+	return 1;
 }

@@ -40,7 +40,7 @@ void leds_set(struct leds *l, enum led_role r, int on);
 /* Traffic seen: the data LED blinks (on 50 ms, off 50 ms while it lasts). */
 void leds_traffic(struct leds *l);
 
-/* 1 when a and b map the LEDs the same way (no need to set them up again). */
-int leds_same_config(const struct settings *a, const struct settings *b);
+/* 1 when l was set up from the same LED settings as st (a restart keeps it). */
+int leds_matches(const struct leds *l, const struct settings *st);
 
 #endif
