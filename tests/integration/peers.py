@@ -143,7 +143,7 @@ class HttpRecorder:
     path, headers, body) and answers with status/headers/body set by the
     test (HTTP/1.0, so the connection closes after each response)."""
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, dual_stack=False):
         self.port = port or free_port()
         self.requests = []
         self.lock = threading.Lock()
@@ -151,6 +151,8 @@ class HttpRecorder:
         self.body = b"OK"
         self.extra_headers = [("X-Reply", "yes")]
         self.delay = 0.0
+        self.active = 0
+        self.max_active = 0
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -163,21 +165,38 @@ class HttpRecorder:
                 with outer.lock:
                     outer.requests.append({
                         "time": time.monotonic(), "method": self.command,
-                        "path": self.path, "headers": self.headers, "body": body,
-                        "raw_headers": [(k, v) for k, v in self.headers.items()]})
-                if outer.delay:
-                    time.sleep(outer.delay)
-                self.send_response(outer.status)
-                for k, v in outer.extra_headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(outer.body)))
-                self.end_headers()
-                self.wfile.write(outer.body)
+                        "path": self.path, "headers": self.headers, "body": body})
+                    outer.active += 1
+                    outer.max_active = max(outer.max_active, outer.active)
+                try:
+                    if outer.delay:
+                        time.sleep(outer.delay)
+                    self.send_response(outer.status)
+                    for k, v in outer.extra_headers:
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(outer.body)))
+                    self.end_headers()
+                    self.wfile.write(outer.body)
+                except OSError:
+                    pass            # the client gave up (timeout tests)
+                finally:
+                    with outer.lock:
+                        outer.active -= 1
 
             do_GET = _any
             do_POST = _any
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        if dual_stack:
+            class Server(http.server.ThreadingHTTPServer):
+                address_family = socket.AF_INET6
+
+                def server_bind(self):
+                    self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+                    super().server_bind()
+            self.httpd = Server(("::", self.port), Handler)
+        else:
+            self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
