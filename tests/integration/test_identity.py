@@ -127,6 +127,7 @@ def test_udpc_every_and_all(tmp):
 
 
 HEART = 'heartbeat = { enabled = "ON"; type = "%s"; interval = 1; data = "HB"; };\n'
+HEART2 = HEART.replace("interval = 1", "interval = 2")
 
 
 def test_heartbeat_net_tcpc_cadence(tmp):
@@ -143,7 +144,9 @@ def test_heartbeat_net_tcpc_cadence(tmp):
 
 
 def test_heartbeat_net_only_when_idle(tmp):
-    with TimedServer() as srv, client(tmp, "TCPC", srv.start().port, HEART % "NET") as d:
+    # HEARTTM = 2 s against frames every 0.3 s: a stall of the test of
+    # 1.7 s would be needed to let a heartbeat in legitimately.
+    with TimedServer() as srv, client(tmp, "TCPC", srv.start().port, HEART2 % "NET") as d:
         d.start()
         d.wait_log("connected to")
         # Frames every 0.3 s for 3 s: no heartbeat in between.

@@ -12,9 +12,10 @@ from harness import Daemon, free_port, run_tests, wait_for  # noqa: E402
 from peers import TimedServer  # noqa: E402
 
 
-def short(tmp, port, extra=""):
+def short(tmp, port, extra="", timeout=2):
     return Daemon(tmp, 'link1 = { mode = "TCPC"; host = "127.0.0.1"; port = %d; };\n'
-                  'bridge = { short_conn = "ON"; short_timeout = 2; %s };' % (port, extra))
+                  'bridge = { short_conn = "ON"; short_timeout = %d; %s };'
+                  % (port, timeout, extra))
 
 
 def test_opens_on_data_closes_after_shorto(tmp):
@@ -39,7 +40,8 @@ def test_opens_on_data_closes_after_shorto(tmp):
 
 
 def test_traffic_keeps_it_open(tmp):
-    with TimedServer() as srv, short(tmp, srv.start().port) as d:
+    # SHORTO = 3 s against traffic every second: room for a slow machine.
+    with TimedServer() as srv, short(tmp, srv.start().port, timeout=3) as d:
         d.start()
         for i in range(5):
             d.pty.write(b"<%d>" % i)
