@@ -75,8 +75,11 @@ class TimedServer:
         self.stop()
 
     def data(self, i=None):
-        """Bytes of connection i (all connections joined when None)."""
+        """Bytes of connection i (all connections joined when None); b""
+        while connection i has not been accepted yet."""
         with self.lock:
+            if i is not None and not -len(self.conns) <= i < len(self.conns):
+                return b""
             conns = self.conns if i is None else [self.conns[i]]
             return b"".join(c for rec in conns for _, c in rec["chunks"])
 
@@ -91,6 +94,8 @@ class TimedServer:
 
     def chunks(self, i=-1):
         with self.lock:
+            if not -len(self.conns) <= i < len(self.conns):
+                return []
             return list(self.conns[i]["chunks"])
 
 
