@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "baudsync.h"
 #include "link.h"
 #include "settings.h"
 
@@ -22,6 +23,10 @@ struct bridge_cbs {
 	void (*want_restart)(const char *why, void *arg);
 	/* A connection came or went (LEDs, SCSLINK); n = connections now. */
 	void (*on_conn)(int up, int n, void *arg);
+	/* RFCEN: a baud-rate sync packet asks for these line settings, now
+	 * and not saved (PROTOCOLS.md §3 RFCEN). The baud is one the serial
+	 * port supports (serial_speed_valid). May be NULL. */
+	void (*baud_sync)(const struct baudsync_params *p, void *arg);
 };
 
 struct bridge_link_status {
@@ -49,6 +54,14 @@ void bridge_pause(struct bridge *b, int paused);
 
 /* 1 when at least one TCP connection (or ready UDP peer) exists. */
 int bridge_connected(const struct bridge *b);
+
+/* 1 while a TCP connection exists: a TCPS client or a connected TCPC (the
+ * link LED, PROTOCOLS.md §3 SCSLINK). */
+int bridge_tcp_connected(const struct bridge *b);
+
+/* 1 while some link is usable: listening, connected, or ready to send (the
+ * net LED). */
+int bridge_net_up(const struct bridge *b);
 
 /* Status of link i (0-based); returns 0, or -ENOENT past the last link. */
 int bridge_link_status(const struct bridge *b, int i, struct bridge_link_status *st);

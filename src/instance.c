@@ -26,6 +26,7 @@
 #include "hook.h"
 #include "hostinfo.h"
 #include "instance.h"
+#include "leds.h"
 #include "log.h"
 #include "packer.h"
 #include "serial.h"
@@ -50,6 +51,7 @@ struct instance {
 	struct at_session at_serial;
 	struct control *control;	/* usrbridgectl's socket */
 	struct web *web;		/* the web page */
+	struct leds *leds;		/* kept across restarts unless leds.* change */
 
 	struct event *ev_pack;		/* packing gap timer */
 	struct event *ev_console;	/* +++ guard timer */
@@ -77,6 +79,7 @@ tap(struct instance *in, int dir, const uint8_t *d, size_t n)
 }
 
 static void arm_timers(struct instance *in);
+static void console_params_of(const struct settings *st, struct console_params *p);
 
 /* --- serial -> network ---------------------------------------------------- */
 
@@ -234,9 +237,48 @@ want_restart(const char *why, void *arg)
 	instance_restart(arg, why);
 }
 
+/* The net and link LEDs follow the bridge (PROTOCOLS.md §3 SCSLINK). */
+static void
+leds_update(struct instance *in)
+{
+	leds_set(in->leds, LED_NET, in->bridge && bridge_net_up(in->bridge));
+	leds_set(in->leds, LED_LINK, in->run.link_output && in->bridge &&
+	    bridge_tcp_connected(in->bridge));
+}
+
 static void
 on_conn(int up, int n, void *arg)
 {
+	leds_update(arg);
+}
+
+static void
+leds_tap(int dir, const uint8_t *d, size_t n, void *arg)
+{
+	leds_traffic(arg);
+}
+
+/* RFCEN (PROTOCOLS.md §3): new line settings at once, not saved; the
+ * packing gap and guard time follow the new character time. */
+static void
+on_baud_sync(const struct baudsync_params *p, void *arg)
+{
+	struct instance *in = arg;
+	struct serial_params sp;
+
+	serial_get_params(in->serial, &sp);
+	sp.baud = p->baud;
+	sp.data_bits = p->data_bits;
+	sp.stop_bits = p->stop_bits;
+	sp.parity = p->parity;
+	if (serial_configure(in->serial, &sp) < 0)
+		return;
+	in->run.baud = p->baud;
+	in->run.data_bits = p->data_bits;
+	in->run.stop_bits = p->stop_bits;
+	in->run.parity = p->parity;
+	in->packer.gap_us = settings_pack_gap_us(&in->run);
+	console_params_of(&in->run, &in->console.p);
 }
 
 /* --- AT session of the serial console -------------------------------------- */
@@ -353,6 +395,7 @@ start_runtime(struct instance *in)
 		.to_serial = to_serial,
 		.want_restart = want_restart,
 		.on_conn = on_conn,
+		.baud_sync = on_baud_sync,
 	};
 	struct serial_params sp;
 	struct console_params cp;
@@ -381,6 +424,14 @@ start_runtime(struct instance *in)
 	in->bridge = bridge_new(in->base, in->dns, &in->run, &bcbs, in);
 	if (!in->bridge)
 		return -ENOMEM;
+	if (in->leds && !leds_matches(in->leds, &in->run)) {
+		instance_remove_tap(in, leds_tap, in->leds);
+		leds_free(in->leds);
+		in->leds = NULL;
+	}
+	if (!in->leds && (in->leds = leds_new(in->base, &in->run)))
+		instance_add_tap(in, leds_tap, in->leds);
+	leds_update(in);
 	run_hook(in, in->restarts || in->hook_ran ? "restart" : "start");
 	return 0;
 }
@@ -501,6 +552,10 @@ instance_free(struct instance *in)
 	web_free(in->web);
 	control_free(in->control);
 	stop_runtime(in);
+	if (in->leds) {
+		instance_remove_tap(in, leds_tap, in->leds);
+		leds_free(in->leds);
+	}
 	serial_free(in->serial);
 	if (in->ev_pack)
 		event_free(in->ev_pack);

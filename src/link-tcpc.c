@@ -1,6 +1,8 @@
 /* TCPC: a TCP client to SOCK host:port (PROTOCOLS.md §3). Reconnects with a
  * capped, jittered backoff; binds SOCKPORT as its local port when set. While
- * it is down the bridge keeps serial data in its offline cache. */
+ * it is down the bridge keeps serial data in its offline cache. With short
+ * connections (SOCKSL=ON) it connects only when the bridge kicks it because
+ * a frame waits, and closes after SHORTO seconds without data either way. */
 #include "config.h"
 
 #include <errno.h>
@@ -22,6 +24,8 @@
 struct tcpc {
 	struct bufferevent *bev;	/* the connection, or NULL */
 	struct event *ev_retry;		/* backoff timer */
+	struct event *ev_idle;		/* SOCKSL: closes an idle connection */
+	int64_t last_io;		/* SOCKSL: last data either way (µs) */
 	int blocked;			/* a send returned -ENOBUFS */
 	int want;			/* a connection is wanted (short connections: data waits) */
 	char peer[64];
@@ -33,7 +37,8 @@ static void
 schedule_retry(struct link *l)
 {
 	struct tcpc *c = l->priv;
-	long ms = link_backoff_ms(l->stats.failures);
+	long ms = link_backoff_cap_ms(l->stats.failures,
+	    l->set->reconnect_max * 1000);
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	link_set_state(l, LINK_BACKOFF);
@@ -56,7 +61,10 @@ on_read(struct bufferevent *bev, void *arg)
 {
 	struct link *l = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
+	struct tcpc *c = l->priv;
 
+	if (l->set->short_conn)
+		c->last_io = util_now_us();
 	while (evbuffer_get_length(in) > 0) {
 		struct evbuffer_iovec v;
 
@@ -96,6 +104,12 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		link_set_state(l, LINK_UP);
 		log_info("link%d: connected to %s", l->index + 1, c->peer);
 		bufferevent_enable(bev, l->paused ? EV_WRITE : EV_READ | EV_WRITE);
+		if (l->set->short_conn) {
+			struct timeval tv = { l->set->short_timeout, 0 };
+
+			c->last_io = util_now_us();
+			event_add(c->ev_idle, &tv);
+		}
 		if (l->cbs.on_conn)
 			l->cbs.on_conn(l, 0, 1, 1);
 		return;
@@ -104,9 +118,13 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		log_info("link%d: connection to %s %s", l->index + 1, c->peer,
 		    what & BEV_EVENT_EOF ? "closed by the peer" : "lost");
 		drop_connection(l);
+		event_del(c->ev_idle);
 		link_set_state(l, LINK_DOWN);
 		if (l->cbs.on_conn)
 			l->cbs.on_conn(l, 0, 0, 0);
+		/* Short connections reconnect when data waits (the bridge kicks). */
+		if (l->set->short_conn || !l->priv)
+			return;
 		/* A lost connection is retried after the first backoff step. */
 		l->stats.failures = 1;
 		schedule_retry(l);
@@ -177,6 +195,32 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 	connect_now(arg);
 }
 
+/* SOCKSL: close after SHORTO seconds without data either way. The timer
+ * is not moved on every read or write: it looks at last_io when it fires. */
+static void
+on_idle(evutil_socket_t fd, short what, void *arg)
+{
+	struct link *l = arg;
+	struct tcpc *c = l->priv;
+	int64_t idle_us = (int64_t)l->set->short_timeout * 1000000;
+	int64_t left = c->last_io + idle_us - util_now_us();
+
+	if (!c->bev || l->state != LINK_UP)
+		return;
+	if (left > 0) {
+		struct timeval tv = { (time_t)(left / 1000000), (suseconds_t)(left % 1000000) };
+
+		event_add(c->ev_idle, &tv);
+		return;
+	}
+	log_info("link%d: closing the connection to %s after %ld s idle (SOCKSL)",
+	    l->index + 1, c->peer, l->set->short_timeout);
+	drop_connection(l);
+	link_set_state(l, LINK_DOWN);
+	if (l->cbs.on_conn)
+		l->cbs.on_conn(l, 0, 0, 0);
+}
+
 static int
 tcpc_start(struct link *l)
 {
@@ -185,11 +229,20 @@ tcpc_start(struct link *l)
 	if (!c)
 		return -ENOMEM;
 	c->ev_retry = evtimer_new(l->base, on_retry, l);
-	if (!c->ev_retry) {
+	c->ev_idle = evtimer_new(l->base, on_idle, l);
+	if (!c->ev_retry || !c->ev_idle) {
+		if (c->ev_retry)
+			event_free(c->ev_retry);
 		free(c);
 		return -ENOMEM;
 	}
 	l->priv = c;
+	if (l->set->short_conn) {
+		/* PROTOCOLS.md §3 SOCKSL: connect when a frame waits. */
+		log_info("link%d: TCP client to %s:%ld, short connections (%ld s)", l->index + 1,
+		    l->ls->host, l->ls->port, l->set->short_timeout);
+		return 0;
+	}
 	log_info("link%d: TCP client to %s:%ld", l->index + 1, l->ls->host, l->ls->port);
 	connect_now(l);
 	return 0;
@@ -205,6 +258,7 @@ tcpc_stop(struct link *l)
 	link_resolve_cancel(l);
 	drop_connection(l);
 	event_free(c->ev_retry);
+	event_free(c->ev_idle);
 	free(c);
 	l->priv = NULL;
 	link_set_state(l, LINK_DOWN);
@@ -229,6 +283,8 @@ tcpc_send(struct link *l, const uint8_t *data, size_t len)
 	}
 	evbuffer_add(out, data, len);
 	l->stats.tx_bytes += len;
+	if (l->set->short_conn)
+		c->last_io = util_now_us();
 	return 0;
 }
 

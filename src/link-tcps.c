@@ -67,8 +67,14 @@ client_read(struct bufferevent *bev, void *arg)
 		struct evbuffer_iovec v;
 		size_t n;
 
-		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+		/* INDEXEN marks each piece with "I m" (PROTOCOLS.md §3): one
+		 * piece per read from the socket, not per buffer chain. */
+		if (l->set->index) {
+			v.iov_len = evbuffer_get_length(in);
+			v.iov_base = evbuffer_pullup(in, -1);
+		} else if (evbuffer_peek(in, -1, NULL, &v, 1) < 1) {
 			break;
+		}
 		n = v.iov_len;
 		l->stats.rx_bytes += n;
 		l->cbs.on_data(l, slot + 1, v.iov_base, n);

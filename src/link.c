@@ -50,6 +50,7 @@ link_new(struct event_base *base, struct evdns_base *dns, const struct settings 
 	case LINK_TCPC: ops = &link_tcpc_ops; break;
 	case LINK_UDPS: ops = &link_udps_ops; break;
 	case LINK_UDPC: ops = &link_udpc_ops; break;
+	case LINK_HTPC: ops = &link_htpc_ops; break;
 	default:
 		log_err("link%d: mode %d is not available", index + 1, set->link[index].mode);
 		return NULL;
@@ -189,12 +190,18 @@ link_resolve_cancel(struct link *l)
 long
 link_backoff_ms(unsigned failures)
 {
+	return link_backoff_cap_ms(failures, 30000);
+}
+
+long
+link_backoff_cap_ms(unsigned failures, long max_ms)
+{
 	long ms = 1000;
 
-	for (unsigned i = 1; i < failures && ms < 30000; i++)
+	for (unsigned i = 1; i < failures && ms < max_ms; i++)
 		ms *= 2;
-	if (ms > 30000)
-		ms = 30000;
+	if (ms > max_ms)
+		ms = max_ms;
 	/* +-20% so that a fleet does not reconnect in step. */
 	ms += (long)(ms * ((double)(random() % 401) - 200) / 1000.0);
 	return ms;

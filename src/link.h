@@ -42,6 +42,8 @@ struct link_stats {
 	unsigned connects;		/* successful connections or accepted clients */
 	unsigned failures;		/* failed connection attempts in a row */
 	unsigned clients_dropped;	/* TCPS clients dropped: stuck, kicked */
+	unsigned requests_failed;	/* HTPC: requests that failed (each one logged) */
+	uint64_t rx_dropped;		/* HTPC: response bytes beyond the serial cap */
 };
 
 /* Up-calls into the bridge. client is the TCPS client number (1-16), or 0
@@ -111,6 +113,8 @@ void link_resolve_cancel(struct link *l);
 
 /* Reconnect delay: 1 s doubling to 30 s, with +-20% jitter. */
 long link_backoff_ms(unsigned failures);
+/* The same, doubling up to max_ms (bridge.reconnect_max) instead of 30 s. */
+long link_backoff_cap_ms(unsigned failures, long max_ms);
 
 /* A non-blocking socket with SO_REUSEADDR, bound to port (0 = any) on the
  * wildcard of family. Returns the fd or -errno. */
@@ -123,5 +127,6 @@ extern const struct link_ops link_tcps_ops;
 extern const struct link_ops link_tcpc_ops;
 extern const struct link_ops link_udps_ops;
 extern const struct link_ops link_udpc_ops;
+extern const struct link_ops link_htpc_ops;
 
 #endif

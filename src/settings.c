@@ -196,6 +196,10 @@ const struct setting settings_table[] = {
 	{ "bridge.client_reset", ST_BOOL, F(client_reset), 0, 0, ch_ON, D("OFF", "OFF"),
 	  S_30X | S_RESTART | S_PERSIST,
 	  "AT+CLIENTRST: restart after 30 failed TCP client connection attempts." },
+	{ "bridge.reconnect_max", ST_INT, F(reconnect_max), 1, 30, NULL, D("30", "30"),
+	  S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  "Longest wait in seconds between two connection attempts of a client link "
+	  "(the wait starts at 1 s and doubles up to this)." },
 	{ "bridge.idle_reset", ST_INT, F(idle_reset), 60, 65535, NULL, D("3600", "0"),
 	  S_30X | S_RESTART | S_PERSIST | S_ZERO_OK,
 	  "AT+RSTIM: restart when nothing came from the network for this many seconds; 0: never." },

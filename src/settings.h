@@ -106,6 +106,7 @@ struct settings {
 	int short_conn;			/* SOCKSL */
 	long short_timeout;		/* SHORTO */
 	int client_reset;		/* CLIENTRST */
+	long reconnect_max;		/* longest reconnect backoff, s */
 	long idle_reset;		/* RSTIM */
 	int link_output;		/* SCSLINK */
 

@@ -22,6 +22,11 @@ main(void)
 	srunner_add_suite(sr, suite_control());
 	srunner_add_suite(sr, suite_status());
 	srunner_add_suite(sr, suite_web());
+	srunner_add_suite(sr, suite_baudsync());
+	srunner_add_suite(sr, suite_regpkt());
+	srunner_add_suite(sr, suite_htpc_req());
+	srunner_add_suite(sr, suite_leds());
+	srunner_add_suite(sr, suite_curl_glue());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);

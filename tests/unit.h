@@ -5,11 +5,16 @@
 #include <check.h>
 
 Suite *suite_at(void);
+Suite *suite_baudsync(void);
 Suite *suite_conf(void);
+Suite *suite_htpc_req(void);
 Suite *suite_console(void);
 Suite *suite_control(void);
+Suite *suite_curl_glue(void);
+Suite *suite_leds(void);
 Suite *suite_netacl(void);
 Suite *suite_packer(void);
+Suite *suite_regpkt(void);
 Suite *suite_settings(void);
 Suite *suite_status(void);
 Suite *suite_web(void);
