@@ -183,24 +183,16 @@ entry(const struct setting *s)
 static void
 settings_section(void)
 {
+	/* Top-level keys first (top_level()), then one subsection per group
+	 * in order of first appearance. */
 	for (size_t i = 0; i < settings_count; i++) {
 		const struct setting *g = &settings_table[i];
-		const char *dot = strchr(g->key, '.');
-		size_t glen = dot ? (size_t)(dot - g->key) : 0;
-		int seen = 0;
 
-		/* Top-level keys first, then one subsection per group in order
-		 * of first appearance. */
-		if (!dot)
+		if (!settings_group_starts(i))
 			continue;
-		for (size_t j = 0; j < i; j++)
-			if (strncmp(settings_table[j].key, g->key, glen + 1) == 0)
-				seen = 1;
-		if (seen)
-			continue;
-		printf(".Ss %.*s\n.Bl -tag -width Ds\n", (int)glen, g->key);
+		printf(".Ss %.*s\n.Bl -tag -width Ds\n", (int)settings_group_len(g), g->key);
 		for (size_t j = i; j < settings_count; j++)
-			if (strncmp(settings_table[j].key, g->key, glen + 1) == 0)
+			if (settings_same_group(&settings_table[j], g))
 				entry(&settings_table[j]);
 		printf(".El\n");
 	}

@@ -284,21 +284,15 @@ conf_state_text(const struct settings *st, const struct settings *base, char *bu
 	/* Group rows by their prefix, in table order of first appearance. */
 	for (size_t i = 0; i < settings_count; i++) {
 		const struct setting *g = &settings_table[i];
-		const char *dot = strchr(g->key, '.');
-		size_t glen = dot ? (size_t)(dot - g->key) : 0;
-		int opened = 0, seen = 0;
+		size_t glen = settings_group_len(g);
+		int opened = 0;
 
-		if (!dot)
-			continue;
-		for (size_t j = 0; j < i; j++)
-			if (strncmp(settings_table[j].key, g->key, glen + 1) == 0)
-				seen = 1;
-		if (seen)
+		if (!settings_group_starts(i))
 			continue;
 		for (size_t j = i; j < settings_count; j++) {
 			const struct setting *s = &settings_table[j];
 
-			if (strncmp(s->key, g->key, glen + 1) != 0 || !(s->flags & S_PERSIST) ||
+			if (!settings_same_group(s, g) || !(s->flags & S_PERSIST) ||
 			    settings_equal(st, base, s))
 				continue;
 			if (!opened) {

@@ -274,6 +274,35 @@ settings_find(const char *key)
 	return NULL;
 }
 
+size_t
+settings_group_len(const struct setting *s)
+{
+	const char *dot = strchr(s->key, '.');
+
+	return dot ? (size_t)(dot - s->key) : 0;
+}
+
+int
+settings_same_group(const struct setting *a, const struct setting *b)
+{
+	size_t n = settings_group_len(a);
+
+	return n == settings_group_len(b) && strncmp(a->key, b->key, n) == 0;
+}
+
+int
+settings_group_starts(size_t i)
+{
+	const struct setting *g = &settings_table[i];
+
+	if (settings_group_len(g) == 0)
+		return 0;
+	for (size_t j = 0; j < i; j++)
+		if (settings_same_group(&settings_table[j], g))
+			return 0;
+	return 1;
+}
+
 int
 settings_applies(const struct setting *s, enum personality p)
 {

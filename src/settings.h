@@ -151,6 +151,14 @@ int personality_from_name(const char *name);
 const struct setting *settings_find(const char *key);
 int settings_applies(const struct setting *s, enum personality p);
 
+/* Groups are the "group." prefixes of keys, in table order of first
+ * appearance: settings_group_len() is the prefix length without the dot (0
+ * for a top-level key), settings_group_starts() is 1 when row i is the first
+ * of its group, and settings_same_group() compares two rows' groups. */
+size_t settings_group_len(const struct setting *s);
+int settings_group_starts(size_t i);
+int settings_same_group(const struct setting *a, const struct setting *b);
+
 /* Fills st with the factory defaults of personality p. */
 void settings_defaults(struct settings *st, enum personality p);
 
