@@ -131,6 +131,9 @@ on_serial_data(const uint8_t *d, size_t n, int64_t now, void *arg)
 		tap(in, TAP_FROM_SERIAL, d, n);
 	console_input(&in->console, d, n, now);
 	arm_timers(in);
+	/* No peer can take more: stop reading until one can (on_writable). */
+	if (in->bridge && bridge_congested(in->bridge))
+		serial_pause(in->serial, 1);
 }
 
 static void
@@ -241,6 +244,15 @@ on_serial_state(int up, void *arg)
 }
 
 static void
+on_bridge_writable(void *arg)
+{
+	struct instance *in = arg;
+
+	if (in->bridge && !bridge_congested(in->bridge))
+		serial_pause(in->serial, 0);
+}
+
+static void
 want_restart(const char *why, void *arg)
 {
 	instance_restart(arg, why);
@@ -329,6 +341,7 @@ start_runtime(struct instance *in)
 		.to_serial = to_serial,
 		.want_restart = want_restart,
 		.on_conn = on_conn,
+		.on_writable = on_bridge_writable,
 	};
 	struct serial_params sp;
 	struct console_params cp;
@@ -357,6 +370,8 @@ start_runtime(struct instance *in)
 	in->bridge = bridge_new(in->base, in->dns, &in->run, &bcbs, in);
 	if (!in->bridge)
 		return -ENOMEM;
+	/* A congested bridge of before the restart paused the line. */
+	serial_pause(in->serial, 0);
 	return 0;
 }
 

@@ -1,7 +1,13 @@
 /* TCPS: a TCP server with up to MAXSK clients (PROTOCOLS.md §3). Each client
  * has its own queue, so one that stops reading never stalls the others: past
- * tcps.client_queue bytes it is dropped and logged. TCPSE kick closes the
- * oldest client for a new one, keep refuses the new one.
+ * tcps.client_queue bytes, while another client still keeps up, it is
+ * dropped and logged. When no client keeps up (every queue past its
+ * high-water mark: a lone client slower than a pseudo-terminal, or all of
+ * them) there is nobody to protect and dropping would only lose data: the
+ * link reports itself congested and the serial line is paused until a queue
+ * drains. A client whose socket accepts nothing for TCPS_STUCK_SEC is
+ * dropped whatever the others do. TCPSE kick closes the oldest client for a
+ * new one, keep refuses the new one.
  *
  * Writes to a single client are direct: the frames of one serial read are
  * queued, then written with one writev() in the same loop pass (ev_flush),
@@ -34,6 +40,10 @@
 #include "util.h"
 
 #define TCPS_READ_MAX 65536
+#define TCPS_PAUSE_MAX (64 * 1024)	/* high-water mark of a client's queue */
+#define TCPS_STUCK_SEC 10		/* socket full, nothing written: dropped */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 struct tcps;
 
@@ -51,12 +61,64 @@ struct tcps {
 	struct event *ev_resume;	/* re-enables the listener after EMFILE */
 	struct event *ev_flush;		/* activated by a send: writes every queue */
 	int flush_pending;
+	struct event *ev_writable;	/* activated when congestion ends */
+	int congested;			/* every client's queue is past pause_at */
+	size_t pause_at;
 	struct tcps_client c[LINK_CLIENTS_MAX];
 	int count;
 	int max;
 	uint64_t next_seq;
 	struct link *l;
 };
+
+static size_t
+queued(const struct tcps_client *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+/* A client is behind when its socket is full (libevent is writing for it)
+ * and its queue is past the high-water mark; one whose queue is about to
+ * be written directly (ev_flush) is not. */
+static int
+behind(const struct tcps *t, const struct tcps_client *c)
+{
+	return c->writing && queued(c) >= t->pause_at;
+}
+
+/* Recomputes t->congested (every client behind); its end is reported to
+ * the bridge from the loop (deferred: the bridge may send again at once). */
+static void
+update_congestion(struct tcps *t)
+{
+	int all = t->count > 0;
+
+	for (int i = 0; i < LINK_CLIENTS_MAX && all; i++)
+		if (t->c[i].bev && !behind(t, &t->c[i]))
+			all = 0;
+	if (t->congested && !all)
+		event_active(t->ev_writable, EV_WRITE, 0);
+	t->congested = all;
+}
+
+static void
+on_decongested(evutil_socket_t fd, short what, void *arg)
+{
+	struct link *l = arg;
+
+	if (l->cbs.on_writable)
+		l->cbs.on_writable(l);
+}
+
+/* 1 if a client other than slot still keeps up. */
+static int
+others_keep_up(const struct tcps *t, int slot)
+{
+	for (int i = 0; i < LINK_CLIENTS_MAX; i++)
+		if (i != slot && t->c[i].bev && !behind(t, &t->c[i]))
+			return 1;
+	return 0;
+}
 
 static void
 client_drop(struct tcps *t, int slot, const char *why)
@@ -71,6 +133,7 @@ client_drop(struct tcps *t, int slot, const char *why)
 	c->ev_read = NULL;
 	c->bev = NULL;
 	t->count--;
+	update_congestion(t);
 	if (t->l->cbs.on_conn)
 		t->l->cbs.on_conn(t->l, slot + 1, 0, t->count);
 }
@@ -146,6 +209,7 @@ on_flush(evutil_socket_t fd, short what, void *arg)
 			bufferevent_enable(t->c[slot].bev, EV_WRITE);
 		}
 	}
+	update_congestion(t);
 }
 
 /* libevent wrote the queue out: back to direct writes. */
@@ -160,6 +224,7 @@ client_write(struct bufferevent *bev, void *arg)
 			continue;
 		t->c[slot].writing = 0;
 		bufferevent_disable(bev, EV_WRITE);
+		update_congestion(t);
 		return;
 	}
 }
@@ -173,7 +238,9 @@ client_event(struct bufferevent *bev, short what, void *arg)
 	for (int slot = 0; slot < LINK_CLIENTS_MAX; slot++) {
 		if (t->c[slot].bev != bev)
 			continue;
-		client_drop(t, slot, what & BEV_EVENT_EOF ? "disconnected" : "connection error");
+		client_drop(t, slot, what & BEV_EVENT_TIMEOUT ?
+		    "dropped: not reading (nothing accepted for " STR(TCPS_STUCK_SEC) " s)" :
+		    what & BEV_EVENT_EOF ? "disconnected" : "connection error");
 		return;
 	}
 }
@@ -196,6 +263,7 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 	struct link *l = arg;
 	struct tcps *t = l->priv;
 	char addr[64];
+	struct timeval stuck = { TCPS_STUCK_SEC, 0 };
 	int one = 1, slot;
 
 	link_addr_text(sa, addr, sizeof(addr));
@@ -241,12 +309,15 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 	 * socket is full (client_flush); reading is ev_read's. */
 	bufferevent_setcb(t->c[slot].bev, NULL, client_write, client_event, l);
 	bufferevent_disable(t->c[slot].bev, EV_READ | EV_WRITE);
+	/* Runs while EV_WRITE is on, i.e. while the socket is full. */
+	bufferevent_set_timeouts(t->c[slot].bev, NULL, &stuck);
 	if (!l->paused)
 		event_add(t->c[slot].ev_read, NULL);
 	t->count++;
 	l->stats.connects++;
 	log_info("link%d: client %d connected from %s (%d of %d)", l->index + 1, slot + 1,
 	    addr, t->count, t->max);
+	update_congestion(t);
 	if (l->cbs.on_conn)
 		l->cbs.on_conn(l, slot + 1, 1, t->count);
 }
@@ -285,6 +356,7 @@ tcps_start(struct link *l)
 		return -ENOMEM;
 	t->l = l;
 	t->max = (int)l->set->max_clients;
+	t->pause_at = MIN((size_t)TCPS_PAUSE_MAX, (size_t)l->set->client_queue / 2);
 	/* INDEXEN numbers clients with one ASCII digit: at most 8. */
 	if (l->set->index && t->max > 8)
 		t->max = 8;
@@ -298,7 +370,8 @@ tcps_start(struct link *l)
 	t->lev = evconnlistener_new(l->base, on_accept, l, LEV_OPT_CLOSE_ON_FREE, 16, fd);
 	t->ev_resume = evtimer_new(l->base, on_resume, t);
 	t->ev_flush = event_new(l->base, -1, 0, on_flush, t);
-	if (!t->lev || !t->ev_resume || !t->ev_flush) {
+	t->ev_writable = event_new(l->base, -1, 0, on_decongested, l);
+	if (!t->lev || !t->ev_resume || !t->ev_flush || !t->ev_writable) {
 		if (t->lev)
 			evconnlistener_free(t->lev);
 		else
@@ -307,6 +380,8 @@ tcps_start(struct link *l)
 			event_free(t->ev_resume);
 		if (t->ev_flush)
 			event_free(t->ev_flush);
+		if (t->ev_writable)
+			event_free(t->ev_writable);
 		free(t);
 		return -ENOMEM;
 	}
@@ -333,6 +408,7 @@ tcps_stop(struct link *l)
 	evconnlistener_free(t->lev);
 	event_free(t->ev_resume);
 	event_free(t->ev_flush);
+	event_free(t->ev_writable);
 	free(t);
 	l->priv = NULL;
 	link_set_state(l, LINK_DOWN);
@@ -351,7 +427,11 @@ tcps_send(struct link *l, const uint8_t *data, size_t len)
 		if (!t->c[i].bev)
 			continue;
 		out = bufferevent_get_output(t->c[i].bev);
-		if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue) {
+		/* Past the bound it is dropped if another client keeps up;
+		 * otherwise the serial line is paused after this read, which
+		 * caps the overshoot at one serial read (64 KiB). */
+		if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue &&
+		    others_keep_up(t, i)) {
 			char why[96];
 
 			l->stats.tx_dropped += evbuffer_get_length(out) + len;
@@ -368,6 +448,7 @@ tcps_send(struct link *l, const uint8_t *data, size_t len)
 		t->flush_pending = 1;
 		event_active(t->ev_flush, EV_WRITE, 0);
 	}
+	update_congestion(t);
 	l->stats.tx_bytes += len;
 	return 0;
 }
@@ -418,6 +499,14 @@ tcps_kick(struct link *l)
 {
 }
 
+static int
+tcps_congested(const struct link *l)
+{
+	const struct tcps *t = l->priv;
+
+	return t && t->congested;
+}
+
 const struct link_ops link_tcps_ops = {
 	.name = "TCPS",
 	.start = tcps_start,
@@ -426,5 +515,6 @@ const struct link_ops link_tcps_ops = {
 	.pause = tcps_pause,
 	.connections = tcps_connections,
 	.kick = tcps_kick,
+	.congested = tcps_congested,
 	.peers = tcps_peers,
 };
