@@ -51,7 +51,8 @@ struct tcps_client {
 	struct bufferevent *bev;	/* owns the fd (and writes); NULL: slot free */
 	struct event *ev_read;		/* reads the fd; owned */
 	struct tcps *t;
-	int writing;			/* socket full: libevent writes (EV_WRITE on) */
+	int writing;			/* libevent writes (EV_WRITE on): the socket was
+					 * full, or several clients wait (on_flush) */
 	uint64_t seq;			/* accept order, for "kick the oldest" */
 	char addr[64];
 };
@@ -77,9 +78,9 @@ queued(const struct tcps_client *c)
 	return evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
-/* A client is behind when its socket is full (libevent is writing for it)
- * and its queue is past the high-water mark; one whose queue is about to
- * be written directly (ev_flush) is not. */
+/* A client is behind when libevent is writing for it and its queue is
+ * past the high-water mark; one whose queue is about to be written
+ * directly (ev_flush) is not. */
 static int
 behind(const struct tcps *t, const struct tcps_client *c)
 {
