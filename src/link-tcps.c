@@ -9,13 +9,17 @@
  * dropped whatever the others do. TCPSE kick closes the oldest client for a
  * new one, keep refuses the new one.
  *
- * Writes to a single client are direct: the frames of one serial read are
- * queued, then written with one writev() in the same loop pass (ev_flush),
- * without an epoll_ctl() or a loop trip; only a full socket gets its
- * bufferevent's write event until libevent has written the rest. With
- * several clients one write each per serial read would multiply syscalls:
- * there libevent writes on the next pass, by which more reads have been
- * queued (measured: fan-out to 8 clients 30% faster that way).
+ * Every client gets the same frames: a send appends them once to the
+ * link's pass buffer (pend), and ev_flush, after the serial read's callback
+ * in the same loop pass, hands the whole block to each client. A lone
+ * client with nothing queued gets it with one write(), without an
+ * epoll_ctl() or a loop trip; only a full socket gets its bufferevent's
+ * write event until libevent has written the rest. With several clients
+ * one write each per serial read would multiply syscalls: the block is
+ * queued and libevent writes on the next pass, by which more reads have
+ * been queued (measured: fan-out to 8 clients 30% faster that way). A
+ * queued block is one reference-counted copy shared by every client's
+ * queue (evbuffer_add_reference), not a copy each.
  *
  * Reads are direct too: a plain read event per client reads into a stack
  * buffer and hands the bytes on; a bufferevent's read path costs an
@@ -40,12 +44,20 @@
 #include "util.h"
 
 #define TCPS_READ_MAX 65536
+#define TCPS_PEND_MAX 65536		/* a pass's frames; handed out when full */
 #define TCPS_PAUSE_MAX (64 * 1024)	/* high-water mark of a client's queue */
 #define TCPS_STUCK_SEC 10		/* socket full, nothing written: dropped */
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
 struct tcps;
+
+/* A pass's frames queued for clients that could not take them at once:
+ * shared by their output buffers, freed when the last has written it. */
+struct tcps_block {
+	unsigned refs;
+	uint8_t data[];
+};
 
 struct tcps_client {
 	struct bufferevent *bev;	/* owns the fd (and writes); NULL: slot free */
@@ -60,8 +72,10 @@ struct tcps_client {
 struct tcps {
 	struct evconnlistener *lev;
 	struct event *ev_resume;	/* re-enables the listener after EMFILE */
-	struct event *ev_flush;		/* activated by a send: writes every queue */
+	struct event *ev_flush;		/* activated by a send: hands pend out */
 	int flush_pending;
+	uint8_t *pend;			/* this pass's frames, for every client; owned */
+	size_t npend;
 	struct event *ev_writable;	/* activated when congestion ends */
 	int congested;			/* every client's queue is past pause_at */
 	size_t pause_at;
@@ -161,56 +175,85 @@ client_readable(evutil_socket_t fd, short what, void *arg)
 	client_drop(t, slot, n == 0 ? "disconnected" : "connection error");
 }
 
-/* Writes what is queued for one client now; leaves the rest to libevent
- * when the socket is full. */
 static void
-client_flush(struct tcps *t, int slot)
+block_unref(const void *data, size_t len, void *arg)
 {
-	struct tcps_client *c = &t->c[slot];
-	struct evbuffer *out;
-	int n, e;
+	struct tcps_block *b = arg;
 
-	if (!c->bev || c->writing)
+	if (--b->refs == 0)
+		free(b);
+}
+
+/* Hands the pass's frames to every client (see the top of the file). Past
+ * its bound a client is dropped if another keeps up; otherwise the serial
+ * line gets paused after at most one more read, which caps the overshoot. */
+static void
+distribute(struct tcps *t)
+{
+	struct link *l = t->l;
+	const uint8_t *p = t->pend;
+	size_t n = t->npend;
+	int lone = t->count == 1;
+	struct tcps_block *b = NULL;
+
+	t->npend = 0;
+	if (n == 0)
 		return;
-	out = bufferevent_get_output(c->bev);
-	if (evbuffer_get_length(out) == 0)
-		return;
-	/* A bufferevent keeps the front of its output frozen; its own write
-	 * callback thaws it around the write, and so do we. */
-	evbuffer_unfreeze(out, 1);
-	n = evbuffer_write(out, bufferevent_getfd(c->bev));
-	e = errno;
-	evbuffer_freeze(out, 1);
-	if (n < 0 && e != EAGAIN && e != EINTR) {
-		client_drop(t, slot, "connection error");
-		return;
+	for (int slot = 0; slot < LINK_CLIENTS_MAX; slot++) {
+		struct tcps_client *c = &t->c[slot];
+		struct evbuffer *out;
+		size_t q, done = 0;
+
+		if (!c->bev)
+			continue;
+		out = bufferevent_get_output(c->bev);
+		q = evbuffer_get_length(out);
+		if (q + n > (size_t)l->set->client_queue && others_keep_up(t, slot)) {
+			char why[96];
+
+			l->stats.tx_dropped += q + n;
+			l->stats.clients_dropped++;
+			snprintf(why, sizeof(why), "dropped: not reading (%zu bytes queued)", q);
+			client_drop(t, slot, why);
+			continue;
+		}
+		if (lone && !c->writing && q == 0) {
+			ssize_t w = write(bufferevent_getfd(c->bev), p, n);
+
+			if (w < 0 && errno != EAGAIN && errno != EINTR) {
+				client_drop(t, slot, "connection error");
+				continue;
+			}
+			done = w > 0 ? (size_t)w : 0;
+			if (done == n)
+				continue;
+		}
+		if (!b && (b = malloc(sizeof(*b) + n))) {
+			b->refs = 1;	/* ours, until the loop is done */
+			memcpy(b->data, p, n);
+		}
+		if (b && evbuffer_add_reference(out, b->data + done, n - done, block_unref,
+		    b) == 0)
+			b->refs++;
+		else
+			evbuffer_add(out, p + done, n - done);
+		if (!c->writing) {
+			c->writing = 1;
+			bufferevent_enable(c->bev, EV_WRITE);
+		}
 	}
-	if (evbuffer_get_length(out) > 0) {
-		c->writing = 1;
-		bufferevent_enable(c->bev, EV_WRITE);
-	}
+	if (b)
+		block_unref(b->data, n, b);
+	update_congestion(t);
 }
 
 static void
 on_flush(evutil_socket_t fd, short what, void *arg)
 {
 	struct tcps *t = arg;
-	int waiting = 0;
 
 	t->flush_pending = 0;
-	for (int slot = 0; slot < LINK_CLIENTS_MAX; slot++)
-		waiting += t->c[slot].bev && !t->c[slot].writing &&
-		    evbuffer_get_length(bufferevent_get_output(t->c[slot].bev)) > 0;
-	for (int slot = 0; slot < LINK_CLIENTS_MAX; slot++) {
-		if (waiting == 1) {
-			client_flush(t, slot);
-		} else if (t->c[slot].bev && !t->c[slot].writing &&
-		    evbuffer_get_length(bufferevent_get_output(t->c[slot].bev)) > 0) {
-			t->c[slot].writing = 1;
-			bufferevent_enable(t->c[slot].bev, EV_WRITE);
-		}
-	}
-	update_congestion(t);
+	distribute(t);
 }
 
 /* libevent wrote the queue out: back to direct writes. */
@@ -307,7 +350,7 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 	t->c[slot].writing = 0;
 	util_strlcpy(t->c[slot].addr, addr, sizeof(t->c[slot].addr));
 	/* The bufferevent only writes: EV_WRITE (on from birth) only while the
-	 * socket is full (client_flush); reading is ev_read's. */
+	 * socket is full (distribute); reading is ev_read's. */
 	bufferevent_setcb(t->c[slot].bev, NULL, client_write, client_event, l);
 	bufferevent_disable(t->c[slot].bev, EV_READ | EV_WRITE);
 	/* Runs while EV_WRITE is on, i.e. while the socket is full. */
@@ -372,7 +415,8 @@ tcps_start(struct link *l)
 	t->ev_resume = evtimer_new(l->base, on_resume, t);
 	t->ev_flush = event_new(l->base, -1, 0, on_flush, t);
 	t->ev_writable = event_new(l->base, -1, 0, on_decongested, l);
-	if (!t->lev || !t->ev_resume || !t->ev_flush || !t->ev_writable) {
+	t->pend = malloc(TCPS_PEND_MAX);
+	if (!t->lev || !t->ev_resume || !t->ev_flush || !t->ev_writable || !t->pend) {
 		if (t->lev)
 			evconnlistener_free(t->lev);
 		else
@@ -383,6 +427,7 @@ tcps_start(struct link *l)
 			event_free(t->ev_flush);
 		if (t->ev_writable)
 			event_free(t->ev_writable);
+		free(t->pend);
 		free(t);
 		return -ENOMEM;
 	}
@@ -410,6 +455,7 @@ tcps_stop(struct link *l)
 	event_free(t->ev_resume);
 	event_free(t->ev_flush);
 	event_free(t->ev_writable);
+	free(t->pend);
 	free(t);
 	l->priv = NULL;
 	link_set_state(l, LINK_DOWN);
@@ -422,35 +468,23 @@ tcps_send(struct link *l, const uint8_t *data, size_t len)
 
 	if (!t || t->count == 0)
 		return -ENOTCONN;
-	for (int i = 0; i < t->max; i++) {
-		struct evbuffer *out;
+	l->stats.tx_bytes += len;
+	while (len > 0) {
+		size_t n;
 
-		if (!t->c[i].bev)
-			continue;
-		out = bufferevent_get_output(t->c[i].bev);
-		/* Past the bound it is dropped if another client keeps up;
-		 * otherwise the serial line is paused after this read, which
-		 * caps the overshoot at one serial read (64 KiB). */
-		if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue &&
-		    others_keep_up(t, i)) {
-			char why[96];
-
-			l->stats.tx_dropped += evbuffer_get_length(out) + len;
-			l->stats.clients_dropped++;
-			snprintf(why, sizeof(why), "dropped: not reading (%zu bytes queued)",
-			    evbuffer_get_length(out));
-			client_drop(t, i, why);
-			continue;
-		}
-		evbuffer_add(out, data, len);
+		if (t->npend == TCPS_PEND_MAX)
+			distribute(t);	/* a big offline cache flushed at once */
+		n = MIN(len, TCPS_PEND_MAX - t->npend);
+		memcpy(t->pend + t->npend, data, n);
+		t->npend += n;
+		data += n;
+		len -= n;
 	}
-	/* Written once per loop pass, whatever the number of frames. */
+	/* Handed out once per loop pass, whatever the number of frames. */
 	if (!t->flush_pending) {
 		t->flush_pending = 1;
 		event_active(t->ev_flush, EV_WRITE, 0);
 	}
-	update_congestion(t);
-	l->stats.tx_bytes += len;
 	return 0;
 }
 
