@@ -397,6 +397,8 @@ on_link_writable(struct link *l)
 	struct bridge *b = l->arg;
 
 	cache_flush(b, l->index);
+	if (b->cbs.on_writable)
+		b->cbs.on_writable(b->arg);
 }
 
 static void
@@ -610,6 +612,16 @@ bridge_pause(struct bridge *b, int paused)
 	for (int i = 0; i < b->nlinks; i++)
 		if (b->links[i])
 			b->links[i]->ops->pause(b->links[i], paused);
+}
+
+int
+bridge_congested(const struct bridge *b)
+{
+	for (int i = 0; i < b->nlinks; i++)
+		if (b->links[i] && b->links[i]->ops->congested &&
+		    b->links[i]->ops->congested(b->links[i]))
+			return 1;
+	return 0;
 }
 
 int

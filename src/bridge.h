@@ -27,6 +27,8 @@ struct bridge_cbs {
 	 * and not saved (PROTOCOLS.md §3 RFCEN). The baud is one the serial
 	 * port supports (serial_speed_valid). May be NULL. */
 	void (*baud_sync)(const struct baudsync_params *p, void *arg);
+	/* A link that was congested can take data again (may be NULL). */
+	void (*on_writable)(void *arg);
 };
 
 struct bridge_link_status {
@@ -51,6 +53,10 @@ void bridge_frame(struct bridge *b, const uint8_t *data, size_t len);
 
 /* Back-pressure: stop (1) / resume (0) reading from every link. */
 void bridge_pause(struct bridge *b, int paused);
+
+/* 1 while some link can take no more serial data (link_ops.congested):
+ * the caller stops reading the serial line until cbs.on_writable. */
+int bridge_congested(const struct bridge *b);
 
 /* 1 when at least one TCP connection (or ready UDP peer) exists. */
 int bridge_connected(const struct bridge *b);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "conf.h"
@@ -146,7 +147,7 @@ apply_group(const config_setting_t *grp, const char *prefix, struct settings *st
 			    personality_name((enum personality)st->personality));
 			return -EINVAL;
 		}
-		if (strcmp(key, "personality") == 0)
+		if (strcasecmp(key, "personality") == 0)
 			continue;	/* applied first, by the caller */
 		r = value_text(cs, s, text, sizeof(text), &whyc);
 		if (r == 0)
@@ -196,7 +197,23 @@ load(const char *path, const char *text, struct settings *out, struct conf_error
 	r = read_config(&cfg, path, text, err);
 	if (r < 0)
 		return r;
-	ps = config_lookup(&cfg, "personality");
+	/* Keys are case-insensitive (settings_find), so this one is too:
+	 * otherwise "Personality" would be applied over the wrong defaults. */
+	ps = NULL;
+	for (int i = 0; i < config_setting_length(config_root_setting(&cfg)); i++) {
+		config_setting_t *cs = config_setting_get_elem(config_root_setting(&cfg),
+		    (unsigned)i);
+
+		if (strcasecmp(config_setting_name(cs), "personality") != 0)
+			continue;
+		if (ps) {
+			set_error(err, path, config_setting_source_line(cs),
+			    "personality: given twice");
+			config_destroy(&cfg);
+			return -EINVAL;
+		}
+		ps = cs;
+	}
 	if (ps) {
 		pers = config_setting_get_string(ps);
 		p = pers ? personality_from_name(pers) : -EINVAL;

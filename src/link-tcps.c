@@ -1,7 +1,29 @@
 /* TCPS: a TCP server with up to MAXSK clients (PROTOCOLS.md §3). Each client
  * has its own queue, so one that stops reading never stalls the others: past
- * tcps.client_queue bytes it is dropped and logged. TCPSE kick closes the
- * oldest client for a new one, keep refuses the new one. */
+ * tcps.client_queue bytes, while another client still keeps up, it is
+ * dropped and logged. When no client keeps up (every queue past its
+ * high-water mark: a lone client slower than a pseudo-terminal, or all of
+ * them) there is nobody to protect and dropping would only lose data: the
+ * link reports itself congested and the serial line is paused until a queue
+ * drains. A client whose socket accepts nothing for TCPS_STUCK_SEC is
+ * dropped whatever the others do. TCPSE kick closes the oldest client for a
+ * new one, keep refuses the new one.
+ *
+ * Every client gets the same frames: a send appends them once to the
+ * link's pass buffer (pend), and ev_flush, after the serial read's callback
+ * in the same loop pass, hands the whole block to each client. A lone
+ * client with nothing queued gets it with one write(), without an
+ * epoll_ctl() or a loop trip; only a full socket gets its bufferevent's
+ * write event until libevent has written the rest. With several clients
+ * one write each per serial read would multiply syscalls: the block is
+ * queued and libevent writes on the next pass, by which more reads have
+ * been queued (measured: fan-out to 8 clients 30% faster that way). A
+ * queued block is one reference-counted copy shared by every client's
+ * queue (evbuffer_add_reference), not a copy each.
+ *
+ * Reads are direct too: a plain read event per client reads into a stack
+ * buffer and hands the bytes on; a bufferevent's read path costs an
+ * ioctl(FIONREAD) per read and a copy through its input buffer. */
 #include "config.h"
 
 #include <errno.h>
@@ -21,8 +43,28 @@
 #include "log.h"
 #include "util.h"
 
+#define TCPS_READ_MAX 65536
+#define TCPS_PEND_MAX 65536		/* a pass's frames; handed out when full */
+#define TCPS_PAUSE_MAX (64 * 1024)	/* high-water mark of a client's queue */
+#define TCPS_STUCK_SEC 10		/* socket full, nothing written: dropped */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+struct tcps;
+
+/* A pass's frames queued for clients that could not take them at once:
+ * shared by their output buffers, freed when the last has written it. */
+struct tcps_block {
+	unsigned refs;
+	uint8_t data[];
+};
+
 struct tcps_client {
-	struct bufferevent *bev;	/* owns the fd; NULL: slot free */
+	struct bufferevent *bev;	/* owns the fd (and writes); NULL: slot free */
+	struct event *ev_read;		/* reads the fd; owned */
+	struct tcps *t;
+	int writing;			/* libevent writes (EV_WRITE on): the socket was
+					 * full, or several clients wait (on_flush) */
 	uint64_t seq;			/* accept order, for "kick the oldest" */
 	char addr[64];
 };
@@ -30,12 +72,68 @@ struct tcps_client {
 struct tcps {
 	struct evconnlistener *lev;
 	struct event *ev_resume;	/* re-enables the listener after EMFILE */
+	struct event *ev_flush;		/* activated by a send: hands pend out */
+	int flush_pending;
+	uint8_t *pend;			/* this pass's frames, for every client; owned */
+	size_t npend;
+	struct event *ev_writable;	/* activated when congestion ends */
+	int congested;			/* every client's queue is past pause_at */
+	size_t pause_at;
 	struct tcps_client c[LINK_CLIENTS_MAX];
 	int count;
 	int max;
 	uint64_t next_seq;
 	struct link *l;
 };
+
+static size_t
+queued(const struct tcps_client *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+/* A client is behind when libevent is writing for it and its queue is
+ * past the high-water mark; one whose queue is about to be written
+ * directly (ev_flush) is not. */
+static int
+behind(const struct tcps *t, const struct tcps_client *c)
+{
+	return c->writing && queued(c) >= t->pause_at;
+}
+
+/* Recomputes t->congested (every client behind); its end is reported to
+ * the bridge from the loop (deferred: the bridge may send again at once). */
+static void
+update_congestion(struct tcps *t)
+{
+	int all = t->count > 0;
+
+	for (int i = 0; i < LINK_CLIENTS_MAX && all; i++)
+		if (t->c[i].bev && !behind(t, &t->c[i]))
+			all = 0;
+	if (t->congested && !all)
+		event_active(t->ev_writable, EV_WRITE, 0);
+	t->congested = all;
+}
+
+static void
+on_decongested(evutil_socket_t fd, short what, void *arg)
+{
+	struct link *l = arg;
+
+	if (l->cbs.on_writable)
+		l->cbs.on_writable(l);
+}
+
+/* 1 if a client other than slot still keeps up. */
+static int
+others_keep_up(const struct tcps *t, int slot)
+{
+	for (int i = 0; i < LINK_CLIENTS_MAX; i++)
+		if (i != slot && t->c[i].bev && !behind(t, &t->c[i]))
+			return 1;
+	return 0;
+}
 
 static void
 client_drop(struct tcps *t, int slot, const char *why)
@@ -45,44 +143,133 @@ client_drop(struct tcps *t, int slot, const char *why)
 	if (!c->bev)
 		return;
 	log_info("link%d: client %d (%s) %s", t->l->index + 1, slot + 1, c->addr, why);
+	event_free(c->ev_read);
 	bufferevent_free(c->bev);
+	c->ev_read = NULL;
 	c->bev = NULL;
 	t->count--;
+	update_congestion(t);
 	if (t->l->cbs.on_conn)
 		t->l->cbs.on_conn(t->l, slot + 1, 0, t->count);
 }
 
 static void
-client_read(struct bufferevent *bev, void *arg)
+client_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcps_client *c = arg;
+	struct tcps *t = c->t;
+	struct link *l = t->l;
+	int slot = (int)(c - t->c);
+	uint8_t buf[TCPS_READ_MAX];
+	ssize_t n;
+
+	n = read(fd, buf, sizeof(buf));
+	if (n > 0) {
+		l->stats.rx_bytes += (uint64_t)n;
+		/* May drop this client (restarts are deferred: t lives on). */
+		l->cbs.on_data(l, slot + 1, buf, (size_t)n);
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	client_drop(t, slot, n == 0 ? "disconnected" : "connection error");
+}
+
+static void
+block_unref(const void *data, size_t len, void *arg)
+{
+	struct tcps_block *b = arg;
+
+	if (--b->refs == 0)
+		free(b);
+}
+
+/* Hands the pass's frames to every client (see the top of the file). Past
+ * its bound a client is dropped if another keeps up; otherwise the serial
+ * line gets paused after at most one more read, which caps the overshoot. */
+static void
+distribute(struct tcps *t)
+{
+	struct link *l = t->l;
+	const uint8_t *p = t->pend;
+	size_t n = t->npend;
+	int lone = t->count == 1;
+	struct tcps_block *b = NULL;
+
+	t->npend = 0;
+	if (n == 0)
+		return;
+	for (int slot = 0; slot < LINK_CLIENTS_MAX; slot++) {
+		struct tcps_client *c = &t->c[slot];
+		struct evbuffer *out;
+		size_t q, done = 0;
+
+		if (!c->bev)
+			continue;
+		out = bufferevent_get_output(c->bev);
+		q = evbuffer_get_length(out);
+		if (q + n > (size_t)l->set->client_queue && others_keep_up(t, slot)) {
+			char why[96];
+
+			l->stats.tx_dropped += q + n;
+			l->stats.clients_dropped++;
+			snprintf(why, sizeof(why), "dropped: not reading (%zu bytes queued)", q);
+			client_drop(t, slot, why);
+			continue;
+		}
+		if (lone && !c->writing && q == 0) {
+			ssize_t w = write(bufferevent_getfd(c->bev), p, n);
+
+			if (w < 0 && errno != EAGAIN && errno != EINTR) {
+				client_drop(t, slot, "connection error");
+				continue;
+			}
+			done = w > 0 ? (size_t)w : 0;
+			if (done == n)
+				continue;
+		}
+		if (!b && (b = malloc(sizeof(*b) + n))) {
+			b->refs = 1;	/* ours, until the loop is done */
+			memcpy(b->data, p, n);
+		}
+		if (b && evbuffer_add_reference(out, b->data + done, n - done, block_unref,
+		    b) == 0)
+			b->refs++;
+		else
+			evbuffer_add(out, p + done, n - done);
+		if (!c->writing) {
+			c->writing = 1;
+			bufferevent_enable(c->bev, EV_WRITE);
+		}
+	}
+	if (b)
+		block_unref(b->data, n, b);
+	update_congestion(t);
+}
+
+static void
+on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcps *t = arg;
+
+	t->flush_pending = 0;
+	distribute(t);
+}
+
+/* libevent wrote the queue out: back to direct writes. */
+static void
+client_write(struct bufferevent *bev, void *arg)
 {
 	struct link *l = arg;
 	struct tcps *t = l->priv;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	int slot;
 
-	for (slot = 0; slot < LINK_CLIENTS_MAX; slot++)
-		if (t->c[slot].bev == bev)
-			break;
-	while (evbuffer_get_length(in) > 0) {
-		struct evbuffer_iovec v;
-		size_t n;
-
-		/* INDEXEN marks each piece with "I m" (PROTOCOLS.md §3): one
-		 * piece per read from the socket, not per buffer chain. */
-		if (l->set->index) {
-			v.iov_len = evbuffer_get_length(in);
-			v.iov_base = evbuffer_pullup(in, -1);
-		} else if (evbuffer_peek(in, -1, NULL, &v, 1) < 1) {
-			break;
-		}
-		n = v.iov_len;
-		l->stats.rx_bytes += n;
-		l->cbs.on_data(l, slot + 1, v.iov_base, n);
-		/* Restarts are deferred, so t lives on; the client itself may
-		 * have been dropped by what on_data did. */
+	for (int slot = 0; slot < LINK_CLIENTS_MAX; slot++) {
 		if (t->c[slot].bev != bev)
-			return;
-		evbuffer_drain(in, n);
+			continue;
+		t->c[slot].writing = 0;
+		bufferevent_disable(bev, EV_WRITE);
+		update_congestion(t);
+		return;
 	}
 }
 
@@ -95,7 +282,9 @@ client_event(struct bufferevent *bev, short what, void *arg)
 	for (int slot = 0; slot < LINK_CLIENTS_MAX; slot++) {
 		if (t->c[slot].bev != bev)
 			continue;
-		client_drop(t, slot, what & BEV_EVENT_EOF ? "disconnected" : "connection error");
+		client_drop(t, slot, what & BEV_EVENT_TIMEOUT ?
+		    "dropped: not reading (nothing accepted for " STR(TCPS_STUCK_SEC) " s)" :
+		    what & BEV_EVENT_EOF ? "disconnected" : "connection error");
 		return;
 	}
 }
@@ -118,6 +307,7 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 	struct link *l = arg;
 	struct tcps *t = l->priv;
 	char addr[64];
+	struct timeval stuck = { TCPS_STUCK_SEC, 0 };
 	int one = 1, slot;
 
 	link_addr_text(sa, addr, sizeof(addr));
@@ -142,18 +332,36 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 		;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	t->c[slot].bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!t->c[slot].bev) {
-		close(fd);
+	t->c[slot].ev_read = event_new(l->base, fd, EV_READ | EV_PERSIST, client_readable,
+	    &t->c[slot]);
+	if (!t->c[slot].bev || !t->c[slot].ev_read) {
+		if (t->c[slot].ev_read)
+			event_free(t->c[slot].ev_read);
+		if (t->c[slot].bev)
+			bufferevent_free(t->c[slot].bev);
+		else
+			close(fd);
+		t->c[slot].bev = NULL;
+		t->c[slot].ev_read = NULL;
 		return;
 	}
+	t->c[slot].t = t;
 	t->c[slot].seq = t->next_seq++;
+	t->c[slot].writing = 0;
 	util_strlcpy(t->c[slot].addr, addr, sizeof(t->c[slot].addr));
-	bufferevent_setcb(t->c[slot].bev, client_read, NULL, client_event, l);
-	bufferevent_enable(t->c[slot].bev, l->paused ? EV_WRITE : EV_READ | EV_WRITE);
+	/* The bufferevent only writes: EV_WRITE (on from birth) only while the
+	 * socket is full (distribute); reading is ev_read's. */
+	bufferevent_setcb(t->c[slot].bev, NULL, client_write, client_event, l);
+	bufferevent_disable(t->c[slot].bev, EV_READ | EV_WRITE);
+	/* Runs while EV_WRITE is on, i.e. while the socket is full. */
+	bufferevent_set_timeouts(t->c[slot].bev, NULL, &stuck);
+	if (!l->paused)
+		event_add(t->c[slot].ev_read, NULL);
 	t->count++;
 	l->stats.connects++;
 	log_info("link%d: client %d connected from %s (%d of %d)", l->index + 1, slot + 1,
 	    addr, t->count, t->max);
+	update_congestion(t);
 	if (l->cbs.on_conn)
 		l->cbs.on_conn(l, slot + 1, 1, t->count);
 }
@@ -192,6 +400,7 @@ tcps_start(struct link *l)
 		return -ENOMEM;
 	t->l = l;
 	t->max = (int)l->set->max_clients;
+	t->pause_at = MIN((size_t)TCPS_PAUSE_MAX, (size_t)l->set->client_queue / 2);
 	/* INDEXEN numbers clients with one ASCII digit: at most 8. */
 	if (l->set->index && t->max > 8)
 		t->max = 8;
@@ -206,11 +415,21 @@ tcps_start(struct link *l)
 	 * of connections, and each dropped SYN costs its client a second. */
 	t->lev = evconnlistener_new(l->base, on_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, fd);
 	t->ev_resume = evtimer_new(l->base, on_resume, t);
-	if (!t->lev || !t->ev_resume) {
+	t->ev_flush = event_new(l->base, -1, 0, on_flush, t);
+	t->ev_writable = event_new(l->base, -1, 0, on_decongested, l);
+	t->pend = malloc(TCPS_PEND_MAX);
+	if (!t->lev || !t->ev_resume || !t->ev_flush || !t->ev_writable || !t->pend) {
 		if (t->lev)
 			evconnlistener_free(t->lev);
 		else
 			close(fd);
+		if (t->ev_resume)
+			event_free(t->ev_resume);
+		if (t->ev_flush)
+			event_free(t->ev_flush);
+		if (t->ev_writable)
+			event_free(t->ev_writable);
+		free(t->pend);
 		free(t);
 		return -ENOMEM;
 	}
@@ -228,11 +447,17 @@ tcps_stop(struct link *l)
 
 	if (!t)
 		return;
-	for (int i = 0; i < LINK_CLIENTS_MAX; i++)
-		if (t->c[i].bev)
-			bufferevent_free(t->c[i].bev);
+	for (int i = 0; i < LINK_CLIENTS_MAX; i++) {
+		if (!t->c[i].bev)
+			continue;
+		event_free(t->c[i].ev_read);
+		bufferevent_free(t->c[i].bev);
+	}
 	evconnlistener_free(t->lev);
 	event_free(t->ev_resume);
+	event_free(t->ev_flush);
+	event_free(t->ev_writable);
+	free(t->pend);
 	free(t);
 	l->priv = NULL;
 	link_set_state(l, LINK_DOWN);
@@ -245,30 +470,23 @@ tcps_send(struct link *l, const uint8_t *data, size_t len)
 
 	if (!t || t->count == 0)
 		return -ENOTCONN;
-	for (int i = 0; i < t->max; i++) {
-		struct evbuffer *out;
-
-		if (!t->c[i].bev)
-			continue;
-		out = bufferevent_get_output(t->c[i].bev);
-		/* One serial read can make many frames before the loop writes
-		 * any of them: hand the kernel what it takes before judging a
-		 * client stuck. */
-		if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue)
-			evbuffer_write(out, bufferevent_getfd(t->c[i].bev));
-		if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue) {
-			char why[96];
-
-			l->stats.tx_dropped += evbuffer_get_length(out) + len;
-			l->stats.clients_dropped++;
-			snprintf(why, sizeof(why), "dropped: not reading (%zu bytes queued)",
-			    evbuffer_get_length(out));
-			client_drop(t, i, why);
-			continue;
-		}
-		evbuffer_add(out, data, len);
-	}
 	l->stats.tx_bytes += len;
+	while (len > 0) {
+		size_t n;
+
+		if (t->npend == TCPS_PEND_MAX)
+			distribute(t);	/* a big offline cache flushed at once */
+		n = MIN(len, TCPS_PEND_MAX - t->npend);
+		memcpy(t->pend + t->npend, data, n);
+		t->npend += n;
+		data += n;
+		len -= n;
+	}
+	/* Handed out once per loop pass, whatever the number of frames. */
+	if (!t->flush_pending) {
+		t->flush_pending = 1;
+		event_active(t->ev_flush, EV_WRITE, 0);
+	}
 	return 0;
 }
 
@@ -284,9 +502,9 @@ tcps_pause(struct link *l, int paused)
 		if (!t->c[i].bev)
 			continue;
 		if (paused)
-			bufferevent_disable(t->c[i].bev, EV_READ);
+			event_del(t->c[i].ev_read);
 		else
-			bufferevent_enable(t->c[i].bev, EV_READ);
+			event_add(t->c[i].ev_read, NULL);
 	}
 }
 
@@ -318,6 +536,14 @@ tcps_kick(struct link *l)
 {
 }
 
+static int
+tcps_congested(const struct link *l)
+{
+	const struct tcps *t = l->priv;
+
+	return t && t->congested;
+}
+
 const struct link_ops link_tcps_ops = {
 	.name = "TCPS",
 	.start = tcps_start,
@@ -326,5 +552,6 @@ const struct link_ops link_tcps_ops = {
 	.pause = tcps_pause,
 	.connections = tcps_connections,
 	.kick = tcps_kick,
+	.congested = tcps_congested,
 	.peers = tcps_peers,
 };

@@ -73,6 +73,10 @@ struct link_ops {
 	int (*connections)(const struct link *l);
 	/* Short connections: ask a client link to connect now (data waits). */
 	void (*kick)(struct link *l);
+	/* 1 while no peer can take more (every queue past its high-water
+	 * mark): the serial line is paused until on_writable. May be NULL:
+	 * never (client links keep their offline cache instead). */
+	int (*congested)(const struct link *l);
 	/* Writes the peers as "addr:port" joined by ", " into buf. */
 	void (*peers)(const struct link *l, char *buf, size_t cap);
 };

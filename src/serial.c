@@ -44,6 +44,7 @@ struct serial {
 	int termios_noted;	/* the libserialport -> termios fallback was logged */
 	int lost_noted;		/* the "port lost, retrying" line was logged */
 	int congested;
+	int paused;		/* serial_pause(): ev_read stays deleted */
 
 	struct event *ev_read, *ev_write, *ev_retry;
 	struct evbuffer *out;
@@ -378,7 +379,8 @@ serial_open(struct serial *s)
 		serial_close(s);
 		return -ENOMEM;
 	}
-	event_add(s->ev_read, NULL);
+	if (!s->paused)
+		event_add(s->ev_read, NULL);
 	update_write_event(s);
 	if (s->lost_noted)
 		log_info("serial %s: open", s->device);
@@ -482,6 +484,20 @@ serial_write(struct serial *s, const void *data, size_t len)
 		s->congested = 1;
 	update_write_event(s);
 	return 0;
+}
+
+void
+serial_pause(struct serial *s, int paused)
+{
+	if (s->paused == paused)
+		return;
+	s->paused = paused;
+	if (!s->ev_read)
+		return;		/* closed: serial_open() honours it */
+	if (paused)
+		event_del(s->ev_read);
+	else
+		event_add(s->ev_read, NULL);
 }
 
 int

@@ -53,7 +53,9 @@ int serial_congested(const struct serial *s);
 /* Drops everything queued for the line; returns the byte count. */
 size_t serial_discard_output(struct serial *s);
 
-/* Stop / resume reading from the line (the console pauses it in tests only). */
+/* Stop / resume reading from the line: back-pressure from the network side
+ * when no peer can take more (bridge_congested). Kept across reopens. */
+void serial_pause(struct serial *s, int paused);
 void serial_stats(const struct serial *s, struct serial_stats *st);
 const char *serial_device(const struct serial *s);
 

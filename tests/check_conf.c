@@ -34,6 +34,8 @@ static const struct {
 	{ "reg = { cloud_id = \"short\"; };", 1, "reg.cloud_id: must be 20 bytes or empty" },
 	{ "web = { user = \"toolong\"; };", 1, "web.user: must be 1 to 5 bytes" },
 	{ "link1 = { mode = \"TCPX\"; };", 1, "link1.mode: must be one of TCPS, TCPC" },
+	{ "personality = \"gprs232-721\";\nPERSONALITY = \"tcp232-30x\";", 2,
+	  "personality: given twice" },
 };
 
 START_TEST(test_bad_config)
@@ -86,6 +88,23 @@ START_TEST(test_personality_selects_defaults)
 	ck_assert_int_eq(st.pack_len, 1024);
 	ck_assert_int_eq(st.cache_size, 15360);
 	ck_assert_int_eq(st.link[1].enabled, 0);
+}
+END_TEST
+
+/* Keys are case-insensitive; "Personality" must choose the defaults too,
+ * not be applied over the 30X's (found by fuzz/fuzz_conf). */
+START_TEST(test_personality_any_case)
+{
+	struct settings st, def;
+	struct conf_error err;
+
+	ck_assert_int_eq(conf_load_string("personaliTy = \"gprs232-721\";", "p.conf", &st, &err),
+	    0);
+	settings_defaults(&def, PERS_721);
+	ck_assert_int_eq(st.personality, PERS_721);
+	for (size_t i = 0; i < settings_count; i++)
+		ck_assert_msg(settings_equal(&st, &def, &settings_table[i]), "%s differs",
+		    settings_table[i].key);
 }
 END_TEST
 
@@ -266,6 +285,7 @@ suite_conf(void)
 	tcase_add_loop_test(tc, test_bad_config, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_good_config);
 	tcase_add_test(tc, test_personality_selects_defaults);
+	tcase_add_test(tc, test_personality_any_case);
 	tcase_add_test(tc, test_state_round_trip);
 	tcase_add_test(tc, test_state_missing_is_fine);
 	tcase_add_test(tc, test_state_rejects_config_only_keys);

@@ -51,6 +51,62 @@ def test_tcps_1mib_each_way(tmp):
         d.stop()
 
 
+def test_tcps_lone_slow_client_is_not_dropped(tmp):
+    """A single client slower than the serial side (a pty is as fast as its
+    writer) pauses the serial line instead of being dropped at its bound:
+    there is no other client to protect, dropping would only lose data."""
+    port = free_port()
+    with tcps(tmp, port, "tcps = { client_queue = 65536; };") as d:
+        d.start()
+        c = connect(port, rcvbuf=4096)
+        d.wait_log("client 1 connected")
+        size = 4 * MIB
+        data = random_bytes(size, seed=31)
+        got = {}
+
+        def slow_reader():
+            out = bytearray()
+            c.settimeout(30)
+            while len(out) < size:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                out += chunk
+                if len(out) < MIB:
+                    time.sleep(0.001)
+            got["net"] = bytes(out)
+        t = threading.Thread(target=slow_reader)
+        t.start()
+        d.pty.write(data)
+        t.join(60)
+        assert d.log_count(r"client 1 \(.*\) dropped") == 0, "the lone client was dropped"
+        assert got.get("net") == data, "serial -> TCP differs"
+        c.close()
+        d.stop()
+
+
+def test_tcps_lone_stuck_client_is_dropped(tmp):
+    """A lone client that reads nothing pauses the serial line only until
+    its socket has accepted nothing for 10 s: then it is dropped and the
+    line flows again."""
+    port = free_port()
+    with tcps(tmp, port, "tcps = { client_queue = 65536; };") as d:
+        d.start()
+        stuck = connect(port, rcvbuf=4096)
+        d.wait_log("client 1 connected")
+        # More than the kernel buffers of the stuck connection absorb.
+        data = random_bytes(8 * MIB, seed=41)
+        writer = threading.Thread(target=d.pty.write, args=(data,), daemon=True)
+        t0 = time.monotonic()
+        writer.start()
+        d.wait_log(r"client 1 \(.*\) dropped: not reading", timeout=40)
+        assert time.monotonic() - t0 >= 9, "dropped before its time"
+        writer.join(30)
+        assert not writer.is_alive(), "the serial line stayed paused"
+        stuck.close()
+        d.stop()
+
+
 def test_tcps_three_clients_one_never_reads(tmp):
     port = free_port()
     # A per-client bound the stuck client passes (8 MiB written, at most

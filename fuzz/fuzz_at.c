@@ -1,0 +1,203 @@
+/* Fuzzes the AT parser and dispatcher (src/at.c, src/at-30x.c) through a
+ * fake struct at_host that behaves as the instance does: sets are all or
+ * nothing, saving may fail, restarts and AT+RELD are counted. Besides
+ * memory errors it checks that every command line gets exactly one
+ * well-formed reply in the 30X dialect (PROTOCOLS.md §3), that the reply
+ * is an error exactly when at_dispatch() says so, and that the settings
+ * stay valid (fuzz_check_settings) whatever was set.
+ *
+ * Input: one byte of flags (personality, SOCKLK answer, saving fails),
+ * then command lines separated by '\n'; a line may be longer than the
+ * console's cap, which at_dispatch() must answer with the format error. */
+#include "config.h"
+
+#include <errno.h>
+
+#include "at.h"
+#include "fuzz.h"
+
+#define REPLY_MAX 8192
+
+struct fake {
+	struct settings cur, base;
+	int connected;
+	int save_fails;
+	unsigned restarts, reloads, entms;
+	char out[REPLY_MAX];
+	size_t nout;
+	int overflowed;
+	int changed;		/* the settings changed: check them again */
+};
+
+static const struct settings *
+f_settings(void *h)
+{
+	return &((struct fake *)h)->cur;
+}
+
+/* As instance_set_many(): validate every field on a copy, then save. */
+static int
+f_set_many(void *h, const struct setting *const *s, const char *const *text, int n,
+    char *why, size_t whycap)
+{
+	struct fake *f = h;
+	struct settings tmp = f->cur;
+
+	FUZZ_CHECK(n > 0 && n <= AT_ARGS_MAX, "set_many of %d settings", n);
+	for (int i = 0; i < n; i++) {
+		int r;
+
+		FUZZ_CHECK(text[i] != NULL, "argument %d missing", i);
+		if (!s[i] || (s[i]->flags & S_CONFIG_ONLY) ||
+		    !settings_applies(s[i], (enum personality)tmp.personality)) {
+			snprintf(why, whycap, "not settable at run time");
+			return -EINVAL;
+		}
+		r = settings_set(&tmp, s[i], text[i], why, whycap);
+		if (r < 0)
+			return r;
+	}
+	if (f->save_fails) {
+		snprintf(why, whycap, "cannot save");
+		return -EROFS;
+	}
+	f->cur = tmp;
+	f->changed = 1;
+	return 0;
+}
+
+static void
+f_restart(void *h, const char *why)
+{
+	((struct fake *)h)->restarts++;
+}
+
+static int
+f_restore_defaults(void *h)
+{
+	struct fake *f = h;
+
+	if (f->save_fails)
+		return -EROFS;
+	f->cur = f->base;
+	f->reloads++;
+	f->changed = 1;
+	return 0;
+}
+
+static int
+f_connected(void *h)
+{
+	return ((struct fake *)h)->connected;
+}
+
+static void
+f_host_mac(void *h, char out[13])
+{
+	memcpy(out, "0200DEADBEEF", 13);
+}
+
+static const struct at_host fake_host = {
+	.settings = f_settings,
+	.set_many = f_set_many,
+	.restart = f_restart,
+	.restore_defaults = f_restore_defaults,
+	.connected = f_connected,
+	.host_mac = f_host_mac,
+};
+
+static void
+s_write(void *arg, const char *d, size_t n)
+{
+	struct fake *f = arg;
+
+	if (f->nout + n > REPLY_MAX) {
+		f->overflowed = 1;
+		return;
+	}
+	memcpy(f->out + f->nout, d, n);
+	f->nout += n;
+}
+
+static void
+s_entm(void *arg)
+{
+	((struct fake *)arg)->entms++;
+}
+
+/* One 30X reply: "\r\n+OK\r\n", "\r\n+OK=<value>\r\n" or "\r\n+ERR=<n>\r\n". */
+static void
+check_reply(const struct fake *f, int rc)
+{
+	const char *o = f->out;
+	size_t n = f->nout;
+
+	FUZZ_CHECK(!f->overflowed, "reply longer than %d bytes", REPLY_MAX);
+	FUZZ_CHECK(n >= 7 && memcmp(o, "\r\n+", 3) == 0 && memcmp(o + n - 2, "\r\n", 2) == 0,
+	    "malformed reply '%.*s'", (int)n, o);
+	if (rc < 0) {
+		char want[16];
+		int w = snprintf(want, sizeof(want), "\r\n+ERR=%d\r\n", rc);
+
+		FUZZ_CHECK(rc >= AT_ERR_PERM, "error code %d", rc);
+		FUZZ_CHECK((size_t)w == n && memcmp(o, want, n) == 0,
+		    "rc %d but reply '%.*s'", rc, (int)n, o);
+		return;
+	}
+	FUZZ_CHECK(rc == AT_DONE, "rc %d: nothing pends in the 30X dialect", rc);
+	FUZZ_CHECK(memcmp(o, "\r\n+OK", 5) == 0, "success but reply '%.*s'", (int)n, o);
+	if (n > 7) {
+		FUZZ_CHECK(o[5] == '=', "reply '%.*s'", (int)n, o);
+		/* The value is one line, or the lines of AT+H joined by CR LF. */
+		for (size_t i = 6; i + 2 < n; i++)
+			FUZZ_CHECK(o[i] != '\r' || (i + 1 < n - 2 && o[i + 1] == '\n'),
+			    "bare CR inside a value");
+	}
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	fuzz_quiet();
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct fake f;
+	struct fuzz_in in = { data, size };
+	uint8_t flags = fuzz_byte(&in);
+	struct at_session s = {
+		.host = &fake_host, .h = &f, .source = AT_SRC_SERIAL,
+		.write = s_write, .entm = s_entm, .arg = &f,
+	};
+
+	memset(&f, 0, sizeof(f));
+	settings_defaults(&f.base, (flags & 1) ? PERS_721 : PERS_30X);
+	f.cur = f.base;
+	f.connected = (flags >> 1) & 1;
+	f.save_fails = ((flags >> 2) & 7) == 7;
+	s.source = (enum at_source)((flags >> 5) & 3);
+	while (in.n) {
+		const uint8_t *nl = memchr(in.p, '\n', in.n);
+		size_t len = nl ? (size_t)(nl - in.p) : in.n;
+		const uint8_t *line;
+		unsigned restarts = f.restarts;
+		int rc;
+
+		fuzz_take(&in, len, &line);
+		fuzz_byte(&in);		/* the '\n' */
+		f.nout = 0;
+		f.overflowed = 0;
+		/* The console passes at most its cap and says when it cut. */
+		rc = at_dispatch(&s, (const char *)line, len > AT_LINE_MAX ? AT_LINE_MAX : len,
+		    len > AT_LINE_MAX);
+		check_reply(&f, rc);
+		FUZZ_CHECK(rc == 0 || f.restarts == restarts, "restart after an error");
+		if (f.changed)
+			fuzz_check_settings(&f.cur);
+		f.changed = 0;
+	}
+	return 0;
+}
