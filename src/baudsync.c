@@ -74,6 +74,12 @@ scan(struct baudsync *b, const uint8_t *d, size_t n, int64_t now)
 		if (!hit)
 			break;
 		p = (size_t)(hit - d);
+		/* Most 0x55 bytes of ordinary data are not followed by 0xAA:
+		 * rejecting them here, before any call, keeps this scan cheap. */
+		if (n - p > 1 && d[p + 1] != magic[1]) {
+			p++;
+			continue;
+		}
 		if (n - p >= BAUDSYNC_LEN) {
 			if (baudsync_decode(d + p, &bp) == 0) {
 				emit(b, d + i, p - i);
