@@ -322,6 +322,23 @@ class Daemon:
         return out
 
 
+def listen_tcp(port, dual_stack=False):
+    """A listening TCP socket on 127.0.0.1:port, or on [::]:port accepting
+    IPv4 too (still loopback only: the tests run in their own network
+    namespace or talk to ::1 and 127.0.0.1)."""
+    if dual_stack:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        addr = ("::", port)
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        addr = ("127.0.0.1", port)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(addr)
+    s.listen(16)
+    return s
+
+
 class Server:
     """A TCP server on loopback that accepts connections and records what
     each one sent; can be stopped and started again on the same port."""
@@ -338,16 +355,7 @@ class Server:
         self.running = False
 
     def start(self):
-        if self.dual_stack:
-            self.sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-            self.sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self.sock.bind(("::", self.port))
-        else:
-            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self.sock.bind(("127.0.0.1", self.port))
-        self.sock.listen(16)
+        self.sock = listen_tcp(self.port, self.dual_stack)
         self.running = True
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()

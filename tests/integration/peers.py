@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 
-from harness import free_port
+from harness import free_port, listen_tcp
 
 
 class TimedServer:
@@ -22,10 +22,7 @@ class TimedServer:
         self.running = False
 
     def start(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", self.port))
-        self.sock.listen(16)
+        self.sock = listen_tcp(self.port)
         self.running = True
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
