@@ -108,11 +108,13 @@ console_input(struct console *c, const uint8_t *d, size_t n, int64_t now)
 			/* The rest of this read is data, unless T1 is zero and a
 			 * '+' could start a sequence anywhere. */
 			i++;
-			if (c->p.t1_us > 0)
+			if (c->p.t1_us > 0) {
 				i = n;
-			else
-				while (i < n && d[i] != '+')
-					i++;
+			} else {
+				const uint8_t *plus = memchr(d + i, '+', n - i);
+
+				i = plus ? (size_t)(plus - d) : n;
+			}
 			c->ops->data(c->arg, d + start, i - start, now);
 			break;
 		}
