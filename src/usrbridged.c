@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +131,13 @@ main(int argc, char **argv)
 	}
 	log_open("usrbridged", foreground, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	signal(SIGPIPE, SIG_IGN);
+	/* Serial output buffers grow and drain by tens of KiB at a time; with
+	 * glibc's defaults the heap was given back and taken again with brk()
+	 * (or a block mmap()ed and unmapped) every few writes. Fixed limits
+	 * keep blocks up to 256 KiB in the heap and up to 1 MiB of it free;
+	 * peak RSS in bench/run stays the same (2.9 MiB). */
+	mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 
 	/* No EVENT_BASE_FLAG_PRECISE_TIMER: with it libevent reprograms a
@@ -137,6 +145,11 @@ main(int argc, char **argv)
 	 * that needs sub-millisecond precision, the packing gap (0.35 ms at
 	 * 115200), has its own timerfd (instance.c). */
 	ecfg = event_config_new();
+	/* The data path pauses and resumes reads and write interest often;
+	 * with the changelist a delete and re-add in the same loop pass cost
+	 * no epoll_ctl. (Safe here: the daemon never dup()s a descriptor.) */
+	if (ecfg)
+		event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 	base = event_base_new_with_config(ecfg);
 	event_config_free(ecfg);
 	if (!base) {
