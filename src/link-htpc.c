@@ -220,12 +220,8 @@ on_resolved(struct link *l, int err, const struct sockaddr *sa, socklen_t salen)
 		return;
 	}
 	if (err < 0) {
-		long ms = link_backoff_cap_ms(++l->stats.failures,
-		    l->set->reconnect_max * 1000);
-		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-		link_set_state(l, LINK_BACKOFF);
-		event_add(h->ev_retry, &tv);
+		l->stats.failures++;
+		link_retry_later(l, h->ev_retry);
 		return;
 	}
 	link_addr_text(sa, h->addr, sizeof(h->addr));

@@ -37,12 +37,8 @@ static void
 schedule_retry(struct link *l)
 {
 	struct tcpc *c = l->priv;
-	long ms = link_backoff_cap_ms(l->stats.failures,
-	    l->set->reconnect_max * 1000);
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	link_set_state(l, LINK_BACKOFF);
-	event_add(c->ev_retry, &tv);
+	link_retry_later(l, c->ev_retry);
 }
 
 static void

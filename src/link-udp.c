@@ -167,12 +167,8 @@ udpc_resolved(struct link *l, int err, const struct sockaddr *sa, socklen_t sale
 		return;
 	}
 	if (err < 0) {
-		long ms = link_backoff_cap_ms(++l->stats.failures,
-		    l->set->reconnect_max * 1000);
-		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-		link_set_state(l, LINK_BACKOFF);
-		event_add(u->ev_retry, &tv);
+		l->stats.failures++;
+		link_retry_later(l, u->ev_retry);
 		return;
 	}
 	r = udp_open(l, sa->sa_family, l->ls->local_port);

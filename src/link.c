@@ -207,6 +207,16 @@ link_backoff_cap_ms(unsigned failures, long max_ms)
 	return ms;
 }
 
+void
+link_retry_later(struct link *l, struct event *ev)
+{
+	long ms = link_backoff_cap_ms(l->stats.failures, l->set->reconnect_max * 1000);
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	link_set_state(l, LINK_BACKOFF);
+	event_add(ev, &tv);
+}
+
 int
 link_socket(int family, int type, long port)
 {

@@ -11,6 +11,7 @@
 #include "netacl.h"
 #include "settings.h"
 
+struct event;
 struct event_base;
 struct evdns_base;
 struct link;
@@ -119,6 +120,9 @@ void link_resolve_cancel(struct link *l);
 long link_backoff_ms(unsigned failures);
 /* The same, doubling up to max_ms (bridge.reconnect_max) instead of 30 s. */
 long link_backoff_cap_ms(unsigned failures, long max_ms);
+/* BACKOFF state, and ev (a timer) armed for the delay after
+ * l->stats.failures failures, capped by bridge.reconnect_max. */
+void link_retry_later(struct link *l, struct event *ev);
 
 /* A non-blocking socket with SO_REUSEADDR, bound to port (0 = any) on the
  * wildcard of family. Returns the fd or -errno. */
