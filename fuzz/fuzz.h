@@ -81,25 +81,26 @@ fuzz_check_settings(const struct settings *st)
 	FUZZ_CHECK(st->personality >= 0 && st->personality < PERS_COUNT, "personality %d",
 	    st->personality);
 	copy = *st;
-	for (size_t i = 0; i < settings_count; i++) {
-		const struct setting *s = &settings_table[i];
+	for (struct setting_ref ref = { NULL, 0 }; settings_next(&ref);) {
+		const struct setting *s = ref.s;
+		size_t off = settings_offset(ref);
 		char text[1100], why[160];
 		size_t n;
 		int r;
 
 		if (s->type == ST_STRING || s->type == ST_IPV4 || s->type == ST_HOST ||
 		    s->type == ST_MAC || s->type == ST_LIST)
-			FUZZ_CHECK(memchr((const char *)st + s->off, '\0', s->size) != NULL,
+			FUZZ_CHECK(memchr((const char *)st + off, '\0', s->size) != NULL,
 			    "%s: not terminated in its storage", s->key);
-		n = settings_format(st, s, text, sizeof(text));
+		n = settings_format(st, ref, text, sizeof(text));
 		FUZZ_CHECK(n < sizeof(text), "%s: %zu bytes formatted", s->key, n);
-		r = settings_set(&copy, s, text, why, sizeof(why));
+		r = settings_set(&copy, ref, text, why, sizeof(why));
 		FUZZ_CHECK(r == 0, "%s: stored value '%s' does not parse back: %s", s->key, text,
 		    why);
-		FUZZ_CHECK(settings_equal(&copy, st, s), "%s: '%s' parses to another value",
+		FUZZ_CHECK(settings_equal(&copy, st, ref), "%s: '%s' parses to another value",
 		    s->key, text);
 		/* Back to st's bytes for the next row (one copy, not one per row). */
-		memcpy((char *)&copy + s->off, (const char *)st + s->off, s->size);
+		memcpy((char *)&copy + off, (const char *)st + off, s->size);
 	}
 }
 

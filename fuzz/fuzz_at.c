@@ -35,35 +35,20 @@ f_settings(void *h)
 	return &((struct fake *)h)->cur;
 }
 
-/* As instance_set_many(): validate every field on a copy, then save. */
-static int
-f_set_many(void *h, const struct setting *const *s, const char *const *text, int n,
-    char *why, size_t whycap)
+/* As the instance: edit replaces the settings in memory, save may fail. */
+static void
+f_edit(void *h, const struct settings *st)
 {
 	struct fake *f = h;
-	struct settings tmp = f->cur;
 
-	FUZZ_CHECK(n > 0 && n <= AT_ARGS_MAX, "set_many of %d settings", n);
-	for (int i = 0; i < n; i++) {
-		int r;
-
-		FUZZ_CHECK(text[i] != NULL, "argument %d missing", i);
-		if (!s[i] || (s[i]->flags & S_CONFIG_ONLY) ||
-		    !settings_applies(s[i], (enum personality)tmp.personality)) {
-			snprintf(why, whycap, "not settable at run time");
-			return -EINVAL;
-		}
-		r = settings_set(&tmp, s[i], text[i], why, whycap);
-		if (r < 0)
-			return r;
-	}
-	if (f->save_fails) {
-		snprintf(why, whycap, "cannot save");
-		return -EROFS;
-	}
-	f->cur = tmp;
+	f->cur = *st;
 	f->changed = 1;
-	return 0;
+}
+
+static int
+f_save(void *h, const struct settings *st)
+{
+	return ((struct fake *)h)->save_fails ? -EROFS : 0;
 }
 
 static void
@@ -99,7 +84,8 @@ f_host_mac(void *h, char out[13])
 
 static const struct at_host fake_host = {
 	.settings = f_settings,
-	.set_many = f_set_many,
+	.edit = f_edit,
+	.save = f_save,
 	.restart = f_restart,
 	.restore_defaults = f_restore_defaults,
 	.connected = f_connected,

@@ -44,9 +44,9 @@ check_error(const struct conf_error *err, int r)
 static void
 check_same_settings(const struct settings *a, const struct settings *b)
 {
-	for (size_t i = 0; i < settings_count; i++)
-		FUZZ_CHECK(settings_equal(a, b, &settings_table[i]),
-		    "%s differs after the state round trip", settings_table[i].key);
+	for (struct setting_ref ref = { NULL, 0 }; settings_next(&ref);)
+		FUZZ_CHECK(settings_equal(a, b, ref), "%s differs after the state round trip",
+		    ref.s->key);
 }
 
 int
@@ -97,13 +97,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = conf_load_state(memfd_path, &back, &err);
 		FUZZ_CHECK(r == 0, "own state file does not load: %s:%d: %s\n%s", err.file,
 		    err.line, err.msg, state);
-		for (size_t i = 0; i < settings_count; i++) {
-			const struct setting *s = &settings_table[i];
-
-			if (s->flags & S_PERSIST)
-				FUZZ_CHECK(settings_equal(&back, &st, s),
-				    "%s: saved and loaded differ\n%s", s->key, state);
-		}
+		for (struct setting_ref ref = { NULL, 0 }; settings_next(&ref);)
+			if (ref.s->flags & S_PERSIST)
+				FUZZ_CHECK(settings_equal(&back, &st, ref),
+				    "%s: saved and loaded differ\n%s", ref.s->key, state);
 	}
 
 	/* As a state file over each personality's defaults. */
@@ -119,10 +116,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		fuzz_check_settings(&st);
 		FUZZ_CHECK(st.personality == p, "a state file changed the personality");
-		for (size_t i = 0; i < settings_count; i++)
-			FUZZ_CHECK((settings_table[i].flags & S_PERSIST) ||
-			    settings_equal(&st, &before, &settings_table[i]),
-			    "state file changed %s", settings_table[i].key);
+		for (struct setting_ref ref = { NULL, 0 }; settings_next(&ref);)
+			FUZZ_CHECK((ref.s->flags & S_PERSIST) || settings_equal(&st, &before, ref),
+			    "state file changed %s", ref.s->key);
 	}
 	return 0;
 }

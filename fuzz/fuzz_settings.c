@@ -37,15 +37,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Text as a C string: an embedded NUL ends it, as it does for AT. */
 	memcpy(text, data, size);
 	text[size] = '\0';
-	for (size_t i = 0; i < settings_count; i++) {
-		const struct setting *s = &settings_table[i];
+	for (struct setting_ref ref = { NULL, 0 }; settings_next(&ref);) {
+		const struct setting *s = ref.s;
+		size_t i = (size_t)(s - settings_table) + (size_t)ref.link, off = settings_offset(ref);
 		enum personality p = (enum personality)(i % PERS_COUNT);
 		struct settings st = def[p];
 		char out[1100];
 		int r;
 
 		why[0] = '\0';
-		r = settings_set(&st, s, text, why, sizeof(why));
+		r = settings_set(&st, ref, text, why, sizeof(why));
 		FUZZ_CHECK(r == 0 || r == -EINVAL || r == -ERANGE, "%s: returned %d", s->key, r);
 		FUZZ_CHECK(memchr(why, '\0', sizeof(why)) != NULL, "%s: reason not terminated",
 		    s->key);
@@ -56,18 +57,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		}
 		/* Only the row's own storage may change. */
-		FUZZ_CHECK(memcmp(&st, &def[p], s->off) == 0 &&
-		    memcmp((const char *)&st + s->off + s->size,
-			(const char *)&def[p] + s->off + s->size,
-			sizeof(st) - s->off - s->size) == 0,
+		FUZZ_CHECK(memcmp(&st, &def[p], off) == 0 &&
+		    memcmp((const char *)&st + off + s->size,
+			(const char *)&def[p] + off + s->size,
+			sizeof(st) - off - s->size) == 0,
 		    "%s: wrote outside its storage", s->key);
 		fuzz_check_settings(&st);
 		/* Setting the formatted value again is the identity. */
-		settings_format(&st, s, out, sizeof(out));
+		settings_format(&st, ref, out, sizeof(out));
 		{
 			struct settings again = st;
 
-			FUZZ_CHECK(settings_set(&again, s, out, why, sizeof(why)) == 0 &&
+			FUZZ_CHECK(settings_set(&again, ref, out, why, sizeof(why)) == 0 &&
 			    memcmp(&again, &st, sizeof(st)) == 0, "%s: '%s' is not a fixed point",
 			    s->key, out);
 		}

@@ -119,8 +119,9 @@ type_line(const struct setting *s)
 /* Every AT command (of the dialects of the personalities the row applies
  * to) that reads or writes the row. */
 static void
-at_line(const struct setting *s)
+at_line(struct setting_ref s)
 {
+	char key[SETTINGS_KEY_MAX];
 	const struct at_dialect *seen[PERS_COUNT];
 	int nseen = 0, n = 0;
 
@@ -141,7 +142,7 @@ at_line(const struct setting *s)
 			if (c->ops & AT_HIDDEN)
 				continue;
 			for (int f = 0; f < AT_ARGS_MAX && c->fields[f]; f++)
-				if (strcmp(c->fields[f], s->key) == 0)
+				if (strcmp(c->fields[f], settings_key(s, key, sizeof(key))) == 0)
 					printf("%s.Ql AT+%s", n++ ? " ,\n" : "AT command:\n", c->name);
 		}
 	}
@@ -150,26 +151,30 @@ at_line(const struct setting *s)
 }
 
 static void
-entry(const struct setting *s)
+entry(struct setting_ref r)
 {
-	int both = settings_applies(s, PERS_30X) && settings_applies(s, PERS_721);
+	const struct setting *s = r.s;
+	int both = settings_applies(r, PERS_30X) && settings_applies(r, PERS_721);
+	const char *d30 = settings_default(r, PERS_30X), *d721 = settings_default(r, PERS_721);
+	char key[SETTINGS_KEY_MAX];
 
-	printf(".It Ic %s\n", s->key);
+	printf(".It Ic %s\n", settings_key(r, key, sizeof(key)));
 	sentences(s->help);
 	type_line(s);
 	if (strcmp(s->key, "personality") == 0) {
 		value("Default:", personality_name(PERS_30X), ".");
-	} else if (!both || strcmp(s->def[PERS_30X], s->def[PERS_721]) == 0) {
-		value("Default:", s->def[settings_applies(s, PERS_30X) ? PERS_30X : PERS_721], ".");
+	} else if (!both || strcmp(d30, d721) == 0) {
+		value("Default:", settings_applies(r, PERS_30X) ? d30 : d721, ".");
 	} else {
-		value("Default for tcp232-30x:", s->def[PERS_30X], ",");
-		value("for gprs232-721:", s->def[PERS_721], ".");
+		value("Default for tcp232-30x:", d30, ",");
+		value("for gprs232-721:", d721, ".");
 	}
 	if (!both)
-		printf("Used by %s only.\n", settings_applies(s, PERS_30X) ?
+		printf("Used by %s only.\n", settings_applies(r, PERS_30X) ?
 		    "the tcp232-30x personality" : "the gprs232-721 personality");
-	at_line(s);
-	if (s->flags & S_CONFIG_ONLY)
+	at_line(r);
+	if (!(s->flags & S_PERSIST) ||
+	    (!settings_at_visible(r, PERS_30X) && !settings_at_visible(r, PERS_721)))
 		printf("Only in the configuration file; read at start and by\n"
 		    ".Cm reload .\n");
 	else
@@ -185,15 +190,16 @@ settings_section(void)
 {
 	/* Top-level keys first (top_level()), then one subsection per group
 	 * in order of first appearance. */
-	for (size_t i = 0; i < settings_count; i++) {
-		const struct setting *g = &settings_table[i];
+	for (struct setting_ref g = { NULL, 0 }; settings_next(&g);) {
+		char key[SETTINGS_KEY_MAX];
 
-		if (!settings_group_starts(i))
+		if (!settings_group_starts(g))
 			continue;
-		printf(".Ss %.*s\n.Bl -tag -width Ds\n", (int)settings_group_len(g), g->key);
-		for (size_t j = i; j < settings_count; j++)
-			if (settings_same_group(&settings_table[j], g))
-				entry(&settings_table[j]);
+		printf(".Ss %.*s\n.Bl -tag -width Ds\n", (int)settings_group_len(g),
+		    settings_key(g, key, sizeof(key)));
+		for (struct setting_ref s = g; s.s; settings_next(&s))
+			if (settings_same_group(s, g))
+				entry(s);
 		printf(".El\n");
 	}
 }
@@ -202,9 +208,9 @@ static void
 top_level(void)
 {
 	printf(".Bl -tag -width Ds\n");
-	for (size_t i = 0; i < settings_count; i++)
-		if (!strchr(settings_table[i].key, '.'))
-			entry(&settings_table[i]);
+	for (struct setting_ref s = { NULL, 0 }; settings_next(&s);)
+		if (!strchr(s.s->key, '.'))
+			entry(s);
 	printf(".El\n");
 }
 
@@ -215,8 +221,10 @@ main(int argc, char **argv)
 	FILE *in;
 
 	if (argc == 2 && strcmp(argv[1], "--keys") == 0) {
-		for (size_t i = 0; i < settings_count; i++)
-			printf("%s\n", settings_table[i].key);
+		char key[SETTINGS_KEY_MAX];
+
+		for (struct setting_ref s = { NULL, 0 }; settings_next(&s);)
+			printf("%s\n", settings_key(s, key, sizeof(key)));
 		return 0;
 	}
 	if (argc != 2) {

@@ -111,18 +111,6 @@ h_usermac(struct at_req *r)
 }
 
 static int
-h_uart(struct at_req *r)
-{
-	long baud;
-
-	/* seed 000 §4.12: 600 to 230.4 kbps over AT; the config file may go
-	 * beyond for UARTs that can. */
-	if (r->op == AT_SET && util_parse_long(r->argv[0], 600, 230400, &baud) < 0)
-		return AT_ERR_PARAM;
-	return at_plain(r);
-}
-
-static int
 h_socklk(struct at_req *r)
 {
 	value30(r, r->s->host->connected(r->s->h) ? "connect" : "disconnect");
@@ -195,7 +183,7 @@ static const struct at_cmd cmds30[] = {
 	PLAIN("SOCKPORT", "link1.local_port", "Query/Set local port number"),
 	PLAIN("SOCKSL", "bridge.short_conn", "Query/Set short connection enable"),
 	PLAIN("TCPSE", "tcps.on_full", "Query/Set kick-off of old TCP connections"),
-	{ "UART", h_uart, AT_Q | AT_S,
+	{ "UART", at_plain, AT_Q | AT_S,
 	  { "serial.baud", "serial.data_bits", "serial.stop_bits", "serial.parity", "serial.flow" },
 	  "Query/Set serial port parameters" },
 	PLAIN("UARTCLBUF", "bridge.clear_cache", "Query/Set clearing of the serial cache on connect"),
@@ -212,6 +200,7 @@ static const struct at_cmd cmds30[] = {
 
 const struct at_dialect at_dialect_30x = {
 	.name = "tcp232-30x",
+	.flags = AT_D_SAVE_ON_SET,
 	.cmds = cmds30,
 	.ncmds = ARRAY_SIZE(cmds30),
 	.ok = ok30,

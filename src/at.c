@@ -213,7 +213,7 @@ at_plain_value(const struct at_req *r, char *buf, size_t cap)
 
 	buf[0] = '\0';
 	for (int i = 0; i < AT_ARGS_MAX && r->cmd->fields[i] && o < cap; i++) {
-		const struct setting *s = settings_find(r->cmd->fields[i]);
+		struct setting_ref s = settings_find(r->cmd->fields[i]);
 
 		if (i)
 			o += (size_t)snprintf(buf + o, cap - o, ",");
@@ -225,7 +225,8 @@ at_plain_value(const struct at_req *r, char *buf, size_t cap)
 int
 at_plain(struct at_req *r)
 {
-	const struct setting *s[AT_ARGS_MAX];
+	struct setting_ref s[AT_ARGS_MAX];
+	struct settings next;
 	char val[1024], why[160];
 	int n = nfields(r->cmd), rc;
 
@@ -236,15 +237,23 @@ at_plain(struct at_req *r)
 	}
 	for (int i = 0; i < n; i++)
 		s[i] = settings_find(r->cmd->fields[i]);
-	rc = r->s->host->set_many(r->s->h, s, (const char *const *)r->argv, n, why, sizeof(why));
-	if (rc == -EINVAL || rc == -ERANGE) {
+	next = *r->s->host->settings(r->s->h);
+	rc = settings_set_many(&next, s, (const char *const *)r->argv, n, SET_AT, why,
+	    sizeof(why));
+	if (rc < 0) {
 		log_debug("at: AT+%s: %s", r->cmd->name, why);
 		return AT_ERR_PARAM;
 	}
-	if (rc < 0) {
-		log_warn("at: AT+%s: cannot save: %s", r->cmd->name, strerror(-rc));
-		return AT_ERR_PERM;
+	/* Edit and save are two steps; the 30X does both at once, the 721
+	 * saves on ATW. Nothing changes when the save fails. */
+	if (r->d->flags & AT_D_SAVE_ON_SET) {
+		rc = r->s->host->save(r->s->h, &next);
+		if (rc < 0) {
+			log_warn("at: AT+%s: cannot save: %s", r->cmd->name, strerror(-rc));
+			return AT_ERR_PERM;
+		}
 	}
+	r->s->host->edit(r->s->h, &next);
 	r->d->ok(r);
 	return AT_DONE;
 }

@@ -56,10 +56,12 @@ struct at_cmd {
 struct at_host {
 	/* The settings AT shows and edits. */
 	const struct settings *(*settings)(void *h);
-	/* All or nothing; -EINVAL/-ERANGE (bad value, why says which) or
-	 * -errno from saving. */
-	int (*set_many)(void *h, const struct setting *const *s, const char *const *text,
-	    int n, char *why, size_t whycap);
+	/* Edit: replaces the settings in memory (AT+E takes effect at once,
+	 * the rest at the next restart). */
+	void (*edit)(void *h, const struct settings *st);
+	/* Save: writes st as the saved layer (the state file); a restart
+	 * starts from it. 0 or -errno. */
+	int (*save)(void *h, const struct settings *st);
 	/* Deferred: runs after the reply has been queued. */
 	void (*restart)(void *h, const char *why);
 	int (*restore_defaults)(void *h);
@@ -82,8 +84,12 @@ struct at_session {
 	void *arg;
 };
 
+/* Dialect flags. */
+#define AT_D_SAVE_ON_SET 0x01	/* a set is saved at once (30X); else on ATW (721) */
+
 struct at_dialect {
 	const char *name;
+	unsigned flags;
 	const struct at_cmd *cmds;
 	size_t ncmds;
 	void (*ok)(struct at_req *r);

@@ -117,7 +117,7 @@ apply_group(const config_setting_t *grp, const char *prefix, struct settings *st
 		const config_setting_t *cs = config_setting_get_elem(grp, (unsigned)i);
 		const char *name = config_setting_name(cs);
 		int line = config_setting_source_line(cs);
-		const struct setting *s;
+		struct setting_ref s;
 		char key[128], text[1024], why[160];
 		const char *whyc = NULL;
 		int r;
@@ -134,11 +134,11 @@ apply_group(const config_setting_t *grp, const char *prefix, struct settings *st
 			continue;
 		}
 		s = settings_find(key);
-		if (!s) {
+		if (!s.s) {
 			set_error(err, file, line, "unknown setting '%s'", key);
 			return -EINVAL;
 		}
-		if ((s->flags & need) != need) {
+		if ((s.s->flags & need) != need) {
 			set_error(err, file, line, "'%s' cannot be set here", key);
 			return -EINVAL;
 		}
@@ -149,7 +149,7 @@ apply_group(const config_setting_t *grp, const char *prefix, struct settings *st
 		}
 		if (strcasecmp(key, "personality") == 0)
 			continue;	/* applied first, by the caller */
-		r = value_text(cs, s, text, sizeof(text), &whyc);
+		r = value_text(cs, s.s, text, sizeof(text), &whyc);
 		if (r == 0)
 			r = settings_set(st, s, text, why, sizeof(why));
 		else
@@ -299,29 +299,29 @@ conf_state_text(const struct settings *st, const struct settings *base, char *bu
 	    "# Written by usrbridged; it overrides the config file. Delete it, or\n"
 	    "# send AT+RELD, to return to the config file's values.\n");
 	/* Group rows by their prefix, in table order of first appearance. */
-	for (size_t i = 0; i < settings_count; i++) {
-		const struct setting *g = &settings_table[i];
+	for (struct setting_ref g = { NULL, 0 }; settings_next(&g);) {
 		size_t glen = settings_group_len(g);
+		char gkey[SETTINGS_KEY_MAX], key[SETTINGS_KEY_MAX];
 		int opened = 0;
 
-		if (!settings_group_starts(i))
+		if (!settings_group_starts(g))
 			continue;
-		for (size_t j = i; j < settings_count; j++) {
-			const struct setting *s = &settings_table[j];
-
-			if (!settings_same_group(s, g) || !(s->flags & S_PERSIST) ||
+		settings_key(g, gkey, sizeof(gkey));
+		for (struct setting_ref s = g; s.s; settings_next(&s)) {
+			if (!settings_same_group(s, g) || !(s.s->flags & S_PERSIST) ||
 			    settings_equal(st, base, s))
 				continue;
 			if (!opened) {
-				PUT("%.*s = {\n", (int)glen, g->key);
+				PUT("%.*s = {\n", (int)glen, gkey);
 				opened = 1;
 			}
 			settings_format(st, s, val, sizeof(val));
-			if (s->type == ST_INT)
-				PUT("  %s = %s;\n", s->key + glen + 1, val);
+			settings_key(s, key, sizeof(key));
+			if (s.s->type == ST_INT)
+				PUT("  %s = %s;\n", key + glen + 1, val);
 			else {
 				quote(val, q, sizeof(q));
-				PUT("  %s = %s;\n", s->key + glen + 1, q);
+				PUT("  %s = %s;\n", key + glen + 1, q);
 			}
 		}
 		if (opened)

@@ -192,9 +192,9 @@ static int
 fields_need_restart(const struct at_cmd *cmd)
 {
 	for (int i = 0; i < AT_ARGS_MAX && cmd->fields[i]; i++) {
-		const struct setting *s = settings_find(cmd->fields[i]);
+		struct setting_ref s = settings_find(cmd->fields[i]);
 
-		if (s && (s->flags & S_RESTART))
+		if (s.s && (s.s->flags & S_RESTART))
 			return 1;
 	}
 	return 0;
@@ -225,19 +225,18 @@ static int
 get_all(struct control *c, struct evbuffer *body)
 {
 	const struct settings *st = instance_settings(c->in);
-	char val[1024];
+	char val[1024], key[SETTINGS_KEY_MAX];
 
-	for (size_t i = 0; i < settings_count; i++) {
-		const struct setting *s = &settings_table[i];
-
+	for (struct setting_ref s = { NULL, 0 }; settings_next(&s);) {
 		if (!settings_applies(s, (enum personality)st->personality))
 			continue;
-		if (s->flags & S_SECRET) {
-			evbuffer_add_printf(body, "%s = (secret)\n", s->key);
+		settings_key(s, key, sizeof(key));
+		if (s.s->flags & S_SECRET) {
+			evbuffer_add_printf(body, "%s = (secret)\n", key);
 			continue;
 		}
 		settings_format(st, s, val, sizeof(val));
-		evbuffer_add_printf(body, "%s = %s\n", s->key, val);
+		evbuffer_add_printf(body, "%s = %s\n", key, val);
 	}
 	return 0;
 }
@@ -247,17 +246,18 @@ cmd_get(struct client *cl, char *arg, struct evbuffer *body)
 {
 	struct control *c = cl->ctl;
 	const struct settings *st = instance_settings(c->in);
-	const struct setting *s;
+	struct setting_ref s;
 	const struct at_cmd *cmd;
-	char line[64], val[4096];
+	char line[64], val[4096], key[SETTINGS_KEY_MAX];
 	int rc;
 
 	if (!*arg)
 		return get_all(c, body);
 	s = settings_find(arg);
-	if (s) {
+	if (s.s) {
 		if (!settings_applies(s, (enum personality)st->personality)) {
-			evbuffer_add_printf(body, "%s is not used by %s\n", s->key,
+			evbuffer_add_printf(body, "%s is not used by %s\n",
+			    settings_key(s, key, sizeof(key)),
 			    personality_name((enum personality)st->personality));
 			return -EINVAL;
 		}
@@ -302,10 +302,11 @@ cmd_set(struct client *cl, char *arg, struct evbuffer *body)
 {
 	struct control *c = cl->ctl;
 	const struct settings *st = instance_settings(c->in);
-	const struct setting *s;
+	struct setting_ref s;
 	const struct at_cmd *cmd;
 	char *name = arg, *value = strchr(arg, ' ');
-	char why[256], line[CONTROL_REQUEST_MAX + 8];
+	char why[256], line[CONTROL_REQUEST_MAX + 8], key[SETTINGS_KEY_MAX];
+	const char *text;
 	int r;
 
 	if (!*name || !value) {
@@ -314,25 +315,28 @@ cmd_set(struct client *cl, char *arg, struct evbuffer *body)
 	}
 	*value++ = '\0';
 	s = settings_find(name);
-	if (s) {
+	if (s.s) {
+		settings_key(s, key, sizeof(key));
 		if (!settings_applies(s, (enum personality)st->personality)) {
-			evbuffer_add_printf(body, "%s is not used by %s\n", s->key,
+			evbuffer_add_printf(body, "%s is not used by %s\n", key,
 			    personality_name((enum personality)st->personality));
 			return -EINVAL;
 		}
-		if (s->flags & S_CONFIG_ONLY) {
+		if (!(s.s->flags & S_PERSIST) ||
+		    !settings_at_visible(s, (enum personality)st->personality)) {
 			evbuffer_add_printf(body, "%s can only be set in the config file (%s); "
-			    "then: usrbridgectl reload\n", s->key, instance_config_path(c->in));
+			    "then: usrbridgectl reload\n", key, instance_config_path(c->in));
 			return -EINVAL;
 		}
-		r = instance_set(c->in, s, value, why, sizeof(why));
+		text = value;
+		r = instance_set_many(c->in, &s, &text, 1, why, sizeof(why));
 		if (r < 0) {
-			evbuffer_add_printf(body, "%s: %s\n", s->key, why);
+			evbuffer_add_printf(body, "%s\n", why);
 			return -EINVAL;
 		}
-		if (s->flags & S_RESTART)
+		if (s.s->flags & S_RESTART)
 			evbuffer_add_printf(body, "saved; %s takes effect at the next restart "
-			    "(usrbridgectl restart)\n", s->key);
+			    "(usrbridgectl restart)\n", key);
 		return 0;
 	}
 	cmd = find_at(c, name);

@@ -42,7 +42,8 @@ struct instance {
 	char config_path[PATH_MAX];
 	char state_path[PATH_MAX];
 	struct settings base_set;	/* defaults <- config file */
-	struct settings cur;		/* base_set <- state file */
+	struct settings saved;		/* base_set <- state file: a restart starts here */
+	struct settings cur;		/* saved <- edits not saved yet (721 before ATW) */
 	struct settings run;		/* what serial and bridge run with */
 
 	struct serial *serial;
@@ -443,6 +444,8 @@ start_runtime(struct instance *in)
 	struct console_params cp;
 	int r;
 
+	/* Edits that were not saved are lost, as on the device (721). */
+	in->cur = in->saved;
 	in->run = in->cur;
 	serial_params_of(&in->run, &sp);
 	if (in->serial && strcmp(serial_device(in->serial), in->run.serial_device) != 0) {
@@ -527,12 +530,14 @@ load_state(struct instance *in)
 	struct conf_error err;
 	char msg[600];
 
-	in->cur = in->base_set;
+	in->saved = in->base_set;
 	conf_state_path(&in->base_set, in->state_path, sizeof(in->state_path));
-	if (conf_load_state(in->state_path, &in->cur, &err) < 0) {
+	if (conf_load_state(in->state_path, &in->saved, &err) < 0) {
 		conf_error_format(&err, msg, sizeof(msg));
 		log_warn("%s; ignoring the state file, using the config file's settings", msg);
+		in->saved = in->base_set;
 	}
+	in->cur = in->saved;
 }
 
 struct instance *
@@ -660,39 +665,41 @@ save(struct instance *in, const struct settings *st)
 	return r;
 }
 
+void
+instance_edit(struct instance *in, const struct settings *st)
+{
+	in->cur = *st;
+	/* AT+E takes effect at once (PROTOCOLS.md §3); the rest at restart. */
+	in->console.echo = in->cur.echo;
+}
+
 int
-instance_set_many(struct instance *in, const struct setting *const *s,
+instance_save(struct instance *in, const struct settings *st)
+{
+	int r = save(in, st);
+
+	if (r == 0)
+		in->saved = *st;
+	return r;
+}
+
+int
+instance_set_many(struct instance *in, const struct setting_ref *s,
     const char *const *text, int n, char *why, size_t whycap)
 {
-	struct settings tmp = in->cur;
+	struct settings next = in->cur;
 	int r;
 
-	for (int i = 0; i < n; i++) {
-		if (!s[i] || (s[i]->flags & S_CONFIG_ONLY) ||
-		    !settings_applies(s[i], (enum personality)tmp.personality)) {
-			snprintf(why, whycap, "not settable at run time");
-			return -EINVAL;
-		}
-		r = settings_set(&tmp, s[i], text[i], why, whycap);
-		if (r < 0)
-			return r;
-	}
-	r = save(in, &tmp);
+	r = settings_set_many(&next, s, text, n, SET_RUNTIME, why, whycap);
+	if (r < 0)
+		return r;
+	r = instance_save(in, &next);
 	if (r < 0) {
 		snprintf(why, whycap, "cannot save: %s", strerror(-r));
 		return r;
 	}
-	in->cur = tmp;
-	/* AT+E takes effect at once (PROTOCOLS.md §3); the rest at restart. */
-	in->console.echo = in->cur.echo;
+	instance_edit(in, &next);
 	return 0;
-}
-
-int
-instance_set(struct instance *in, const struct setting *s, const char *text, char *why,
-    size_t whycap)
-{
-	return instance_set_many(in, &s, &text, 1, why, whycap);
 }
 
 int
@@ -702,8 +709,8 @@ instance_restore_defaults(struct instance *in)
 		log_warn("cannot remove %s: %s", in->state_path, strerror(errno));
 		return -errno;
 	}
-	in->cur = in->base_set;
-	in->console.echo = in->cur.echo;
+	in->saved = in->base_set;
+	instance_edit(in, &in->saved);
 	return 0;
 }
 
@@ -777,11 +784,16 @@ host_settings(void *h)
 	return instance_settings(h);
 }
 
-static int
-host_set_many(void *h, const struct setting *const *s, const char *const *text, int n,
-    char *why, size_t whycap)
+static void
+host_edit(void *h, const struct settings *st)
 {
-	return instance_set_many(h, s, text, n, why, whycap);
+	instance_edit(h, st);
+}
+
+static int
+host_save(void *h, const struct settings *st)
+{
+	return instance_save(h, st);
 }
 
 static void
@@ -810,7 +822,8 @@ host_mac(void *h, char out[13])
 
 const struct at_host instance_at_host = {
 	.settings = host_settings,
-	.set_many = host_set_many,
+	.edit = host_edit,
+	.save = host_save,
 	.restart = host_restart,
 	.restore_defaults = host_restore_defaults,
 	.connected = host_connected,

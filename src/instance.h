@@ -55,14 +55,18 @@ int instance_reload(struct instance *in);
 /* The settings AT shows and edits (defaults <- config <- state). */
 const struct settings *instance_settings(const struct instance *in);
 
-/* Sets one setting from text, validated by the table, and saves the state
- * file. On error nothing changes; why gets a reason. 0, -EINVAL, -ERANGE,
- * or -errno from saving (-EROFS, -ENOSPC, ...). */
-int instance_set(struct instance *in, const struct setting *s, const char *text,
-    char *why, size_t whycap);
+/* Edit: replaces the settings in memory; AT+E at once, the rest at the
+ * next restart. */
+void instance_edit(struct instance *in, const struct settings *st);
 
-/* Sets several settings at once: all or nothing (AT+UART, AT+SOCK, ...). */
-int instance_set_many(struct instance *in, const struct setting *const *s,
+/* Save: writes st to the state file and makes it the saved layer that a
+ * restart starts from. 0 or -errno (-EROFS, -ENOSPC, ...). */
+int instance_save(struct instance *in, const struct settings *st);
+
+/* usrbridgectl set and the web form: sets n settings that change at run
+ * time from text, saves and edits; all or nothing. 0, -EINVAL, -ERANGE
+ * (why says which key and why) or -errno from saving. */
+int instance_set_many(struct instance *in, const struct setting_ref *s,
     const char *const *text, int n, char *why, size_t whycap);
 
 /* Factory defaults <- config file, state file removed (AT+RELD). */

@@ -38,79 +38,66 @@ static const struct { const char *alias, *choice; } enum_alias[] = {
 #define F(field) offsetof(struct settings, field), sizeof(((struct settings *)0)->field)
 #define D(a, b) { a, b }
 
-#define LINK_ROWS(n, fl, mode30, mode721, host30, host721, port30, port721, en721)		\
-	{ "link" #n ".enabled", ST_BOOL, F(link[n - 1].enabled), 0, 0, ch_ON,			\
-	  D("ON", en721), S_721 | S_RESTART | S_PERSIST,					\
-	  "Link " #n " in use (721 AT+CIPSCONT enable field)." },				\
-	{ "link" #n ".mode", ST_ENUM, F(link[n - 1].mode), 0, 0, ch_mode,			\
-	  D(mode30, mode721), (fl) | S_RESTART | S_PERSIST,					\
-	  "Socket mode of link " #n ": TCPS, TCPC, UDPS, UDPC or HTPC (AT+SOCK)." },		\
-	{ "link" #n ".host", ST_HOST, F(link[n - 1].host), 1, 127, NULL,			\
-	  D(host30, host721), (fl) | S_RESTART | S_PERSIST,					\
-	  "Remote host of link " #n " in client modes: IPv4/IPv6 address or name." },		\
-	{ "link" #n ".port", ST_INT, F(link[n - 1].port), 1, 65535, NULL,			\
-	  D(port30, port721), (fl) | S_RESTART | S_PERSIST,					\
-	  "Remote port of link " #n "; also the listen port of TCPS/UDPS when "		\
-	  "local_port is 0." },									\
-	{ "link" #n ".local_port", ST_INT, F(link[n - 1].local_port), 0, 65535, NULL,		\
-	  D("0", "0"), (fl) | S_RESTART | S_PERSIST,						\
-	  "Local port of link " #n " (AT+SOCKPORT): listen port of TCPS/UDPS, bound "		\
-	  "source port of TCPC/UDPC; 0 = the remote port for servers, any for clients." }
+#define FL(field) offsetof(struct link_settings, field), \
+	sizeof(((struct link_settings *)0)->field)
 
 const struct setting settings_table[] = {
 	/* Fixed keys of DESIGN.md §2. */
 	{ "personality", ST_ENUM, F(personality), 0, 0, ch_pers,
-	  D("tcp232-30x", "gprs232-721"), S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  D("tcp232-30x", "gprs232-721"), S_BOTH | S_NO_AT | S_RESTART,
 	  "Which converter to replace: tcp232-30x or gprs232-721." },
 	{ "state_dir", ST_STRING, F(state_dir), 1, 255, NULL,
-	  D("/var/lib/usrbridged", "/var/lib/usrbridged"), S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  D("/var/lib/usrbridged", "/var/lib/usrbridged"), S_BOTH | S_NO_AT | S_RESTART,
 	  "Directory where settings changed at run time are saved (settings.conf)." },
 	{ "serial.device", ST_STRING, F(serial_device), 1, 255, NULL,
-	  D("/dev/ttyUSB0", "/dev/ttyUSB0"), S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  D("/dev/ttyUSB0", "/dev/ttyUSB0"), S_BOTH | S_NO_AT | S_RESTART,
 	  "Serial port path, or \"pty\" to create a virtual serial port." },
 	{ "serial.pty_link", ST_STRING, F(pty_link), 1, 255, NULL,
 	  D("/run/usrbridged/ttyUSR0", "/run/usrbridged/ttyUSR0"),
-	  S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  S_BOTH | S_NO_AT | S_RESTART,
 	  "With device = \"pty\": the symlink published to the pty's slave end." },
 	{ "control.socket", ST_STRING, F(control_socket), 1, 107, NULL,
 	  D("/run/usrbridged/usrbridged.sock", "/run/usrbridged/usrbridged.sock"),
-	  S_BOTH | S_CONFIG_ONLY | S_RESTART | S_EMPTY_OK,
+	  S_BOTH | S_NO_AT | S_RESTART | S_EMPTY_OK,
 	  "Path of the control socket used by usrbridgectl; empty string: none." },
 	{ "control.group", ST_STRING, F(control_group), 0, 31, NULL,
-	  D("", ""), S_BOTH | S_CONFIG_ONLY | S_RESTART | S_EMPTY_OK,
+	  D("", ""), S_BOTH | S_NO_AT | S_RESTART | S_EMPTY_OK,
 	  "Group that owns the control socket (mode 0660); empty: the daemon's group." },
 	{ "web.enabled", ST_BOOL, F(web_enabled), 0, 0, ch_bool,
-	  D("true", "true"), S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  D("true", "true"), S_BOTH | S_NO_AT | S_RESTART,
 	  "Serve the status and settings page on web.port." },
 	{ "network.allow_out", ST_LIST, F(allow_out), 0, 511, NULL,
-	  D("0.0.0.0/0,::/0", "0.0.0.0/0,::/0"), S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  D("0.0.0.0/0,::/0", "0.0.0.0/0,::/0"), S_BOTH | S_NO_AT | S_RESTART,
 	  "Networks the daemon may connect or send to (CIDR list)." },
 	{ "network.allow_in", ST_LIST, F(allow_in), 0, 511, NULL,
-	  D("0.0.0.0/0,::/0", "0.0.0.0/0,::/0"), S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  D("0.0.0.0/0,::/0", "0.0.0.0/0,::/0"), S_BOTH | S_NO_AT | S_RESTART,
 	  "Networks allowed to connect to the daemon's listeners (CIDR list)." },
 	{ "network.apply_hook", ST_STRING, F(apply_hook), 0, 255, NULL,
-	  D("", ""), S_BOTH | S_CONFIG_ONLY | S_EMPTY_OK,
+	  D("", ""), S_BOTH | S_NO_AT | S_EMPTY_OK,
 	  "Executable run with the stored WAN/DNS/MAC settings in its environment "
 	  "after they change; empty: none." },
 	{ "leds.root", ST_STRING, F(led_root), 0, 255, NULL,
-	  D("/sys", "/sys"), S_BOTH | S_CONFIG_ONLY | S_RESTART | S_EMPTY_OK,
+	  D("/sys", "/sys"), S_BOTH | S_NO_AT | S_RESTART | S_EMPTY_OK,
 	  "Root of the sysfs tree the LED paths are relative to (tests use a temp dir)." },
 	{ "leds.power", ST_STRING, F(led_power), 0, 127, NULL, D("", ""),
-	  S_BOTH | S_CONFIG_ONLY | S_RESTART | S_EMPTY_OK,
+	  S_BOTH | S_NO_AT | S_RESTART | S_EMPTY_OK,
 	  "LED for power: \"class/leds/NAME\" or \"gpioN\"; empty: none." },
 	{ "leds.net", ST_STRING, F(led_net), 0, 127, NULL, D("", ""),
-	  S_BOTH | S_CONFIG_ONLY | S_RESTART | S_EMPTY_OK,
+	  S_BOTH | S_NO_AT | S_RESTART | S_EMPTY_OK,
 	  "LED lit while the network side is usable." },
 	{ "leds.link", ST_STRING, F(led_link), 0, 127, NULL, D("", ""),
-	  S_BOTH | S_CONFIG_ONLY | S_RESTART | S_EMPTY_OK,
+	  S_BOTH | S_NO_AT | S_RESTART | S_EMPTY_OK,
 	  "LED lit while a TCP connection exists (AT+SCSLINK)." },
 	{ "leds.data", ST_STRING, F(led_data), 0, 127, NULL, D("", ""),
-	  S_BOTH | S_CONFIG_ONLY | S_RESTART | S_EMPTY_OK,
+	  S_BOTH | S_NO_AT | S_RESTART | S_EMPTY_OK,
 	  "LED that blinks on traffic." },
 
 	/* Serial line: AT+UART (30X), AT+ICF/AT+CIPR (721). */
+	/* seed 000 §4.12: 600 to 230.4 kbps over AT; the config file may go
+	 * beyond for UARTs that can. */
 	{ "serial.baud", ST_INT, F(baud), 50, 4000000, NULL, D("115200", "115200"),
-	  S_BOTH | S_RESTART | S_PERSIST, "Baud rate." },
+	  S_BOTH | S_RESTART | S_PERSIST, "Baud rate.",
+	  .at_min = { 600, 0 }, .at_max = { 230400, 0 } },
 	{ "serial.data_bits", ST_INT, F(data_bits), 5, 8, NULL, D("8", "8"),
 	  S_BOTH | S_RESTART | S_PERSIST, "Data bits: 5, 6, 7 or 8." },
 	{ "serial.stop_bits", ST_INT, F(stop_bits), 1, 2, NULL, D("1", "1"),
@@ -120,11 +107,11 @@ const struct setting settings_table[] = {
 	{ "serial.flow", ST_ENUM, F(flow), 0, 0, ch_flow, D("NFC", "NFC"),
 	  S_BOTH | S_RESTART | S_PERSIST, "Flow control: NFC (none) or FC (RTS/CTS)." },
 	{ "serial.pack_gap_us", ST_INT, F(pack_gap_us), -1, 60000000, NULL,
-	  D("-1", "100000"), S_BOTH | S_CONFIG_ONLY | S_RESTART | S_PERSIST,
+	  D("-1", "100000"), S_BOTH | S_NO_AT_30X | S_RESTART | S_PERSIST,
 	  "Packing gap in microseconds: a frame ends after this much idle time; "
 	  "-1 = 4 character times, 0 = send each read at once." },
 	{ "serial.pack_len", ST_INT, F(pack_len), 1, 65536, NULL, D("400", "1024"),
-	  S_BOTH | S_CONFIG_ONLY | S_RESTART | S_PERSIST,
+	  S_BOTH | S_NO_AT_30X | S_RESTART | S_PERSIST,
 	  "Packing length: a frame ends when it reaches this many bytes." },
 	{ "serial.baud_sync", ST_BOOL, F(baud_sync), 0, 0, ch_ON, D("ON", "OFF"),
 	  S_30X | S_RESTART | S_PERSIST,
@@ -134,7 +121,7 @@ const struct setting settings_table[] = {
 	{ "console.echo", ST_BOOL, F(echo), 0, 0, ch_on, D("off", "off"),
 	  S_BOTH | S_PERSIST, "AT+E: echo received bytes in command mode." },
 	{ "device.version", ST_STRING, F(version), 1, 31, NULL, D("V4016", "V1.0.0"),
-	  S_BOTH | S_CONFIG_ONLY, "Firmware version reported by AT+VER / AT+CIVER." },
+	  S_BOTH | S_NO_AT, "Firmware version reported by AT+VER / AT+CIVER." },
 	{ "device.name", ST_STRING, F(name), 1, 15, NULL,
 	  D("USR-TCP232-30X", "USR-GPRS232-721"), S_BOTH | S_PERSIST,
 	  "AT+MID: module name." },
@@ -163,10 +150,26 @@ const struct setting settings_table[] = {
 	  S_BOTH | S_RESTART | S_PERSIST | S_SECRET, "AT+WEBU password (1-5 bytes)." },
 
 	/* Links: link1 is the 30X's one socket (AT+SOCK, AT+SOCKPORT). */
-	LINK_ROWS(1, S_BOTH, "TCPC", "TCPC", "192.168.0.201", "test.usr.cn", "8234", "2317", "ON"),
-	LINK_ROWS(2, S_721, "TCPC", "TCPC", "127.0.0.1", "127.0.0.1", "8234", "2317", "OFF"),
-	LINK_ROWS(3, S_721, "TCPC", "TCPC", "127.0.0.1", "127.0.0.1", "8234", "2317", "OFF"),
-	LINK_ROWS(4, S_721, "TCPC", "TCPC", "127.0.0.1", "127.0.0.1", "8234", "2317", "OFF"),
+	{ "link.enabled", ST_BOOL, FL(enabled), 0, 0, ch_ON, D("ON", "ON"),
+	  S_721 | S_RESTART | S_PERSIST, "Link in use (721 AT+CIPSCONT enable field).",
+	  .scope = SCOPE_LINK, .def_more = D("OFF", "OFF") },
+	{ "link.mode", ST_ENUM, FL(mode), 0, 0, ch_mode, D("TCPC", "TCPC"),
+	  S_BOTH | S_RESTART | S_PERSIST,
+	  "Socket mode of the link: TCPS, TCPC, UDPS, UDPC or HTPC (AT+SOCK).",
+	  .scope = SCOPE_LINK },
+	{ "link.host", ST_HOST, FL(host), 1, 127, NULL, D("192.168.0.201", "test.usr.cn"),
+	  S_BOTH | S_RESTART | S_PERSIST,
+	  "Remote host of the link in client modes: IPv4/IPv6 address or name.",
+	  .scope = SCOPE_LINK, .def_more = D("127.0.0.1", "127.0.0.1") },
+	{ "link.port", ST_INT, FL(port), 1, 65535, NULL, D("8234", "2317"),
+	  S_BOTH | S_RESTART | S_PERSIST,
+	  "Remote port of the link; also the listen port of TCPS/UDPS when local_port is 0.",
+	  .scope = SCOPE_LINK },
+	{ "link.local_port", ST_INT, FL(local_port), 0, 65535, NULL, D("0", "0"),
+	  S_BOTH | S_RESTART | S_PERSIST,
+	  "Local port of the link (AT+SOCKPORT): listen port of TCPS/UDPS, bound "
+	  "source port of TCPC/UDPC; 0 = the remote port for servers, any for clients.",
+	  .scope = SCOPE_LINK },
 
 	/* TCP server behaviour. */
 	{ "tcps.on_full", ST_ENUM, F(tcps_full), 0, 0, ch_full, D("kick", "kick"),
@@ -178,12 +181,12 @@ const struct setting settings_table[] = {
 	  S_30X | S_RESTART | S_PERSIST,
 	  "AT+INDEXEN: number clients 1-8 and mark their data and events on the serial line." },
 	{ "tcps.client_queue", ST_INT, F(client_queue), 4096, 16777216, NULL,
-	  D("262144", "262144"), S_BOTH | S_CONFIG_ONLY | S_RESTART | S_PERSIST,
+	  D("262144", "262144"), S_BOTH | S_NO_AT | S_RESTART | S_PERSIST,
 	  "Bytes queued for one TCP peer before it counts as stuck and is dropped." },
 
 	/* Bridge behaviour. */
 	{ "bridge.cache_size", ST_INT, F(cache_size), 0, 16777216, NULL,
-	  D("16384", "15360"), S_BOTH | S_CONFIG_ONLY | S_RESTART | S_PERSIST,
+	  D("16384", "15360"), S_BOTH | S_NO_AT | S_RESTART | S_PERSIST,
 	  "Bytes of serial data kept while a link is down (oldest dropped beyond)." },
 	{ "bridge.clear_cache", ST_BOOL, F(clear_cache), 0, 0, ch_ON, D("OFF", "OFF"),
 	  S_30X | S_RESTART | S_PERSIST,
@@ -197,7 +200,7 @@ const struct setting settings_table[] = {
 	  S_30X | S_RESTART | S_PERSIST,
 	  "AT+CLIENTRST: restart after 30 failed TCP client connection attempts." },
 	{ "bridge.reconnect_max", ST_INT, F(reconnect_max), 1, 30, NULL, D("30", "30"),
-	  S_BOTH | S_CONFIG_ONLY | S_RESTART,
+	  S_BOTH | S_NO_AT | S_RESTART,
 	  "Longest wait in seconds between two connection attempts of a client link "
 	  "(the wait starts at 1 s and doubles up to this)." },
 	{ "bridge.idle_reset", ST_INT, F(idle_reset), 60, 65535, NULL, D("3600", "0"),
@@ -245,7 +248,7 @@ const struct setting settings_table[] = {
 	  S_30X | S_RESTART | S_PERSIST,
 	  "AT+HTPCHD: write only the response body to the serial line." },
 	{ "http.timeout", ST_INT, F(http_timeout), 1, 600, NULL, D("10", "10"),
-	  S_BOTH | S_CONFIG_ONLY | S_RESTART | S_PERSIST, "Seconds before an HTTP request fails." },
+	  S_BOTH | S_NO_AT | S_RESTART | S_PERSIST, "Seconds before an HTTP request fails." },
 };
 
 const size_t settings_count = ARRAY_SIZE(settings_table);
@@ -265,60 +268,157 @@ personality_from_name(const char *name)
 	return -EINVAL;
 }
 
-const struct setting *
-settings_find(const char *key)
+int
+personality_links(enum personality p)
 {
-	for (size_t i = 0; i < settings_count; i++)
-		if (strcasecmp(settings_table[i].key, key) == 0)
-			return &settings_table[i];
-	return NULL;
+	return p == PERS_721 ? LINKS_MAX : 1;
+}
+
+/* The first and last row of the block of link rows that holds row i. */
+static size_t
+link_block_first(size_t i)
+{
+	while (i > 0 && settings_table[i - 1].scope == SCOPE_LINK)
+		i--;
+	return i;
+}
+
+int
+settings_next(struct setting_ref *r)
+{
+	size_t i;
+
+	if (!r->s) {
+		*r = (struct setting_ref){ &settings_table[0], 0 };
+		return 1;
+	}
+	i = (size_t)(r->s - settings_table);
+	if (r->s->scope == SCOPE_LINK &&
+	    (i + 1 == settings_count || settings_table[i + 1].scope != SCOPE_LINK) &&
+	    r->link + 1 < LINKS_MAX) {
+		*r = (struct setting_ref){ &settings_table[link_block_first(i)], r->link + 1 };
+		return 1;
+	}
+	if (i + 1 == settings_count) {
+		*r = (struct setting_ref){ NULL, 0 };
+		return 0;
+	}
+	*r = (struct setting_ref){ &settings_table[i + 1],
+	    settings_table[i + 1].scope == SCOPE_LINK ? r->link : 0 };
+	if (r->s->scope == SCOPE_LINK && r->s > settings_table &&
+	    r->s[-1].scope != SCOPE_LINK)
+		r->link = 0;
+	return 1;
 }
 
 size_t
-settings_group_len(const struct setting *s)
+settings_nrefs(void)
 {
-	const char *dot = strchr(s->key, '.');
+	struct setting_ref r = { NULL, 0 };
+	size_t n = 0;
 
-	return dot ? (size_t)(dot - s->key) : 0;
+	while (settings_next(&r))
+		n++;
+	return n;
+}
+
+struct setting_ref
+settings_ref(size_t i)
+{
+	struct setting_ref r = { NULL, 0 };
+
+	while (settings_next(&r) && i-- > 0)
+		;
+	return r;
+}
+
+const char *
+settings_key(struct setting_ref r, char *buf, size_t cap)
+{
+	if (r.s->scope == SCOPE_LINK)
+		snprintf(buf, cap, "link%d%s", r.link + 1, strchr(r.s->key, '.'));
+	else
+		snprintf(buf, cap, "%s", r.s->key);
+	return buf;
+}
+
+struct setting_ref
+settings_find(const char *key)
+{
+	struct setting_ref r = { NULL, 0 };
+	char k[SETTINGS_KEY_MAX];
+
+	while (settings_next(&r))
+		if (strcasecmp(settings_key(r, k, sizeof(k)), key) == 0)
+			return r;
+	return r;
+}
+
+size_t
+settings_group_len(struct setting_ref r)
+{
+	const char *dot = strchr(r.s->key, '.');
+
+	if (r.s->scope == SCOPE_LINK)
+		return 5;	/* "linkN" */
+	return dot ? (size_t)(dot - r.s->key) : 0;
 }
 
 int
-settings_same_group(const struct setting *a, const struct setting *b)
+settings_same_group(struct setting_ref a, struct setting_ref b)
 {
 	size_t n = settings_group_len(a);
 
-	return n == settings_group_len(b) && strncmp(a->key, b->key, n) == 0;
+	if (a.s->scope == SCOPE_LINK || b.s->scope == SCOPE_LINK)
+		return a.s->scope == b.s->scope && a.link == b.link;
+	return n == settings_group_len(b) && strncmp(a.s->key, b.s->key, n) == 0;
 }
 
 int
-settings_group_starts(size_t i)
+settings_group_starts(struct setting_ref r)
 {
-	const struct setting *g = &settings_table[i];
+	struct setting_ref q = { NULL, 0 };
 
-	if (settings_group_len(g) == 0)
+	if (settings_group_len(r) == 0)
 		return 0;
-	for (size_t j = 0; j < i; j++)
-		if (settings_same_group(&settings_table[j], g))
+	while (settings_next(&q) && !(q.s == r.s && q.link == r.link))
+		if (settings_same_group(q, r))
 			return 0;
 	return 1;
 }
 
 int
-settings_applies(const struct setting *s, enum personality p)
+settings_applies(struct setting_ref r, enum personality p)
 {
-	return (s->flags & (p == PERS_30X ? S_30X : S_721)) != 0;
+	return (r.s->flags & (p == PERS_30X ? S_30X : S_721)) != 0 &&
+	    r.link < personality_links(p);
+}
+
+int
+settings_at_visible(struct setting_ref r, enum personality p)
+{
+	return settings_applies(r, p) &&
+	    !(r.s->flags & (p == PERS_30X ? S_NO_AT_30X : S_NO_AT_721));
+}
+
+const char *
+settings_default(struct setting_ref r, enum personality p)
+{
+	if (r.s->scope == SCOPE_LINK && r.link > 0 && r.s->def_more[p])
+		return r.s->def_more[p];
+	return r.s->def[p];
 }
 
 void
 settings_defaults(struct settings *st, enum personality p)
 {
+	struct setting_ref r = { NULL, 0 };
+
 	memset(st, 0, sizeof(*st));
-	for (size_t i = 0; i < settings_count; i++) {
-		const struct setting *s = &settings_table[i];
-		/* Factory defaults are valid by construction; check_settings
-		 * proves every one of them parses. */
-		settings_set(st, s, s->def[p], NULL, 0);
-	}
+	/* Factory defaults are valid by construction; check_settings proves
+	 * every one of them parses. */
+	while (settings_next(&r))
+		settings_set(st, r, settings_default(r, p), NULL, 0);
 	st->personality = (int)p;
 }
 
@@ -390,14 +490,30 @@ why_choices(const struct setting *s, char *why, size_t cap)
 		o += (size_t)snprintf(why + o, cap - o, "%s%s", i ? ", " : "", s->choices[i]);
 }
 
+size_t
+settings_offset(struct setting_ref r)
+{
+	if (r.s->scope == SCOPE_LINK)
+		return offsetof(struct settings, link) +
+		    (size_t)r.link * sizeof(struct link_settings) + r.s->off;
+	return r.s->off;
+}
+
+static void *
+value_ptr(const struct settings *st, struct setting_ref r)
+{
+	return (char *)st + settings_offset(r);
+}
+
 int
-settings_set(struct settings *st, const struct setting *s, const char *text,
+settings_set(struct settings *st, struct setting_ref r, const char *text,
     char *why, size_t whycap)
 {
-	void *dst = settings_ptr(st, s);
+	const struct setting *s = r.s;
+	void *dst = value_ptr(st, r);
 	size_t len = strlen(text);
 	long v;
-	int i, r;
+	int i, rc;
 
 	switch (s->type) {
 	case ST_BOOL:
@@ -410,18 +526,18 @@ settings_set(struct settings *st, const struct setting *s, const char *text,
 		*(int *)dst = i;
 		return 0;
 	case ST_INT:
-		r = util_parse_long(text, s->flags & S_ZERO_OK ? MIN(0, s->min) : s->min,
+		rc = util_parse_long(text, s->flags & S_ZERO_OK ? MIN(0, s->min) : s->min,
 		    s->max, &v);
-		if (r == 0 && (s->flags & S_ZERO_OK) && v != 0 && v < s->min)
-			r = -ERANGE;
-		if (r < 0) {
+		if (rc == 0 && (s->flags & S_ZERO_OK) && v != 0 && v < s->min)
+			rc = -ERANGE;
+		if (rc < 0) {
 			if (s->flags & S_ZERO_OK)
 				why_set(why, whycap, "must be 0 or an integer from %ld to %ld",
 				    s->min, s->max);
 			else
 				why_set(why, whycap, "must be an integer from %ld to %ld",
 				    s->min, s->max);
-			return r;
+			return rc;
 		}
 		*(long *)dst = v;
 		return 0;
@@ -488,10 +604,53 @@ settings_set(struct settings *st, const struct setting *s, const char *text,
 	return 0;
 }
 
-size_t
-settings_format(const struct settings *st, const struct setting *s, char *buf, size_t cap)
+int
+settings_set_many(struct settings *st, const struct setting_ref *r,
+    const char *const *text, int n, enum settings_origin origin, char *why, size_t whycap)
 {
-	const void *src = (const char *)st + s->off;
+	enum personality p = (enum personality)st->personality;
+	struct settings tmp = *st;
+	char key[SETTINGS_KEY_MAX], reason[160];
+
+	for (int i = 0; i < n; i++) {
+		const struct setting *s = r[i].s;
+		long v;
+		int rc;
+
+		if (!s) {
+			why_set(why, whycap, "no such setting");
+			return -EINVAL;
+		}
+		settings_key(r[i], key, sizeof(key));
+		if (!settings_applies(r[i], p) ||
+		    (origin != SET_CONFIG &&
+		    (!(s->flags & S_PERSIST) || !settings_at_visible(r[i], p)))) {
+			why_set(why, whycap, "%s: not settable %s", key,
+			    origin == SET_CONFIG ? "in this personality" : "at run time");
+			return -EINVAL;
+		}
+		rc = settings_set(&tmp, r[i], text[i], reason, sizeof(reason));
+		if (rc == 0 && origin == SET_AT && s->type == ST_INT &&
+		    (s->at_min[p] || s->at_max[p]) &&
+		    (util_parse_long(text[i], s->at_min[p], s->at_max[p], &v) < 0)) {
+			snprintf(reason, sizeof(reason), "must be an integer from %ld to %ld over AT",
+			    s->at_min[p], s->at_max[p]);
+			rc = -ERANGE;
+		}
+		if (rc < 0) {
+			why_set(why, whycap, "%s: %s", key, reason);
+			return rc;
+		}
+	}
+	*st = tmp;
+	return 0;
+}
+
+size_t
+settings_format(const struct settings *st, struct setting_ref r, char *buf, size_t cap)
+{
+	const struct setting *s = r.s;
+	const void *src = value_ptr(st, r);
 	int n;
 
 	switch (s->type) {
@@ -510,11 +669,11 @@ settings_format(const struct settings *st, const struct setting *s, char *buf, s
 }
 
 int
-settings_equal(const struct settings *a, const struct settings *b, const struct setting *s)
+settings_equal(const struct settings *a, const struct settings *b, struct setting_ref r)
 {
-	const char *pa = (const char *)a + s->off, *pb = (const char *)b + s->off;
+	const char *pa = value_ptr(a, r), *pb = value_ptr(b, r);
 
-	switch (s->type) {
+	switch (r.s->type) {
 	case ST_BOOL:
 	case ST_ENUM:
 		return *(const int *)pa == *(const int *)pb;

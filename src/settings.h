@@ -29,7 +29,9 @@ enum setting_type {
 /* Row flags. */
 #define S_RESTART	0x0001	/* a change takes effect at the next restart */
 #define S_PERSIST	0x0002	/* changeable at run time: saved in the state file */
-#define S_CONFIG_ONLY	0x0004	/* not visible over AT or the web form */
+#define S_NO_AT_30X	0x0004	/* the 30X's AT and web form neither show nor set it */
+#define S_NO_AT_721	0x0040	/* the 721's AT and web form neither show nor set it */
+#define S_NO_AT		(S_NO_AT_30X | S_NO_AT_721)
 #define S_ZERO_OK	0x0008	/* ST_INT: 0 is valid besides [min, max] */
 #define S_EMPTY_OK	0x0010	/* ST_STRING/ST_MAC: the empty string is valid */
 #define S_SECRET	0x0020	/* not shown in status output or the web page */
@@ -130,16 +132,30 @@ struct settings {
 	long http_timeout;
 };
 
+/* A row is global, or one row per link ("link.mode" is the template of
+ * link1.mode ... link4.mode; its offset is within struct link_settings). */
+enum setting_scope { SCOPE_GLOBAL, SCOPE_LINK };
+
 struct setting {
-	const char *key;		/* config key, "group.name" */
+	const char *key;		/* config key "group.name"; "link.name" for link rows */
 	enum setting_type type;
 	size_t off;			/* offsetof(struct settings, ...) */
 	size_t size;			/* storage size of strings */
 	long min, max;			/* ints: bounds; strings: length bounds */
 	const char *const *choices;	/* ST_ENUM/ST_BOOL, NULL-terminated */
-	const char *def[PERS_COUNT];	/* factory default, as text */
+	const char *def[PERS_COUNT];	/* factory default, as text (link rows: link1's) */
 	unsigned flags;
 	const char *help;
+	enum setting_scope scope;
+	const char *def_more[PERS_COUNT];	/* link rows: default of links 2-4; NULL: def */
+	long at_min[PERS_COUNT], at_max[PERS_COUNT];	/* AT's narrower bounds; 0, 0: none */
+};
+
+/* A setting: its row and, for link rows, the link (0-based; 0 otherwise).
+ * settings_find() returns .s == NULL for an unknown key. */
+struct setting_ref {
+	const struct setting *s;
+	int link;
 };
 
 extern const struct setting settings_table[];
@@ -148,39 +164,64 @@ extern const size_t settings_count;
 const char *personality_name(enum personality p);
 int personality_from_name(const char *name);
 
-const struct setting *settings_find(const char *key);
-int settings_applies(const struct setting *s, enum personality p);
+/* Links of a personality: 1 for the 30X, 4 for the 721. */
+int personality_links(enum personality p);
 
-/* Groups are the "group." prefixes of keys, in table order of first
- * appearance: settings_group_len() is the prefix length without the dot (0
- * for a top-level key), settings_group_starts() is 1 when row i is the first
- * of its group, and settings_same_group() compares two rows' groups. */
-size_t settings_group_len(const struct setting *s);
-int settings_group_starts(size_t i);
-int settings_same_group(const struct setting *a, const struct setting *b);
+/* "serial.baud", "LINK2.host" (case-insensitive). */
+struct setting_ref settings_find(const char *key);
+/* Every setting in table order, link rows expanded link by link (link1's
+ * rows, then link2's, ...): start with r = {0}; 0 past the last. */
+int settings_next(struct setting_ref *r);
+/* Where r's value is stored: its byte offset in struct settings. */
+size_t settings_offset(struct setting_ref r);
+
+/* How many settings settings_next() gives, and the i-th of them (tests,
+ * fuzzers: loops by number). */
+size_t settings_nrefs(void);
+struct setting_ref settings_ref(size_t i);
+/* The key of r: "serial.baud", "link2.host". */
+const char *settings_key(struct setting_ref r, char *buf, size_t cap);
+#define SETTINGS_KEY_MAX 48
+/* The setting exists in personality p (its flag, and a link p has). */
+int settings_applies(struct setting_ref r, enum personality p);
+/* AT and the web form of personality p may show and set it. */
+int settings_at_visible(struct setting_ref r, enum personality p);
+/* The factory default of r in personality p. */
+const char *settings_default(struct setting_ref r, enum personality p);
+
+/* Groups are the "group." prefixes of keys ("link2" for link2.host), in
+ * the order settings_next() gives: settings_group_len() is the prefix
+ * length without the dot (0 for a top-level key), settings_group_starts()
+ * is 1 when r is the first of its group, settings_same_group() compares. */
+size_t settings_group_len(struct setting_ref r);
+int settings_group_starts(struct setting_ref r);
+int settings_same_group(struct setting_ref a, struct setting_ref b);
 
 /* Fills st with the factory defaults of personality p. */
 void settings_defaults(struct settings *st, enum personality p);
 
 /* Validates text and stores it; on error st is unchanged and a short reason
  * is put in why (if not NULL). 0, -EINVAL (bad syntax or type) or -ERANGE. */
-int settings_set(struct settings *st, const struct setting *s, const char *text,
+int settings_set(struct settings *st, struct setting_ref r, const char *text,
     char *why, size_t whycap);
+
+/* Who edits: the config file may set every row; AT, usrbridgectl and the
+ * web form the rows that change at run time (S_PERSIST) and are visible to
+ * the AT of st's personality; AT also within the rows' AT bounds. */
+enum settings_origin { SET_CONFIG, SET_RUNTIME, SET_AT };
+
+/* Sets n settings from text, all or nothing: on error st is unchanged and
+ * why names the key and the reason. 0, -EINVAL or -ERANGE. Pure: saving
+ * and applying are the caller's (edit, save and restart are three steps). */
+int settings_set_many(struct settings *st, const struct setting_ref *r,
+    const char *const *text, int n, enum settings_origin origin, char *why, size_t whycap);
 
 /* Formats the value as text (the form AT and the config file use). Returns
  * the length; the output is truncated (terminated) when cap is too small. */
-size_t settings_format(const struct settings *st, const struct setting *s,
+size_t settings_format(const struct settings *st, struct setting_ref r,
     char *buf, size_t cap);
 
-int settings_equal(const struct settings *a, const struct settings *b,
-    const struct setting *s);
-
-/* Typed access for the code that runs the bridge. */
-static inline void *
-settings_ptr(struct settings *st, const struct setting *s)
-{
-	return (char *)st + s->off;
-}
+int settings_equal(const struct settings *a, const struct settings *b, struct setting_ref r);
 
 /* The packing gap in microseconds, resolving -1 to 4 character times. */
 long settings_pack_gap_us(const struct settings *st);

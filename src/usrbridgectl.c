@@ -83,7 +83,7 @@ socket_of_config(const char *path, int explicit_file, char *out, size_t cap)
 	char msg[600];
 
 	if (conf_load(path, &st, &err) < 0) {
-		const char *def = settings_find("control.socket")->def[PERS_30X];
+		const char *def = settings_find("control.socket").s->def[PERS_30X];
 
 		if (!explicit_file && access(path, F_OK) < 0) {
 			util_strlcpy(out, def, cap);

@@ -346,14 +346,14 @@ page_status(struct web *w, struct evhttp_request *req)
 
 /* What the form shows: rows AT can see and edit in this personality. */
 static int
-on_form(const struct setting *s, enum personality p)
+on_form(struct setting_ref s, enum personality p)
 {
-	return settings_applies(s, p) && !(s->flags & S_CONFIG_ONLY);
+	return (s.s->flags & S_PERSIST) && settings_at_visible(s, p);
 }
 
 /* "AT+SOCK" for link1.mode: the commands whose fields include the key. */
 static void
-at_names(const struct setting *s, enum personality p, char *buf, size_t cap)
+at_names(const char *key, enum personality p, char *buf, size_t cap)
 {
 	const struct at_dialect *d = at_dialect_for(p);
 	size_t o = 0;
@@ -365,7 +365,7 @@ at_names(const struct setting *s, enum personality p, char *buf, size_t cap)
 		if (c->ops & AT_HIDDEN)
 			continue;
 		for (int f = 0; f < AT_ARGS_MAX && c->fields[f]; f++)
-			if (strcmp(c->fields[f], s->key) == 0)
+			if (strcmp(c->fields[f], key) == 0)
 				o += (size_t)snprintf(buf + o, cap - o, "%sAT+%s", o ? " " : "",
 				    c->name);
 	}
@@ -377,21 +377,22 @@ struct form_state {
 };
 
 static void
-form_field(struct evbuffer *b, const struct settings *st, const struct setting *s,
+form_field(struct evbuffer *b, const struct settings *st, struct setting_ref ref,
     const char *shown, const char *why)
 {
 	enum personality p = (enum personality)st->personality;
-	const char *dot = strchr(s->key, '.');
-	char val[1024], at[128];
+	const struct setting *s = ref.s;
+	char val[1024], at[128], key[SETTINGS_KEY_MAX];
+	const char *dot = strchr(settings_key(ref, key, sizeof(key)), '.');
 
 	if (!shown) {
-		settings_format(st, s, val, sizeof(val));
+		settings_format(st, ref, val, sizeof(val));
 		shown = val;
 	}
 	evbuffer_add_printf(b, "<div class=\"row%s\"><label for=\"f-%s\">%s</label>",
-	    why && *why ? " bad" : "", s->key, dot ? dot + 1 : s->key);
+	    why && *why ? " bad" : "", key, dot ? dot + 1 : key);
 	if (s->type == ST_BOOL || s->type == ST_ENUM) {
-		evbuffer_add_printf(b, "<select id=\"f-%s\" name=\"%s\">", s->key, s->key);
+		evbuffer_add_printf(b, "<select id=\"f-%s\" name=\"%s\">", key, key);
 		for (int i = 0; s->choices[i]; i++)
 			evbuffer_add_printf(b, "<option%s>%s</option>",
 			    strcasecmp(shown, s->choices[i]) == 0 ? " selected" : "",
@@ -400,14 +401,14 @@ form_field(struct evbuffer *b, const struct settings *st, const struct setting *
 	} else if (s->flags & S_SECRET) {
 		/* Never sent to the browser; empty means unchanged. */
 		evbuffer_add_printf(b, "<input type=\"password\" id=\"f-%s\" name=\"%s\" value=\"\" "
-		    "placeholder=\"(unchanged)\" autocomplete=\"new-password\">", s->key, s->key);
+		    "placeholder=\"(unchanged)\" autocomplete=\"new-password\">", key, key);
 	} else {
 		evbuffer_add_printf(b, "<input type=\"text\" id=\"f-%s\" name=\"%s\" value=\"",
-		    s->key, s->key);
+		    key, key);
 		esc(b, shown);
 		evbuffer_add_printf(b, "\">");
 	}
-	at_names(s, p, at, sizeof(at));
+	at_names(key, p, at, sizeof(at));
 	if (at[0])
 		evbuffer_add_printf(b, "<span class=\"at\">%s</span>", at);
 	if (why && *why) {
@@ -427,7 +428,6 @@ page_settings(struct web *w, struct evhttp_request *req, int code, const char *b
 	const struct settings *st = instance_settings(w->in);
 	enum personality p = (enum personality)st->personality;
 	struct evbuffer *b = evbuffer_new();
-	size_t nf = 0;
 
 	if (!b) {
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
@@ -443,32 +443,27 @@ page_settings(struct web *w, struct evhttp_request *req, int code, const char *b
 	evbuffer_add_printf(b, "<p>Changes are saved at once and take effect at the next "
 	    "restart, as on the device. Settings that only the config file holds are not "
 	    "shown.</p><form method=\"post\" action=\"/settings\">");
-	/* One fieldset per group, in table order of first appearance. */
-	for (size_t i = 0; i < settings_count; i++) {
-		const struct setting *g = &settings_table[i];
-		const char *dot = strchr(g->key, '.');
-		size_t glen = dot ? (size_t)(dot - g->key) : strlen(g->key);
-		int opened = 0, seen = 0;
+	/* One fieldset per group, in table order of first appearance; k
+	 * numbers the settings in settings_next() order (form_state). */
+	for (struct setting_ref g = { NULL, 0 }; settings_next(&g);) {
+		char gkey[SETTINGS_KEY_MAX];
+		size_t glen = settings_group_len(g), k = 0;
+		int opened = 0;
 
-		for (size_t j = 0; j < i; j++)
-			if (strncmp(settings_table[j].key, g->key, glen) == 0 &&
-			    (settings_table[j].key[glen] == '.' || settings_table[j].key[glen] == '\0'))
-				seen = 1;
-		if (seen)
+		if (!settings_group_starts(g) && !(glen == 0 && on_form(g, p)))
 			continue;
-		for (size_t j = i; j < settings_count; j++) {
-			const struct setting *s = &settings_table[j];
-
-			if (strncmp(s->key, g->key, glen) != 0 ||
-			    (s->key[glen] != '.' && s->key[glen] != '\0') || !on_form(s, p))
+		settings_key(g, gkey, sizeof(gkey));
+		for (struct setting_ref s = { NULL, 0 }; settings_next(&s); k++) {
+			if (!settings_same_group(s, g) || !on_form(s, p))
+				continue;
+			if (glen == 0 && (s.s != g.s))
 				continue;
 			if (!opened) {
-				evbuffer_add_printf(b, "<fieldset><legend>%.*s</legend>", (int)glen,
-				    g->key);
+				evbuffer_add_printf(b, "<fieldset><legend>%.*s</legend>",
+				    (int)(glen ? glen : strlen(gkey)), gkey);
 				opened = 1;
 			}
-			form_field(b, st, s, fs ? fs->value[j] : NULL, fs ? fs->why[j] : NULL);
-			nf++;
+			form_field(b, st, s, fs ? fs->value[k] : NULL, fs ? fs->why[k] : NULL);
 		}
 		if (opened)
 			evbuffer_add_printf(b, "</fieldset>");
@@ -491,11 +486,12 @@ save_settings(struct web *w, struct evhttp_request *req)
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	const char *ctype = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Content-Type");
-	const struct setting *chg[FORM_FIELDS_MAX];
+	struct setting_ref chg[FORM_FIELDS_MAX];
 	const char *text[FORM_FIELDS_MAX];
 	struct form_state *fs;
+	struct settings scratch;
 	struct evkeyvalq kv;
-	size_t len = evbuffer_get_length(in);
+	size_t len = evbuffer_get_length(in), k = 0;
 	char *body, val[1024], why[256];
 	int n = 0, bad = 0;
 
@@ -503,7 +499,7 @@ save_settings(struct web *w, struct evhttp_request *req)
 		send_simple(req, 415, "Unsupported Media Type", "expected a form");
 		return;
 	}
-	if (len > WEB_BODY_MAX || settings_count > FORM_FIELDS_MAX) {
+	if (len > WEB_BODY_MAX) {
 		send_simple(req, 413, "Payload Too Large", "request body too large");
 		return;
 	}
@@ -522,21 +518,23 @@ save_settings(struct web *w, struct evhttp_request *req)
 		send_simple(req, 400, "Bad Request", "malformed form data");
 		goto out;
 	}
-	for (size_t i = 0; i < settings_count; i++) {
-		const struct setting *s = &settings_table[i];
-		struct settings scratch = *cur;
+	scratch = *cur;
+	for (struct setting_ref s = { NULL, 0 }; settings_next(&s) && k < FORM_FIELDS_MAX; k++) {
+		char key[SETTINGS_KEY_MAX];
 		const char *v;
 
-		if (!on_form(s, p) || !(v = evhttp_find_header(&kv, s->key)))
+		if (!on_form(s, p) ||
+		    !(v = evhttp_find_header(&kv, settings_key(s, key, sizeof(key)))))
 			continue;
-		if ((s->flags & S_SECRET) && !*v)
+		if ((s.s->flags & S_SECRET) && !*v)
 			continue;	/* left empty: unchanged */
 		settings_format(cur, s, val, sizeof(val));
 		if (strcmp(v, val) == 0)
 			continue;
-		fs->value[i] = (s->flags & S_SECRET) ? NULL : v;
+		fs->value[k] = (s.s->flags & S_SECRET) ? NULL : v;
+		/* Each field is checked alone, so that every bad one is marked. */
 		if (settings_set(&scratch, s, v, why, sizeof(why)) < 0) {
-			util_strlcpy(fs->why[i], why, sizeof(fs->why[i]));
+			util_strlcpy(fs->why[k], why, sizeof(fs->why[k]));
 			bad++;
 			continue;
 		}

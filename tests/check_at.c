@@ -12,8 +12,8 @@
 #include "settings.h"
 #include "unit.h"
 
-/* A fake host: settings in memory, replies into a buffer. It keeps the
- * host contract: all-or-nothing sets, config-only keys refused. */
+/* A fake host: settings in memory, replies into a buffer; a save can be
+ * made to fail. */
 static struct {
 	struct settings st;
 	char out[8192];
@@ -27,25 +27,16 @@ f_settings(void *h)
 	return &fake.st;
 }
 
-static int
-f_set_many(void *h, const struct setting *const *s, const char *const *text, int n,
-    char *why, size_t whycap)
+static void
+f_edit(void *h, const struct settings *st)
 {
-	struct settings tmp = fake.st;
+	fake.st = *st;
+}
 
-	for (int i = 0; i < n; i++) {
-		int r;
-
-		if (s[i]->flags & S_CONFIG_ONLY)
-			return -EINVAL;
-		r = settings_set(&tmp, s[i], text[i], why, whycap);
-		if (r < 0)
-			return r;
-	}
-	if (fake.save_error)
-		return fake.save_error;
-	fake.st = tmp;
-	return 0;
+static int
+f_save(void *h, const struct settings *st)
+{
+	return fake.save_error;
 }
 
 static void
@@ -75,7 +66,8 @@ f_mac(void *h, char out[13])
 }
 
 static const struct at_host fake_host = {
-	f_settings, f_set_many, f_restart, f_restore, f_connected, f_mac,
+	.settings = f_settings, .edit = f_edit, .save = f_save, .restart = f_restart,
+	.restore_defaults = f_restore, .connected = f_connected, .host_mac = f_mac,
 };
 
 static void
@@ -305,12 +297,13 @@ START_TEST(test_fields_exist)
 
 	for (size_t i = 0; i < d->ncmds; i++)
 		for (int f = 0; f < AT_ARGS_MAX && d->cmds[i].fields[f]; f++) {
-			const struct setting *s = settings_find(d->cmds[i].fields[f]);
+			struct setting_ref s = settings_find(d->cmds[i].fields[f]);
 
-			ck_assert_msg(s, "AT+%s: no setting %s", d->cmds[i].name,
+			ck_assert_msg(s.s, "AT+%s: no setting %s", d->cmds[i].name,
 			    d->cmds[i].fields[f]);
-			ck_assert_msg(settings_applies(s, PERS_30X) && !(s->flags & S_CONFIG_ONLY),
-			    "AT+%s: %s is not a 30X run-time setting", d->cmds[i].name, s->key);
+			ck_assert_msg(settings_at_visible(s, PERS_30X) && (s.s->flags & S_PERSIST),
+			    "AT+%s: %s is not a 30X run-time setting", d->cmds[i].name,
+			    d->cmds[i].fields[f]);
 		}
 }
 END_TEST
@@ -319,17 +312,18 @@ START_TEST(test_every_setting_reachable)
 {
 	const struct at_dialect *d = &at_dialect_30x;
 
-	for (size_t k = 0; k < settings_count; k++) {
-		const struct setting *s = &settings_table[k];
+	for (struct setting_ref s = { NULL, 0 }; settings_next(&s);) {
+		char key[SETTINGS_KEY_MAX];
 		int found = 0;
 
-		if (!settings_applies(s, PERS_30X) || (s->flags & S_CONFIG_ONLY))
+		if (!settings_at_visible(s, PERS_30X) || !(s.s->flags & S_PERSIST))
 			continue;
+		settings_key(s, key, sizeof(key));
 		for (size_t i = 0; i < d->ncmds && !found; i++)
 			for (int f = 0; f < AT_ARGS_MAX && d->cmds[i].fields[f]; f++)
-				if (strcmp(d->cmds[i].fields[f], s->key) == 0)
+				if (strcmp(d->cmds[i].fields[f], key) == 0)
 					found = 1;
-		ck_assert_msg(found, "%s has no 30X command", s->key);
+		ck_assert_msg(found, "%s has no 30X command", key);
 	}
 }
 END_TEST

@@ -102,9 +102,8 @@ START_TEST(test_personality_any_case)
 	    0);
 	settings_defaults(&def, PERS_721);
 	ck_assert_int_eq(st.personality, PERS_721);
-	for (size_t i = 0; i < settings_count; i++)
-		ck_assert_msg(settings_equal(&st, &def, &settings_table[i]), "%s differs",
-		    settings_table[i].key);
+	for (struct setting_ref s = { NULL, 0 }; settings_next(&s);)
+		ck_assert_msg(settings_equal(&st, &def, s), "%s differs", s.s->key);
 }
 END_TEST
 

@@ -10,14 +10,14 @@
 #include "unit.h"
 
 static void
-text_of(const struct settings *st, const struct setting *s, char *buf, size_t cap)
+text_of(const struct settings *st, struct setting_ref s, char *buf, size_t cap)
 {
 	settings_format(st, s, buf, cap);
 }
 
 /* Setting text must fail and leave the value as it was. */
 static void
-assert_rejected(const struct setting *s, const char *text)
+assert_rejected(struct setting_ref s, const char *text)
 {
 	struct settings st;
 	char before[1024], after[1024], why[160] = "";
@@ -25,14 +25,14 @@ assert_rejected(const struct setting *s, const char *text)
 	settings_defaults(&st, PERS_30X);
 	text_of(&st, s, before, sizeof(before));
 	ck_assert_msg(settings_set(&st, s, text, why, sizeof(why)) < 0,
-	    "%s accepted '%s'", s->key, text);
-	ck_assert_msg(why[0] != '\0', "%s: no reason given for '%s'", s->key, text);
+	    "%s accepted '%s'", s.s->key, text);
+	ck_assert_msg(why[0] != '\0', "%s: no reason given for '%s'", s.s->key, text);
 	text_of(&st, s, after, sizeof(after));
 	ck_assert_str_eq(before, after);
 }
 
 static void
-assert_accepted(const struct setting *s, const char *text, const char *shown)
+assert_accepted(struct setting_ref s, const char *text, const char *shown)
 {
 	struct settings st;
 	char after[1024], why[160] = "";
@@ -40,7 +40,7 @@ assert_accepted(const struct setting *s, const char *text, const char *shown)
 
 	settings_defaults(&st, PERS_30X);
 	r = settings_set(&st, s, text, why, sizeof(why));
-	ck_assert_msg(r == 0, "%s rejected '%s': %s", s->key, text, why);
+	ck_assert_msg(r == 0, "%s rejected '%s': %s", s.s->key, text, why);
 	text_of(&st, s, after, sizeof(after));
 	ck_assert_str_eq(after, shown ? shown : text);
 }
@@ -54,16 +54,18 @@ fill(char *buf, size_t n)
 
 START_TEST(test_defaults_valid)
 {
-	const struct setting *s = &settings_table[_i];
+	struct setting_ref r = settings_ref((size_t)_i);
+	const struct setting *s = r.s;
 
 	for (int p = 0; p < PERS_COUNT; p++) {
+		const char *def = settings_default(r, (enum personality)p);
 		struct settings st;
 		char why[160] = "";
 
 		settings_defaults(&st, (enum personality)p);
-		ck_assert_msg(s->def[p] != NULL, "%s: no default", s->key);
-		ck_assert_msg(settings_set(&st, s, s->def[p], why, sizeof(why)) == 0,
-		    "%s: default '%s' of %s invalid: %s", s->key, s->def[p],
+		ck_assert_msg(def != NULL, "%s: no default", s->key);
+		ck_assert_msg(settings_set(&st, r, def, why, sizeof(why)) == 0,
+		    "%s: default '%s' of %s invalid: %s", s->key, def,
 		    personality_name((enum personality)p), why);
 	}
 }
@@ -71,103 +73,104 @@ END_TEST
 
 START_TEST(test_row_edges)
 {
-	const struct setting *s = &settings_table[_i];
+	struct setting_ref r = settings_ref((size_t)_i);
+	const struct setting *s = r.s;
 	char buf[1200], num[32];
 	int i;
 
 	switch (s->type) {
 	case ST_INT:
 		snprintf(num, sizeof(num), "%ld", s->min);
-		assert_accepted(s, num, NULL);			/* min */
+		assert_accepted(r, num, NULL);			/* min */
 		snprintf(num, sizeof(num), "%ld", s->max);
-		assert_accepted(s, num, NULL);			/* max */
+		assert_accepted(r, num, NULL);			/* max */
 		if (!((s->flags & S_ZERO_OK) && s->min - 1 == 0)) {
 			snprintf(num, sizeof(num), "%ld", s->min - 1);
-			assert_rejected(s, num);		/* min - 1 */
+			assert_rejected(r, num);		/* min - 1 */
 		}
 		snprintf(num, sizeof(num), "%ld", s->max + 1);
-		assert_rejected(s, num);			/* max + 1 */
+		assert_rejected(r, num);			/* max + 1 */
 		if (s->flags & S_ZERO_OK) {
-			assert_accepted(s, "0", NULL);
+			assert_accepted(r, "0", NULL);
 			snprintf(num, sizeof(num), "%ld", s->min - 1);
 			if (s->min > 1)
-				assert_rejected(s, num);
+				assert_rejected(r, num);
 		}
-		assert_rejected(s, "abc");			/* wrong type */
-		assert_rejected(s, "");
-		assert_rejected(s, "1.5");
-		assert_rejected(s, " 5");
-		assert_rejected(s, "0x10");
-		assert_rejected(s, "99999999999999999999999");
+		assert_rejected(r, "abc");			/* wrong type */
+		assert_rejected(r, "");
+		assert_rejected(r, "1.5");
+		assert_rejected(r, " 5");
+		assert_rejected(r, "0x10");
+		assert_rejected(r, "99999999999999999999999");
 		break;
 	case ST_STRING:
 		if (s->min > 0) {
 			fill(buf, (size_t)s->min);
-			assert_accepted(s, buf, NULL);		/* min */
+			assert_accepted(r, buf, NULL);		/* min */
 		}
 		fill(buf, (size_t)s->max);
-		assert_accepted(s, buf, NULL);			/* max */
+		assert_accepted(r, buf, NULL);			/* max */
 		fill(buf, (size_t)s->max + 1);
-		assert_rejected(s, buf);			/* max + 1 */
+		assert_rejected(r, buf);			/* max + 1 */
 		if (s->min > 1 || (s->min == 1 && !(s->flags & S_EMPTY_OK))) {
 			fill(buf, (size_t)s->min - 1);
-			assert_rejected(s, buf);		/* min - 1 */
+			assert_rejected(r, buf);		/* min - 1 */
 		}
 		if (s->flags & S_EMPTY_OK)
-			assert_accepted(s, "", NULL);
-		assert_rejected(s, "a\rb");			/* no line breaks */
-		assert_rejected(s, "a\nb");
+			assert_accepted(r, "", NULL);
+		assert_rejected(r, "a\rb");			/* no line breaks */
+		assert_rejected(r, "a\nb");
 		break;
 	case ST_ENUM:
 	case ST_BOOL:
 		for (i = 0; s->choices[i]; i++) {
 			char lower[64];
 
-			assert_accepted(s, s->choices[i], NULL);
+			assert_accepted(r, s->choices[i], NULL);
 			for (size_t k = 0; k <= strlen(s->choices[i]); k++)
 				lower[k] = (char)(s->choices[i][k] | (s->choices[i][k] >= 'A' &&
 				    s->choices[i][k] <= 'Z' ? 0x20 : 0));
-			assert_accepted(s, lower, s->choices[i]);	/* any case in, canonical out */
+			assert_accepted(r, lower, s->choices[i]);	/* any case in, canonical out */
 		}
-		assert_rejected(s, "bogus");
-		assert_rejected(s, "");
-		assert_rejected(s, "1");
+		assert_rejected(r, "bogus");
+		assert_rejected(r, "");
+		assert_rejected(r, "1");
 		break;
 	case ST_IPV4:
-		assert_accepted(s, "0.0.0.0", NULL);
-		assert_accepted(s, "255.255.255.255", NULL);
-		assert_rejected(s, "256.0.0.1");
-		assert_rejected(s, "1.2.3");
-		assert_rejected(s, "abc");
-		assert_rejected(s, "");
+		assert_accepted(r, "0.0.0.0", NULL);
+		assert_accepted(r, "255.255.255.255", NULL);
+		assert_rejected(r, "256.0.0.1");
+		assert_rejected(r, "1.2.3");
+		assert_rejected(r, "abc");
+		assert_rejected(r, "");
 		break;
 	case ST_HOST:
-		assert_accepted(s, "127.0.0.1", NULL);
-		assert_accepted(s, "::1", NULL);
-		assert_accepted(s, "localhost", NULL);
-		assert_accepted(s, "a-b.example.com", NULL);
-		assert_rejected(s, "-bad.example");
-		assert_rejected(s, "a..b");
-		assert_rejected(s, "has space");
-		assert_rejected(s, "");
+		assert_accepted(r, "127.0.0.1", NULL);
+		assert_accepted(r, "::1", NULL);
+		assert_accepted(r, "localhost", NULL);
+		assert_accepted(r, "a-b.example.com", NULL);
+		assert_rejected(r, "-bad.example");
+		assert_rejected(r, "a..b");
+		assert_rejected(r, "has space");
+		assert_rejected(r, "");
 		fill(buf, 128);
-		assert_rejected(s, buf);
+		assert_rejected(r, buf);
 		break;
 	case ST_MAC:
-		assert_accepted(s, "d8b04c000001", "D8B04C000001");
-		assert_accepted(s, "D8B04CFFFFFF", NULL);
-		assert_rejected(s, "D8B04C00000");		/* 11 digits */
-		assert_rejected(s, "D8B04C0000011");		/* 13 digits */
-		assert_rejected(s, "D8:B0:4C:00:00");
-		assert_rejected(s, "ZZB04C000001");
+		assert_accepted(r, "d8b04c000001", "D8B04C000001");
+		assert_accepted(r, "D8B04CFFFFFF", NULL);
+		assert_rejected(r, "D8B04C00000");		/* 11 digits */
+		assert_rejected(r, "D8B04C0000011");		/* 13 digits */
+		assert_rejected(r, "D8:B0:4C:00:00");
+		assert_rejected(r, "ZZB04C000001");
 		break;
 	case ST_LIST:
-		assert_accepted(s, "127.0.0.0/8,::1", NULL);
-		assert_accepted(s, "0.0.0.0/0", NULL);
-		assert_rejected(s, "127.0.0.0/33");
-		assert_rejected(s, "::1/129");
-		assert_rejected(s, "nonsense");
-		assert_rejected(s, "127.0.0.1,");
+		assert_accepted(r, "127.0.0.0/8,::1", NULL);
+		assert_accepted(r, "0.0.0.0/0", NULL);
+		assert_rejected(r, "127.0.0.0/33");
+		assert_rejected(r, "::1/129");
+		assert_rejected(r, "nonsense");
+		assert_rejected(r, "127.0.0.1,");
 		break;
 	}
 }
@@ -181,6 +184,8 @@ START_TEST(test_keys_unique_and_storage_fits)
 		for (size_t j = i + 1; j < settings_count; j++)
 			ck_assert_msg(strcmp(s->key, settings_table[j].key) != 0,
 			    "duplicate key %s", s->key);
+		if (s->scope == SCOPE_LINK)
+			ck_assert_msg(strncmp(s->key, "link.", 5) == 0, "%s: link row", s->key);
 		if (s->type == ST_STRING || s->type == ST_LIST)
 			ck_assert_msg(s->size > (size_t)s->max, "%s: storage too small", s->key);
 		if (s->type == ST_INT)
@@ -195,10 +200,90 @@ END_TEST
 
 START_TEST(test_find)
 {
-	ck_assert_ptr_nonnull(settings_find("serial.baud"));
-	ck_assert_ptr_nonnull(settings_find("SERIAL.BAUD"));
-	ck_assert_ptr_null(settings_find("serial.bogus"));
-	ck_assert_ptr_null(settings_find(""));
+	struct setting_ref r;
+	char key[SETTINGS_KEY_MAX];
+
+	ck_assert_ptr_nonnull(settings_find("serial.baud").s);
+	ck_assert_ptr_nonnull(settings_find("SERIAL.BAUD").s);
+	ck_assert_ptr_null(settings_find("serial.bogus").s);
+	ck_assert_ptr_null(settings_find("").s);
+	ck_assert_ptr_null(settings_find("link5.mode").s);
+	ck_assert_ptr_null(settings_find("link.mode").s);
+	r = settings_find("LINK3.host");
+	ck_assert_ptr_nonnull(r.s);
+	ck_assert_int_eq(r.link, 2);
+	ck_assert_str_eq(settings_key(r, key, sizeof(key)), "link3.host");
+	ck_assert_int_eq(settings_group_len(r), 5);
+}
+END_TEST
+
+/* Link rows are one per link: a value lands in its own link only; the 30X
+ * has link1 alone, the 721 four; link2-4 have their own defaults. */
+START_TEST(test_link_scope)
+{
+	struct settings st;
+	char why[160];
+	size_t n = 0;
+
+	settings_defaults(&st, PERS_721);
+	ck_assert_int_eq(settings_set(&st, settings_find("link3.port"), "4000", why,
+	    sizeof(why)), 0);
+	ck_assert_int_eq(st.link[2].port, 4000);
+	ck_assert_int_eq(st.link[1].port, 2317);
+	ck_assert_int_eq(st.link[3].port, 2317);
+	ck_assert_int_eq(st.link[0].enabled, 1);
+	ck_assert_int_eq(st.link[1].enabled, 0);
+	ck_assert_str_eq(st.link[1].host, "127.0.0.1");
+	ck_assert(settings_applies(settings_find("link1.mode"), PERS_30X));
+	ck_assert(!settings_applies(settings_find("link2.mode"), PERS_30X));
+	ck_assert(settings_applies(settings_find("link4.mode"), PERS_721));
+	for (struct setting_ref r = { NULL, 0 }; settings_next(&r);)
+		n++;
+	ck_assert_uint_eq(n, settings_nrefs());
+	ck_assert_uint_eq(n, settings_count + 3 * 5);	/* 5 link rows, links 2-4 */
+}
+END_TEST
+
+/* settings_set_many: all or nothing; who may set what; AT's own bounds. */
+START_TEST(test_set_many)
+{
+	struct settings st, before;
+	struct setting_ref r[3] = { settings_find("serial.baud"), settings_find("serial.parity"),
+	    settings_find("tcps.max_clients") };
+	const char *ok[3] = { "9600", "EVEN", "8" }, *bad[3] = { "9600", "EVEN", "17" };
+	char why[160];
+
+	settings_defaults(&st, PERS_30X);
+	before = st;
+	ck_assert_int_eq(settings_set_many(&st, r, bad, 3, SET_AT, why, sizeof(why)), -ERANGE);
+	ck_assert_msg(memcmp(&st, &before, sizeof(st)) == 0, "changed on error");
+	ck_assert_msg(strstr(why, "tcps.max_clients") != NULL, "why: %s", why);
+	ck_assert_int_eq(settings_set_many(&st, r, ok, 3, SET_AT, why, sizeof(why)), 0);
+	ck_assert_int_eq(st.baud, 9600);
+	ck_assert_int_eq(st.parity, PARITY_EVEN);
+	ck_assert_int_eq(st.max_clients, 8);
+	/* seed 000 §4.12: 600-230400 over AT; the config file goes further. */
+	ok[0] = "300";
+	ck_assert_int_eq(settings_set_many(&st, r, ok, 1, SET_AT, why, sizeof(why)), -ERANGE);
+	ck_assert_int_eq(settings_set_many(&st, r, ok, 1, SET_RUNTIME, why, sizeof(why)), 0);
+	ck_assert_int_eq(st.baud, 300);
+	/* Not at run time; not over the 30X's AT; not in this personality. */
+	r[0] = settings_find("serial.device");
+	ck_assert_int_eq(settings_set_many(&st, r, ok, 1, SET_RUNTIME, why, sizeof(why)), -EINVAL);
+	ck_assert_int_eq(settings_set_many(&st, r, (const char *[]){ "/dev/x" }, 1, SET_CONFIG,
+	    why, sizeof(why)), 0);
+	r[0] = settings_find("serial.pack_len");
+	ck_assert_int_eq(settings_set_many(&st, r, (const char *[]){ "100" }, 1, SET_AT, why,
+	    sizeof(why)), -EINVAL);
+	r[0] = settings_find("link2.port");
+	ck_assert_int_eq(settings_set_many(&st, r, (const char *[]){ "100" }, 1, SET_CONFIG, why,
+	    sizeof(why)), -EINVAL);
+	/* The 721 sets the packing length over AT (AT+CIPCFG). */
+	settings_defaults(&st, PERS_721);
+	r[0] = settings_find("serial.pack_len");
+	ck_assert_int_eq(settings_set_many(&st, r, (const char *[]){ "100" }, 1, SET_AT, why,
+	    sizeof(why)), 0);
+	ck_assert_int_eq(st.pack_len, 100);
 }
 END_TEST
 
@@ -247,7 +332,7 @@ END_TEST
 
 START_TEST(test_zero_ok)
 {
-	const struct setting *s = settings_find("bridge.idle_reset");
+	struct setting_ref s = settings_find("bridge.idle_reset");
 
 	assert_accepted(s, "0", NULL);
 	assert_rejected(s, "1");
@@ -263,8 +348,10 @@ suite_settings(void)
 	Suite *s = suite_create("settings");
 	TCase *tc = tcase_create("settings");
 
-	tcase_add_loop_test(tc, test_defaults_valid, 0, (int)settings_count);
-	tcase_add_loop_test(tc, test_row_edges, 0, (int)settings_count);
+	tcase_add_loop_test(tc, test_defaults_valid, 0, (int)settings_nrefs());
+	tcase_add_loop_test(tc, test_row_edges, 0, (int)settings_nrefs());
+	tcase_add_test(tc, test_link_scope);
+	tcase_add_test(tc, test_set_many);
 	tcase_add_test(tc, test_keys_unique_and_storage_fits);
 	tcase_add_test(tc, test_find);
 	tcase_add_test(tc, test_factory_defaults_30x);
