@@ -109,6 +109,12 @@ type_line(const struct setting *s)
 	case ST_MAC:
 		printf("12 hexadecimal digits%s.\n", s->flags & S_EMPTY_OK ? ", or empty" : "");
 		break;
+	case ST_BYTES:
+		printf("%ld to %ld bytes of any value, as a string in which a backslash is "
+		    "written\n.Ql \\e\\e\n(in the file:\n.Ql \\e\\e\\e\\e )\nand any other "
+		    "byte may be written\n.Ql \\exNN\n(in the file:\n.Ql \\e\\exNN ) ,\n"
+		    "or as an array of integers from 0 to 255.\n", s->min, s->max);
+		break;
 	case ST_LIST:
 		printf("Addresses or networks in CIDR notation, as an array of strings or "
 		    "one comma-separated string.\n");

@@ -209,6 +209,7 @@ void
 at_plain_value(const struct at_req *r, char *buf, size_t cap)
 {
 	const struct settings *st = r->s->host->settings(r->s->h);
+	char tmp[4 * SETTING_BYTES_MAX + 1];
 	size_t o = 0;
 
 	buf[0] = '\0';
@@ -217,7 +218,14 @@ at_plain_value(const struct at_req *r, char *buf, size_t cap)
 
 		if (i)
 			o += (size_t)snprintf(buf + o, cap - o, ",");
-		if (o < cap)
+		if (o < cap && s.s->type == ST_BYTES) {
+			/* AT shows the bytes themselves (seed 000 §4.22, §4.27). */
+			int n = settings_bytes_unescape(settings_format(st, s, tmp, sizeof(tmp)) ?
+			    tmp : "", (uint8_t *)buf + o, cap - o - 1);
+
+			o += n > 0 ? (size_t)n : 0;
+			buf[o] = '\0';
+		} else if (o < cap)
 			o += settings_format(st, s, buf + o, cap - o);
 	}
 }
@@ -226,6 +234,10 @@ int
 at_plain(struct at_req *r)
 {
 	struct setting_ref s[AT_ARGS_MAX];
+	const char *text[AT_ARGS_MAX];
+	/* All arguments together fit a line; escaped, each byte takes <= 4. */
+	char esc[4 * AT_LINE_MAX + AT_ARGS_MAX];
+	size_t eo = 0;
 	struct settings next;
 	char val[1024], why[160];
 	int n = nfields(r->cmd), rc;
@@ -235,11 +247,18 @@ at_plain(struct at_req *r)
 		r->d->value(r, val);
 		return AT_DONE;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		s[i] = settings_find(r->cmd->fields[i]);
+		text[i] = r->argv[i];
+		/* AT gives the bytes themselves; the table takes their text form. */
+		if (s[i].s && s[i].s->type == ST_BYTES) {
+			text[i] = esc + eo;
+			eo += settings_bytes_escape((const uint8_t *)r->argv[i],
+			    strlen(r->argv[i]), esc + eo, sizeof(esc) - eo) + 1;
+		}
+	}
 	next = *r->s->host->settings(r->s->h);
-	rc = settings_set_many(&next, s, (const char *const *)r->argv, n, SET_AT, why,
-	    sizeof(why));
+	rc = settings_set_many(&next, s, text, n, SET_AT, why, sizeof(why));
 	if (rc < 0) {
 		log_debug("at: AT+%s: %s", r->cmd->name, why);
 		return AT_ERR_PARAM;

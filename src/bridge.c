@@ -429,8 +429,7 @@ on_heart(evutil_socket_t fd, short what, void *arg)
 	int64_t every = (int64_t)b->set.heart_interval * 1000000, now = util_now_us();
 
 	if (now - s->last_tx >= every) {
-		if (send_raw(b, l->index, (const uint8_t *)b->set.heart_data,
-		    strlen(b->set.heart_data)) < 0)
+		if (send_raw(b, l->index, b->set.heart_data.data, b->set.heart_data.len) < 0)
 			log_debug("link%d: heartbeat not sent (queue full)", l->index + 1);
 		s->last_tx = now;
 	}
@@ -443,7 +442,7 @@ on_com_heart(evutil_socket_t fd, short what, void *arg)
 {
 	struct bridge *b = arg;
 
-	b->cbs.to_serial((const uint8_t *)b->set.heart_data, strlen(b->set.heart_data), b->arg);
+	b->cbs.to_serial(b->set.heart_data.data, b->set.heart_data.len, b->arg);
 }
 
 /* RSTIM: restart when nothing came from the network for idle_reset s. */

@@ -81,6 +81,28 @@ value_text(const config_setting_t *cs, const struct setting *s, char *buf, size_
 	case CONFIG_TYPE_LIST: {
 		size_t o = 0;
 
+		if (s->type == ST_BYTES) {
+			uint8_t data[SETTING_BYTES_MAX];
+			int n = config_setting_length(cs);
+
+			if (n > SETTING_BYTES_MAX) {
+				*why = "too many bytes";
+				return -ERANGE;
+			}
+			for (int i = 0; i < n; i++) {
+				config_setting_t *e = config_setting_get_elem(cs, (unsigned)i);
+				long long v = e ? config_setting_get_int64(e) : -1;
+
+				if (!e || (config_setting_type(e) != CONFIG_TYPE_INT &&
+				    config_setting_type(e) != CONFIG_TYPE_INT64) || v < 0 || v > 255) {
+					*why = "must be integers from 0 to 255";
+					return -EINVAL;
+				}
+				data[i] = (uint8_t)v;
+			}
+			settings_bytes_escape(data, (size_t)n, buf, cap);
+			return 0;
+		}
 		if (s->type != ST_LIST) {
 			*why = "must not be a list";
 			return -EINVAL;

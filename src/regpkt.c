@@ -29,8 +29,8 @@ regpkt_build(const struct settings *st, int mode, const char *mac_hex, struct re
 		out->len = 6;
 		break;
 	case REG_USR:
-		n = strlen(st->reg_data);
-		memcpy(out->data, st->reg_data, MIN(n, sizeof(out->data)));
+		n = st->reg_data.len;
+		memcpy(out->data, st->reg_data.data, MIN(n, sizeof(out->data)));
 		out->len = MIN(n, sizeof(out->data));
 		break;
 	case REG_CLOUD:

@@ -216,7 +216,7 @@ const struct setting settings_table[] = {
 	{ "reg.send", ST_ENUM, F(reg_send), 0, 0, ch_regsend, D("FIRST", "FIRST"),
 	  S_30X | S_RESTART | S_PERSIST,
 	  "AT+REGTCP: send it once per connection (FIRST), before every frame (EVERY) or both (ALL)." },
-	{ "reg.data", ST_STRING, F(reg_data), 1, 40, NULL, D("www.usr.cn", "www.usr.cn"),
+	{ "reg.data", ST_BYTES, F(reg_data), 1, 40, NULL, D("www.usr.cn", "www.usr.cn"),
 	  S_30X | S_RESTART | S_PERSIST, "AT+REGUSR: identity packet data (1-40 bytes)." },
 	{ "reg.cloud_id", ST_STRING, F(cloud_id), 20, 20, NULL, D("", ""),
 	  S_30X | S_RESTART | S_PERSIST | S_EMPTY_OK, "AT+REGCLOUD device ID (20 bytes)." },
@@ -231,7 +231,7 @@ const struct setting settings_table[] = {
 	  S_30X | S_RESTART | S_PERSIST, "AT+HEARTTP: to the network (NET) or the serial line (COM)." },
 	{ "heartbeat.interval", ST_INT, F(heart_interval), 1, 65535, NULL, D("30", "30"),
 	  S_30X | S_RESTART | S_PERSIST, "AT+HEARTTM: heartbeat interval in seconds." },
-	{ "heartbeat.data", ST_STRING, F(heart_data), 1, 39, NULL, D("www.usr.cn", "www.usr.cn"),
+	{ "heartbeat.data", ST_BYTES, F(heart_data), 1, 39, NULL, D("www.usr.cn", "www.usr.cn"),
 	  S_30X | S_RESTART | S_PERSIST, "AT+HEARTDT: heartbeat data (less than 40 bytes)." },
 
 	/* HTTP client (HTPC). */
@@ -582,6 +582,23 @@ settings_set(struct settings *st, struct setting_ref r, const char *text,
 			return -EINVAL;
 		}
 		break;
+	case ST_BYTES: {
+		uint8_t data[SETTING_BYTES_MAX];
+		int k;
+
+		if (strpbrk(text, "\r\n")) {
+			why_set(why, whycap, "must not contain line breaks (write them as \\x0D\\x0A)");
+			return -EINVAL;
+		}
+		k = settings_bytes_unescape(text, data, sizeof(data));
+		if (k < 0)
+			k = SETTING_BYTES_MAX + 1;
+		if (k < s->min || k > s->max) {
+			why_set(why, whycap, "must be %ld to %ld bytes", s->min, s->max);
+			return -ERANGE;
+		}
+		return settings_set_bytes(st, r, data, (size_t)k, why, whycap);
+	}
 	case ST_LIST: {
 		struct netacl acl;
 
@@ -647,6 +664,76 @@ settings_set_many(struct settings *st, const struct setting_ref *r,
 }
 
 size_t
+settings_bytes_escape(const uint8_t *d, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char tmp[5];
+		size_t k;
+
+		if (d[i] == '\\')
+			k = (size_t)snprintf(tmp, sizeof(tmp), "\\\\");
+		else if (d[i] >= 0x20 && d[i] < 0x7f)
+			k = (size_t)snprintf(tmp, sizeof(tmp), "%c", d[i]);
+		else
+			k = (size_t)snprintf(tmp, sizeof(tmp), "\\x%02X", d[i]);
+		if (o + k < cap)
+			memcpy(out + o, tmp, k);
+		o += k;
+	}
+	if (cap)
+		out[o < cap ? o : cap - 1] = '\0';
+	return o;
+}
+
+int
+settings_bytes_unescape(const char *text, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (const char *p = text; *p; n++) {
+		uint8_t b;
+
+		if (p[0] == '\\' && p[1] == '\\') {
+			b = '\\';
+			p += 2;
+		} else if (p[0] == '\\' && (p[1] == 'x' || p[1] == 'X') && isxdigit((unsigned char)p[2]) &&
+		    isxdigit((unsigned char)p[3])) {
+			char hex[3] = { p[2], p[3], '\0' };
+
+			b = (uint8_t)strtoul(hex, NULL, 16);
+			p += 4;
+		} else {
+			b = (uint8_t)*p++;
+		}
+		if (n >= cap)
+			return -ERANGE;
+		out[n] = b;
+	}
+	return (int)n;
+}
+
+int
+settings_set_bytes(struct settings *st, struct setting_ref r, const uint8_t *d, size_t n,
+    char *why, size_t whycap)
+{
+	struct setting_bytes *dst = value_ptr(st, r);
+
+	if (r.s->type != ST_BYTES) {
+		why_set(why, whycap, "not a bytes setting");
+		return -EINVAL;
+	}
+	if (n < (size_t)r.s->min || n > (size_t)r.s->max || n > sizeof(dst->data)) {
+		why_set(why, whycap, "must be %ld to %ld bytes", r.s->min, r.s->max);
+		return -ERANGE;
+	}
+	memcpy(dst->data, d, n);
+	dst->len = n;
+	return 0;
+}
+
+size_t
 settings_format(const struct settings *st, struct setting_ref r, char *buf, size_t cap)
 {
 	const struct setting *s = r.s;
@@ -661,6 +748,11 @@ settings_format(const struct settings *st, struct setting_ref r, char *buf, size
 	case ST_INT:
 		n = snprintf(buf, cap, "%ld", *(const long *)src);
 		break;
+	case ST_BYTES: {
+		const struct setting_bytes *b = src;
+
+		return settings_bytes_escape(b->data, b->len, buf, cap);
+	}
 	default:
 		n = snprintf(buf, cap, "%s", (const char *)src);
 		break;
@@ -679,6 +771,11 @@ settings_equal(const struct settings *a, const struct settings *b, struct settin
 		return *(const int *)pa == *(const int *)pb;
 	case ST_INT:
 		return *(const long *)pa == *(const long *)pb;
+	case ST_BYTES: {
+		const struct setting_bytes *ba = (const void *)pa, *bb = (const void *)pb;
+
+		return ba->len == bb->len && memcmp(ba->data, bb->data, ba->len) == 0;
+	}
 	default:
 		return strcmp(pa, pb) == 0;
 	}

@@ -6,6 +6,7 @@
 #define USRB_SETTINGS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum personality {
 	PERS_30X,	/* USR-TCP232-30X: one socket, "+OK" dialect */
@@ -24,6 +25,17 @@ enum setting_type {
 	ST_HOST,	/* IPv4/IPv6 literal or a DNS name, stored as text */
 	ST_MAC,		/* 12 hex digits, stored upper case */
 	ST_LIST,	/* comma-separated CIDR list (network ACLs), stored as text */
+	ST_BYTES,	/* any bytes, NUL included (struct setting_bytes); length in
+			 * [min, max]; as text: printable ASCII, "\\" and "\xNN" */
+};
+
+#define SETTING_BYTES_MAX 40
+
+/* Heartbeat and registration data: the 721 gives them as hex (AT+CIPPACK),
+ * so any byte value, NUL included. */
+struct setting_bytes {
+	size_t len;
+	uint8_t data[SETTING_BYTES_MAX];
 };
 
 /* Row flags. */
@@ -115,14 +127,14 @@ struct settings {
 	/* identity packet */
 	int reg_mode;			/* enum reg_mode */
 	int reg_send;			/* enum reg_send */
-	char reg_data[41];
+	struct setting_bytes reg_data;
 	char cloud_id[21], cloud_password[9];
 
 	/* heartbeat */
 	int heart_enabled;
 	int heart_type;			/* enum heart_type */
 	long heart_interval;
-	char heart_data[40];
+	struct setting_bytes heart_data;
 
 	/* HTTP client */
 	int http_method;		/* enum http_method */
@@ -215,6 +227,17 @@ enum settings_origin { SET_CONFIG, SET_RUNTIME, SET_AT };
  * and applying are the caller's (edit, save and restart are three steps). */
 int settings_set_many(struct settings *st, const struct setting_ref *r,
     const char *const *text, int n, enum settings_origin origin, char *why, size_t whycap);
+
+/* ST_BYTES: sets the bytes themselves (not their text form). */
+int settings_set_bytes(struct settings *st, struct setting_ref r, const uint8_t *d, size_t n,
+    char *why, size_t whycap);
+
+/* The text form of bytes (printable ASCII as is, a backslash as "\\",
+ * every other byte as "\xNN") and back. A backslash that starts neither is
+ * itself. Escape returns the length (output truncated to cap); unescape the
+ * byte count, or -ERANGE past cap. */
+size_t settings_bytes_escape(const uint8_t *d, size_t n, char *out, size_t cap);
+int settings_bytes_unescape(const char *text, uint8_t *out, size_t cap);
 
 /* Formats the value as text (the form AT and the config file use). Returns
  * the length; the output is truncated (terminated) when cap is too small. */

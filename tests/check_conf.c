@@ -36,6 +36,9 @@ static const struct {
 	{ "link1 = { mode = \"TCPX\"; };", 1, "link1.mode: must be one of TCPS, TCPC" },
 	{ "personality = \"gprs232-721\";\nPERSONALITY = \"tcp232-30x\";", 2,
 	  "personality: given twice" },
+	{ "heartbeat = { data = [ 1, 256 ]; };", 1, "heartbeat.data: must be integers from 0" },
+	{ "heartbeat = { data = [ ]; };", 1, "heartbeat.data: must be 1 to 39 bytes" },
+	{ "link2 = { port = 1; };", 1, "'link2.port' is not used by tcp232-30x" },
 };
 
 START_TEST(test_bad_config)
@@ -75,6 +78,21 @@ START_TEST(test_good_config)
 	ck_assert_int_eq(st.client_reset, 1);
 	/* Untouched keys keep the factory default. */
 	ck_assert_int_eq(st.max_clients, 4);
+}
+END_TEST
+
+/* Bytes settings: an array of integers, or text with \\xNN escapes. */
+START_TEST(test_bytes_config)
+{
+	struct settings st;
+	struct conf_error err;
+
+	ck_assert_int_eq(conf_load_string("heartbeat = { data = [ 0, 255, 0x41 ]; };\n"
+	    "reg = { data = \"A\\\\x00B\\x01\"; };", "b.conf", &st, &err), 0);
+	ck_assert_uint_eq(st.heart_data.len, 3);
+	ck_assert_mem_eq(st.heart_data.data, "\0\xff" "A", 3);
+	ck_assert_uint_eq(st.reg_data.len, 4);
+	ck_assert_mem_eq(st.reg_data.data, "A\0B\x01", 4);
 }
 END_TEST
 
@@ -144,6 +162,9 @@ START_TEST(test_state_round_trip)
 	/* Quotes, a backslash and control bytes survive. */
 	ck_assert_int_eq(settings_set(&st, settings_find("reg.data"), "a\"b\\c\x01\x7f\xff",
 	    why, sizeof(why)), 0);
+	/* Bytes of any value, NUL included (721 AT+CIPPACK hex data). */
+	ck_assert_int_eq(settings_set_bytes(&st, settings_find("heartbeat.data"),
+	    (const uint8_t *)"\0\\x00\n", 6, why, sizeof(why)), 0);
 	ck_assert_int_eq(settings_set(&st, settings_find("tcps.max_clients"), "9", why,
 	    sizeof(why)), 0);
 	ck_assert_int_eq(settings_set(&st, settings_find("link1.mode"), "UDPS", why,
@@ -156,7 +177,10 @@ START_TEST(test_state_round_trip)
 	ck_assert_ptr_null(strstr(text, "baud"));
 	back = base;
 	ck_assert_int_eq(conf_load_state(path, &back, &err), 0);
-	ck_assert_str_eq(back.reg_data, "a\"b\\c\x01\x7f\xff");
+	ck_assert_uint_eq(back.reg_data.len, 8);
+	ck_assert_mem_eq(back.reg_data.data, "a\"b\\c\x01\x7f\xff", 8);
+	ck_assert_uint_eq(back.heart_data.len, 6);
+	ck_assert_mem_eq(back.heart_data.data, "\0\\x00\n", 6);
 	ck_assert_int_eq(back.max_clients, 9);
 	ck_assert_int_eq(back.link[0].mode, LINK_UDPS);
 	unlink(path);
@@ -283,6 +307,7 @@ suite_conf(void)
 
 	tcase_add_loop_test(tc, test_bad_config, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_good_config);
+	tcase_add_test(tc, test_bytes_config);
 	tcase_add_test(tc, test_personality_selects_defaults);
 	tcase_add_test(tc, test_personality_any_case);
 	tcase_add_test(tc, test_state_round_trip);

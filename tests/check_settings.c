@@ -103,6 +103,16 @@ START_TEST(test_row_edges)
 		assert_rejected(r, "0x10");
 		assert_rejected(r, "99999999999999999999999");
 		break;
+	case ST_BYTES:
+		fill(buf, (size_t)s->min);
+		assert_accepted(r, buf, NULL);			/* min */
+		fill(buf, (size_t)s->max);
+		assert_accepted(r, buf, NULL);			/* max */
+		fill(buf, (size_t)s->max + 1);
+		assert_rejected(r, buf);			/* max + 1 */
+		assert_rejected(r, "");				/* min - 1 */
+		assert_rejected(r, "a\nb");			/* line breaks are escaped */
+		break;
 	case ST_STRING:
 		if (s->min > 0) {
 			fill(buf, (size_t)s->min);
@@ -342,6 +352,51 @@ START_TEST(test_zero_ok)
 }
 END_TEST
 
+/* Bytes and their text form: printable ASCII as is, "\\\\", "\\xNN". */
+static const struct {
+	const char *bytes;
+	size_t n;
+	const char *text;
+} bytes_rows[] = {
+	{ "www.usr.cn", 10, "www.usr.cn" },
+	{ "\0", 1, "\\x00" },
+	{ "a\\b", 3, "a\\\\b" },
+	{ "\r\n\xff\x7f", 4, "\\x0D\\x0A\\xFF\\x7F" },
+	{ "\\x41", 4, "\\\\x41" },
+};
+
+START_TEST(test_bytes_text)
+{
+	char text[200];
+	uint8_t back[64];
+
+	settings_bytes_escape((const uint8_t *)bytes_rows[_i].bytes, bytes_rows[_i].n, text,
+	    sizeof(text));
+	ck_assert_str_eq(text, bytes_rows[_i].text);
+	ck_assert_int_eq(settings_bytes_unescape(text, back, sizeof(back)),
+	    (int)bytes_rows[_i].n);
+	ck_assert_mem_eq(back, bytes_rows[_i].bytes, bytes_rows[_i].n);
+}
+END_TEST
+
+START_TEST(test_bytes_unescape_edges)
+{
+	uint8_t b[5];
+
+	/* A backslash that starts no escape is itself; lower case hex too. */
+	ck_assert_int_eq(settings_bytes_unescape("\\q\\x4", b, sizeof(b)), 5);
+	ck_assert_mem_eq(b, "\\q\\x4", 5);
+	ck_assert_int_eq(settings_bytes_unescape("\\x0a", b, sizeof(b)), 1);
+	ck_assert_int_eq(b[0], 0x0a);
+	ck_assert_int_eq(settings_bytes_unescape("abcdef", b, sizeof(b)), -ERANGE);
+	assert_rejected(settings_find("heartbeat.data"), "\\x00\\x00\\x00\\x00\\x00\\x00\\x00"
+	    "\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00"
+	    "\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00"
+	    "\\x00\\x00\\x00\\x00\\x00\\x00");	/* 40 bytes: one too many */
+	assert_accepted(settings_find("heartbeat.data"), "\\x00", "\\x00");
+}
+END_TEST
+
 Suite *
 suite_settings(void)
 {
@@ -351,6 +406,8 @@ suite_settings(void)
 	tcase_add_loop_test(tc, test_defaults_valid, 0, (int)settings_nrefs());
 	tcase_add_loop_test(tc, test_row_edges, 0, (int)settings_nrefs());
 	tcase_add_test(tc, test_link_scope);
+	tcase_add_loop_test(tc, test_bytes_text, 0, (int)(sizeof(bytes_rows) / sizeof(bytes_rows[0])));
+	tcase_add_test(tc, test_bytes_unescape_edges);
 	tcase_add_test(tc, test_set_many);
 	tcase_add_test(tc, test_keys_unique_and_storage_fits);
 	tcase_add_test(tc, test_find);
