@@ -11,15 +11,13 @@
 
 #include "at.h"
 #include "log.h"
+#include "personality.h"
 #include "util.h"
 
 const struct at_dialect *
 at_dialect_for(enum personality p)
 {
-	/* The 721 dialect (V.250 replies) is a second table and formatter
-	 * (PROTOCOLS.md §4); until it lands the 721 answers in the 30X's. */
-	(void)p;
-	return &at_dialect_30x;
+	return personality_get(p)->dialect;
 }
 
 const struct at_cmd *

@@ -30,10 +30,35 @@
 #include "leds.h"
 #include "log.h"
 #include "packer.h"
+#include "personality.h"
 #include "serial.h"
 #include "settings.h"
 #include "util.h"
 #include "web.h"
+
+struct instance;
+
+/* The serial side's ingress path of one work mode (REVIEW.md §3 redesign 4):
+ * what becomes of serial bytes that the console passes on as data. The 30X
+ * has the transparent mode (packer -> every link); frame, SMS and AT
+ * command mode come with the 721 issues as rows of ingress_modes[]. */
+struct ingress_ops {
+	int (*start)(struct instance *in);
+	void (*stop)(struct instance *in);
+	void (*data)(struct instance *in, const uint8_t *d, size_t n, int64_t now);
+	/* When expire() must run next (absolute µs), or -1. */
+	int64_t (*deadline)(const struct instance *in);
+	void (*expire)(struct instance *in, int64_t now);
+};
+
+/* A sniffer sees every byte read from the serial line before the console,
+ * in every mode, and must not change the data path (the 721's FTP_START
+ * frame, PROTOCOLS.md §5). */
+struct ingress_sniffer {
+	void (*bytes)(void *arg, const uint8_t *d, size_t n, int64_t now);
+	void *arg;
+};
+#define INGRESS_SNIFFERS_MAX 2
 
 /* Owned by main(); owns everything below it. */
 struct instance {
@@ -47,6 +72,10 @@ struct instance {
 	struct settings run;		/* what serial and bridge run with */
 
 	struct serial *serial;
+	const struct personality_desc *pers;	/* of the running settings */
+	const struct ingress_ops *ingress;	/* of the running work mode */
+	struct ingress_sniffer sniffers[INGRESS_SNIFFERS_MAX];
+	int nsniffers;
 	struct console console;
 	struct packer packer;
 	struct bridge *bridge;
@@ -86,7 +115,6 @@ tap(struct instance *in, int dir, const uint8_t *d, size_t n)
 }
 
 static void arm_timers(struct instance *in);
-static void console_params_of(const struct settings *st, struct console_params *p);
 
 /* --- serial -> network ---------------------------------------------------- */
 
@@ -104,8 +132,51 @@ con_data(void *arg, const uint8_t *d, size_t n, int64_t now)
 {
 	struct instance *in = arg;
 
+	in->ingress->data(in, d, n, now);
+}
+
+/* --- transparent mode: the packer cuts frames for every link (§2) ---------- */
+
+static int
+transparent_start(struct instance *in)
+{
+	return packer_init(&in->packer, (size_t)in->run.pack_len, settings_pack_gap_us(&in->run),
+	    on_frame, in);
+}
+
+static void
+transparent_stop(struct instance *in)
+{
+	packer_free(&in->packer);
+}
+
+static void
+transparent_data(struct instance *in, const uint8_t *d, size_t n, int64_t now)
+{
 	packer_push(&in->packer, d, n, now);
 }
+
+static int64_t
+transparent_deadline(const struct instance *in)
+{
+	return packer_deadline(&in->packer);
+}
+
+static void
+transparent_expire(struct instance *in, int64_t now)
+{
+	packer_expire(&in->packer, now);
+}
+
+static const struct ingress_ops ingress_modes[MODE_COUNT] = {
+	[MODE_TRANSPARENT] = {
+		.start = transparent_start,
+		.stop = transparent_stop,
+		.data = transparent_data,
+		.deadline = transparent_deadline,
+		.expire = transparent_expire,
+	},
+};
 
 static void
 con_reply(void *arg, const uint8_t *d, size_t n)
@@ -150,6 +221,8 @@ on_serial_data(const uint8_t *d, size_t n, int64_t now, void *arg)
 
 	if (in->ntaps)
 		tap(in, TAP_FROM_SERIAL, d, n);
+	for (int i = 0; i < in->nsniffers; i++)
+		in->sniffers[i].bytes(in->sniffers[i].arg, d, n, now);
 	console_input(&in->console, d, n, now);
 	arm_timers(in);
 	/* No peer can take more: stop reading until one can (on_writable). */
@@ -201,7 +274,7 @@ arm_pack(struct instance *in, int64_t deadline)
 static void
 arm_timers(struct instance *in)
 {
-	arm_pack(in, packer_deadline(&in->packer));
+	arm_pack(in, in->ingress ? in->ingress->deadline(in) : -1);
 	arm(in->ev_console, console_deadline(&in->console), util_now_us());
 }
 
@@ -214,7 +287,8 @@ on_pack_timer(evutil_socket_t fd, short what, void *arg)
 	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		log_warn("packing timer: %s", strerror(errno));
 	in->pack_armed = -1;
-	packer_expire(&in->packer, util_now_us());
+	if (in->ingress)
+		in->ingress->expire(in, util_now_us());
 	arm_timers(in);
 }
 
@@ -320,7 +394,7 @@ on_baud_sync(const struct baudsync_params *p, void *arg)
 	in->run.stop_bits = p->stop_bits;
 	in->run.parity = p->parity;
 	in->packer.gap_us = settings_pack_gap_us(&in->run);
-	console_params_of(&in->run, &in->console.p);
+	in->pers->console_params(&in->run, &in->console.p);
 }
 
 /* --- AT session of the serial console -------------------------------------- */
@@ -367,26 +441,6 @@ serial_params_of(const struct settings *st, struct serial_params *p)
 	p->stop_bits = (int)st->stop_bits;
 	p->parity = st->parity;
 	p->flow = st->flow;
-}
-
-static void
-console_params_of(const struct settings *st, struct console_params *p)
-{
-	if (st->personality == PERS_721) {
-		/* seed 003 §3.1.1: T1 > 200 ms, T2/T3 < 50 ms, T5 < 3 s. */
-		p->t1_us = 200001;
-		p->t2_us = 50000;
-	} else {
-		/* PROTOCOLS.md §1: T1 >= the packing gap (never less than four
-		 * character times, so a gap of 0 does not make every '+' a
-		 * candidate), T2/T3 < 300 ms. */
-		struct settings four = *st;
-
-		four.pack_gap_us = -1;
-		p->t1_us = MAX(settings_pack_gap_us(st), settings_pack_gap_us(&four));
-		p->t2_us = 300000;
-	}
-	p->wait_a_us = 3000000;
 }
 
 /* Hands stored network settings to network.apply_hook when they changed
@@ -459,13 +513,25 @@ start_runtime(struct instance *in)
 		    &scbs, in);
 	if (!in->serial)
 		return -ENOMEM;
-	console_params_of(&in->run, &cp);
+	in->pers = personality_get((enum personality)in->run.personality);
+	in->pers->console_params(&in->run, &cp);
 	console_init(&in->console, &cp, &con_ops, in);
 	in->console.echo = in->run.echo;
-	r = packer_init(&in->packer, (size_t)in->run.pack_len, settings_pack_gap_us(&in->run),
-	    on_frame, in);
-	if (r < 0)
+	/* The work mode is a setting of the 721 (AT+CIMOD, its issue); the
+	 * 30X is always transparent. */
+	in->ingress = &ingress_modes[MODE_TRANSPARENT];
+	r = in->ingress->start(in);
+	if (r < 0) {
+		in->ingress = NULL;
 		return r;
+	}
+	if (in->pers->startup_message) {
+		char msg[256];
+		size_t n = in->pers->startup_message(&in->run, msg, sizeof(msg));
+
+		if (n)
+			serial_write(in->serial, msg, MIN(n, sizeof(msg)));
+	}
 	in->bridge = bridge_new(in->base, in->dns, &in->run, &bcbs, in);
 	if (!in->bridge)
 		return -ENOMEM;
@@ -488,7 +554,9 @@ stop_runtime(struct instance *in)
 {
 	bridge_free(in->bridge);
 	in->bridge = NULL;
-	packer_free(&in->packer);
+	if (in->ingress)
+		in->ingress->stop(in);
+	in->ingress = NULL;
 	evbuffer_drain(in->held, evbuffer_get_length(in->held));
 	event_del(in->ev_console);
 }

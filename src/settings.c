@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "netacl.h"
+#include "personality.h"
 #include "settings.h"
 #include "util.h"
 
@@ -256,7 +257,7 @@ const size_t settings_count = ARRAY_SIZE(settings_table);
 const char *
 personality_name(enum personality p)
 {
-	return p < PERS_COUNT ? ch_pers[p] : "?";
+	return p < PERS_COUNT ? personality_get(p)->name : "?";
 }
 
 int
@@ -271,7 +272,7 @@ personality_from_name(const char *name)
 int
 personality_links(enum personality p)
 {
-	return p == PERS_721 ? LINKS_MAX : 1;
+	return personality_get(p)->links;
 }
 
 /* The first and last row of the block of link rows that holds row i. */

@@ -15,6 +15,7 @@ main(void)
 
 	log_open("unit", 1, LOG_LVL_ERR);
 	srunner_add_suite(sr, suite_packer());
+	srunner_add_suite(sr, suite_personality());
 	srunner_add_suite(sr, suite_conf());
 	srunner_add_suite(sr, suite_netacl());
 	srunner_add_suite(sr, suite_console());

@@ -1,0 +1,74 @@
+/* The two personalities' descriptors (DESIGN.md §1): everything that differs
+ * between the 30X and the 721 and is not a setting's default. */
+#include "config.h"
+
+#include "at.h"
+#include "personality.h"
+#include "util.h"
+
+const char *const work_mode_names[MODE_COUNT] = {
+	[MODE_TRANSPARENT] = "transparent",
+	[MODE_FRAME] = "frame",
+	[MODE_COMMAND] = "command",
+	[MODE_HTTPD] = "httpd",
+	[MODE_SMS] = "sms",
+};
+
+/* PROTOCOLS.md §1: T1 >= the packing gap, never less than four character
+ * times (so that a gap of 0 does not make every '+' a candidate); T2/T3 <
+ * 300 ms; the MCU's 'a' within 3 s. */
+static void
+console_30x(const struct settings *st, struct console_params *p)
+{
+	struct settings four = *st;
+
+	four.pack_gap_us = -1;
+	p->t1_us = MAX(settings_pack_gap_us(st), settings_pack_gap_us(&four));
+	p->t2_us = 300000;
+	p->wait_a_us = 3000000;
+}
+
+/* seed 003 §3.1.1: T1 > 200 ms, T2/T3 < 50 ms, T5 < 3 s. */
+static void
+console_721(const struct settings *st, struct console_params *p)
+{
+	p->t1_us = 200001;
+	p->t2_us = 50000;
+	p->wait_a_us = 3000000;
+}
+
+static const struct personality_desc descs[PERS_COUNT] = {
+	[PERS_30X] = {
+		.id = PERS_30X,
+		.name = "tcp232-30x",
+		.device = "USR-TCP232-30X",
+		.links = 1,
+		.dialect = &at_dialect_30x,
+		.modes = 1u << MODE_TRANSPARENT,
+		.console_params = console_30x,
+	},
+	[PERS_721] = {
+		.id = PERS_721,
+		.name = "gprs232-721",
+		.device = "USR-GPRS232-721",
+		.links = LINKS_MAX,
+		/* The 721's V.250 dialect (PROTOCOLS.md §4) is its own table;
+		 * until it lands the 721 answers in the 30X's. */
+		.dialect = &at_dialect_30x,
+		/* Frame, command, HTTPD and SMS modes come with the 721 issues. */
+		.modes = 1u << MODE_TRANSPARENT,
+		.console_params = console_721,
+	},
+};
+
+const struct personality_desc *
+personality_get(enum personality p)
+{
+	return &descs[p < PERS_COUNT ? p : PERS_30X];
+}
+
+int
+personality_has_mode(const struct personality_desc *d, enum work_mode m)
+{
+	return m < MODE_COUNT && (d->modes & (1u << m)) != 0;
+}
