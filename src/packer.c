@@ -90,11 +90,3 @@ packer_expire(struct packer *p, int64_t now)
 		packer_flush(p);
 }
 
-size_t
-packer_discard(struct packer *p)
-{
-	size_t n = p->len;
-
-	p->len = 0;
-	return n;
-}

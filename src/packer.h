@@ -34,7 +34,4 @@ void packer_expire(struct packer *p, int64_t now);
 /* Emits the pending frame now, whatever the time. */
 void packer_flush(struct packer *p);
 
-/* Drops the pending frame (restart); returns the bytes dropped. */
-size_t packer_discard(struct packer *p);
-
 #endif

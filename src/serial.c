@@ -506,17 +506,6 @@ serial_congested(const struct serial *s)
 	return s->congested;
 }
 
-size_t
-serial_discard_output(struct serial *s)
-{
-	size_t n = evbuffer_get_length(s->out);
-
-	evbuffer_drain(s->out, n);
-	update_write_event(s);
-	check_drain(s);
-	return n;
-}
-
 void
 serial_stats(const struct serial *s, struct serial_stats *st)
 {

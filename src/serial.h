@@ -50,8 +50,6 @@ void serial_get_params(const struct serial *s, struct serial_params *sp);
 int serial_write(struct serial *s, const void *data, size_t len);
 /* 1 while the output queue is above its high-water mark: producers pause. */
 int serial_congested(const struct serial *s);
-/* Drops everything queued for the line; returns the byte count. */
-size_t serial_discard_output(struct serial *s);
 
 /* Stop / resume reading from the line: back-pressure from the network side
  * when no peer can take more (bridge_congested). Kept across reopens. */
@@ -59,8 +57,8 @@ void serial_pause(struct serial *s, int paused);
 void serial_stats(const struct serial *s, struct serial_stats *st);
 const char *serial_device(const struct serial *s);
 
-/* The termios/libserialport line setting from the baud value etc.; exported
- * for the RFC 2217 and baud-sync code paths. */
+/* 1 when baud is a speed the port can be set to (the baud-sync and, later,
+ * RFC 2217 requests are checked with it before they are applied). */
 int serial_speed_valid(long baud);
 
 #endif

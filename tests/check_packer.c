@@ -140,18 +140,6 @@ START_TEST(test_gap_zero_still_cuts_by_length)
 }
 END_TEST
 
-START_TEST(test_discard)
-{
-	setup_gap(400, 350);
-	packer_push(&p, (const uint8_t *)"xyz", 3, 0);
-	ck_assert_int_eq(packer_discard(&p), 3);
-	ck_assert_int_eq(packer_deadline(&p), -1);
-	packer_expire(&p, 100000);
-	ck_assert_int_eq(out.frames, 0);
-	teardown();
-}
-END_TEST
-
 START_TEST(test_init_rejects_zero_length)
 {
 	struct packer q;
@@ -172,7 +160,6 @@ suite_packer(void)
 	tcase_add_test(tc, test_pending_then_long_push_keeps_order);
 	tcase_add_test(tc, test_gap_zero_sends_each_read);
 	tcase_add_test(tc, test_gap_zero_still_cuts_by_length);
-	tcase_add_test(tc, test_discard);
 	tcase_add_test(tc, test_init_rejects_zero_length);
 	suite_add_tcase(s, tc);
 	return s;
