@@ -217,7 +217,7 @@ at_plain_value(const struct at_req *r, char *buf, size_t cap)
 		if (i)
 			o += (size_t)snprintf(buf + o, cap - o, ",");
 		if (o < cap && s.s->type == ST_BYTES) {
-			/* AT shows the bytes themselves (seed 000 §4.22, §4.27). */
+			/* AT shows the bytes themselves (seed 000 §4.22, §4.30). */
 			int n = settings_bytes_unescape(settings_format(st, s, tmp, sizeof(tmp)) ?
 			    tmp : "", (uint8_t *)buf + o, cap - o - 1);
 

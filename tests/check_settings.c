@@ -397,6 +397,52 @@ START_TEST(test_bytes_unescape_edges)
 }
 END_TEST
 
+/* Bounds written down from the manuals, not read from the table under
+ * test: {key, lowest accepted, highest accepted} (seed 000 §4.x; ints as
+ * numbers, strings and bytes as lengths). */
+static const struct {
+	const char *key;
+	long lo, hi;
+} manual_bounds[] = {
+	{ "serial.baud", 50, 4000000 },		/* config file; AT: 600-230400 */
+	{ "tcps.max_clients", 1, 16 },		/* §4.38 MAXSK */
+	{ "heartbeat.interval", 1, 65535 },	/* §4.29 HEARTTM */
+	{ "bridge.short_timeout", 2, 255 },	/* §4.35 SHORTO */
+	{ "bridge.idle_reset", 60, 65535 },	/* §4.37 RSTIM, or 0 */
+	{ "web.port", 1, 65535 },		/* §4.11 WEBPORT */
+	{ "link.port", 1, 65535 },
+	{ "reg.data", 1, 40 },			/* §4.22 REGUSR */
+	{ "heartbeat.data", 1, 39 },		/* §4.30 HEARTDT: less than 40 */
+	{ "http.url", 1, 100 },			/* §4.24 HTPURL */
+	{ "http.header", 1, 199 },		/* §4.25 HTPHEAD: less than 200 */
+	{ "web.user", 1, 5 },			/* §4.8 WEBU */
+	{ "reg.cloud_id", 20, 20 },		/* §4.21 REGCLOUD */
+	{ "reg.cloud_password", 8, 8 },
+};
+
+START_TEST(test_manual_bounds)
+{
+	const char *key = manual_bounds[_i].key;
+	struct setting_ref r = strncmp(key, "link.", 5) == 0 ? settings_find("link1.port") :
+	    settings_find(key);
+
+	ck_assert_msg(r.s != NULL, "%s missing", key);
+	ck_assert_msg(r.s->min == manual_bounds[_i].lo && r.s->max == manual_bounds[_i].hi,
+	    "%s: table says %ld-%ld, the manual %ld-%ld", key, r.s->min, r.s->max,
+	    manual_bounds[_i].lo, manual_bounds[_i].hi);
+}
+END_TEST
+
+START_TEST(test_at_bounds)
+{
+	struct setting_ref r = settings_find("serial.baud");
+
+	/* seed 000 §4.12: AT+UART takes 600 to 230400. */
+	ck_assert_int_eq(r.s->at_min[PERS_30X], 600);
+	ck_assert_int_eq(r.s->at_max[PERS_30X], 230400);
+}
+END_TEST
+
 Suite *
 suite_settings(void)
 {
@@ -406,6 +452,9 @@ suite_settings(void)
 	tcase_add_loop_test(tc, test_defaults_valid, 0, (int)settings_nrefs());
 	tcase_add_loop_test(tc, test_row_edges, 0, (int)settings_nrefs());
 	tcase_add_test(tc, test_link_scope);
+	tcase_add_loop_test(tc, test_manual_bounds, 0,
+	    (int)(sizeof(manual_bounds) / sizeof(manual_bounds[0])));
+	tcase_add_test(tc, test_at_bounds);
 	tcase_add_loop_test(tc, test_bytes_text, 0, (int)(sizeof(bytes_rows) / sizeof(bytes_rows[0])));
 	tcase_add_test(tc, test_bytes_unescape_edges);
 	tcase_add_test(tc, test_set_many);
