@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "baudsync.h"
 #include "bridge.h"
+#include "cache.h"
 #include "hostinfo.h"
 #include "link.h"
 #include "log.h"
@@ -28,15 +28,6 @@
 /* PROTOCOLS.md §3 TCPC: CLIENTRST restarts after this many failed attempts. */
 #define CLIENTRST_ATTEMPTS 30
 
-/* One offline cache per link: records of [u32 length][frame]. */
-struct cache {
-	struct evbuffer *buf;
-	size_t bytes;		/* frame bytes held (headers not counted) */
-	size_t max;
-	uint64_t dropped;
-	uint64_t cleared;
-};
-
 /* The RFCEN decoder of one byte stream: a TCPS client (1-16) or the link's
  * one peer (0). */
 struct sync_stream {
@@ -46,7 +37,9 @@ struct sync_stream {
 };
 
 /* What the bridge keeps per link besides the link itself. */
-struct slot {
+struct bridge_link {
+	struct bridge *b;
+	int index;
 	struct cache cache;
 	struct regpkt reg;		/* identity packet of this link */
 	int reg_owed;			/* UDP FIRST: owed before the next datagram */
@@ -55,8 +48,9 @@ struct slot {
 	struct sync_stream sync[LINK_CLIENTS_MAX + 1];
 };
 
-/* A growable buffer for prefixed frames, bounded by its users' input. */
-struct scratch {
+/* A growable buffer for a frame with a prefix in front (identity packet,
+ * INDEXEN mark), bounded by its users' input. */
+struct prefixed_buf {
 	uint8_t *p;
 	size_t cap;
 };
@@ -71,9 +65,9 @@ struct bridge {
 	void *arg;
 	int nlinks;
 	struct link *links[LINKS_MAX];
-	struct slot slot[LINKS_MAX];
+	struct bridge_link bl[LINKS_MAX];
 	int paused;
-	struct scratch tx, rx;		/* separate: a send may deliver (TCPS drop) */
+	struct prefixed_buf tx, rx;		/* separate: a send may deliver (TCPS drop) */
 	struct event *ev_com;		/* HEARTTP=COM */
 	struct event *ev_idle;		/* RSTIM */
 	struct event *ev_sync;		/* RFCEN: held bytes go out as data */
@@ -81,44 +75,8 @@ struct bridge {
 	int restart_asked;
 };
 
-static void
-cache_drop_oldest(struct cache *c)
-{
-	uint32_t n;
-
-	if (evbuffer_copyout(c->buf, &n, sizeof(n)) != sizeof(n))
-		return;
-	evbuffer_drain(c->buf, sizeof(n) + n);
-	c->bytes -= n;
-	c->dropped += n;
-}
-
-static void
-cache_append(struct cache *c, const uint8_t *data, size_t len)
-{
-	uint32_t n = (uint32_t)len;
-
-	if (len > c->max) {
-		c->dropped += len;
-		return;
-	}
-	while (c->bytes + len > c->max)
-		cache_drop_oldest(c);
-	evbuffer_add(c->buf, &n, sizeof(n));
-	evbuffer_add(c->buf, data, len);
-	c->bytes += len;
-}
-
-static void
-cache_clear(struct cache *c)
-{
-	c->cleared += c->bytes;
-	evbuffer_drain(c->buf, evbuffer_get_length(c->buf));
-	c->bytes = 0;
-}
-
 static uint8_t *
-scratch_get(struct scratch *s, size_t n)
+prefixed_get(struct prefixed_buf *s, size_t n)
 {
 	if (n > s->cap) {
 		uint8_t *p = realloc(s->p, n);
@@ -143,7 +101,7 @@ static int
 send_raw(struct bridge *b, int i, const uint8_t *data, size_t len)
 {
 	struct link *l = b->links[i];
-	struct slot *s = &b->slot[i];
+	struct bridge_link *s = &b->bl[i];
 	int r;
 
 	if (s->reg_owed) {
@@ -163,12 +121,12 @@ send_raw(struct bridge *b, int i, const uint8_t *data, size_t len)
 static int
 send_one(struct bridge *b, int i, const uint8_t *data, size_t len)
 {
-	struct slot *s = &b->slot[i];
+	struct bridge_link *s = &b->bl[i];
 	uint8_t *p;
 
 	if (!s->reg.every)
 		return send_raw(b, i, data, len);
-	p = scratch_get(&b->tx, s->reg.len + len);
+	p = prefixed_get(&b->tx, s->reg.len + len);
 	if (!p)
 		return -ENOBUFS;
 	memcpy(p, s->reg.data, s->reg.len);
@@ -176,34 +134,29 @@ send_one(struct bridge *b, int i, const uint8_t *data, size_t len)
 	return send_raw(b, i, p, s->reg.len + len);
 }
 
+static int
+send_cached(void *arg, const uint8_t *data, size_t len)
+{
+	struct bridge_link *bl = arg;
+
+	return send_one(bl->b, bl->index, data, len);
+}
+
 /* Sends cached frames while the link takes them. 1 when the cache is empty. */
 static int
-cache_flush(struct bridge *b, int i)
+flush_cache(struct bridge *b, int i)
 {
-	struct cache *c = &b->slot[i].cache;
-
-	while (c->bytes > 0) {
-		uint32_t n;
-		uint8_t *p;
-
-		evbuffer_copyout(c->buf, &n, sizeof(n));
-		p = evbuffer_pullup(c->buf, (ev_ssize_t)(sizeof(n) + n));
-		if (send_one(b, i, p + sizeof(n), n) < 0)
-			return 0;
-		evbuffer_drain(c->buf, sizeof(n) + n);
-		c->bytes -= n;
-	}
-	return 1;
+	return cache_flush(&b->bl[i].cache, send_cached, &b->bl[i]);
 }
 
 static void
 send_frame(struct bridge *b, int i, const uint8_t *data, size_t len)
 {
 	struct link *l = b->links[i];
-	struct cache *c = &b->slot[i].cache;
+	struct cache *c = &b->bl[i].cache;
 
 	/* Anything already waiting goes first: order is kept. */
-	if (c->bytes > 0 && !cache_flush(b, i)) {
+	if (c->bytes > 0 && !flush_cache(b, i)) {
 		cache_append(c, data, len);
 		return;
 	}
@@ -232,7 +185,7 @@ deliver(struct bridge *b, int i, int client, const uint8_t *data, size_t len)
 
 	/* PROTOCOLS.md §3 INDEXEN: data from client m is "I" m + data. */
 	if (client > 0 && b->set.index && mode_of(b, i) == LINK_TCPS) {
-		p = scratch_get(&b->rx, len + 2);
+		p = prefixed_get(&b->rx, len + 2);
 		if (p) {
 			p[0] = 'I';
 			p[1] = (uint8_t)('0' + client);
@@ -283,7 +236,7 @@ sync_arm(struct bridge *b, int64_t now)
 
 	for (int i = 0; i < b->nlinks; i++)
 		for (int c = 0; c <= LINK_CLIENTS_MAX; c++) {
-			int64_t d = baudsync_deadline(&b->slot[i].sync[c].dec);
+			int64_t d = baudsync_deadline(&b->bl[i].sync[c].dec);
 
 			if (d >= 0 && (first < 0 || d < first))
 				first = d;
@@ -306,7 +259,7 @@ on_sync_timer(evutil_socket_t fd, short what, void *arg)
 
 	for (int i = 0; i < b->nlinks; i++)
 		for (int c = 0; c <= LINK_CLIENTS_MAX; c++)
-			baudsync_expire(&b->slot[i].sync[c].dec, now);
+			baudsync_expire(&b->bl[i].sync[c].dec, now);
 	sync_arm(b, now);
 }
 
@@ -326,7 +279,7 @@ on_link_data(struct link *l, int client, const uint8_t *data, size_t len)
 		deliver(b, i, client, data, len);
 		return;
 	}
-	dec = &b->slot[i].sync[client].dec;
+	dec = &b->bl[i].sync[client].dec;
 	baudsync_input(dec, data, len, b->last_rx);
 	if (dec->nheld && !evtimer_pending(b->ev_sync, NULL))
 		sync_arm(b, b->last_rx);
@@ -335,7 +288,7 @@ on_link_data(struct link *l, int client, const uint8_t *data, size_t len)
 /* --- connections ------------------------------------------------------------ */
 
 static void
-heart_arm(struct slot *s, int64_t us)
+heart_arm(struct bridge_link *s, int64_t us)
 {
 	struct timeval tv = { (time_t)(us / 1000000), (suseconds_t)(us % 1000000) };
 
@@ -347,7 +300,7 @@ on_link_conn(struct link *l, int client, int up, int n)
 {
 	struct bridge *b = l->arg;
 	int i = l->index, mode = mode_of(b, i);
-	struct slot *s = &b->slot[i];
+	struct bridge_link *s = &b->bl[i];
 
 	/* Bytes held back by RFCEN belong before what follows. */
 	if (!up && client >= 0 && client <= LINK_CLIENTS_MAX)
@@ -381,7 +334,7 @@ on_link_conn(struct link *l, int client, int up, int n)
 			cache_clear(&s->cache);
 		} else {
 			log_info("link%d: sending %zu cached bytes", i + 1, s->cache.bytes);
-			cache_flush(b, i);
+			flush_cache(b, i);
 		}
 	}
 	/* A short connection that went with frames still waiting comes back. */
@@ -396,7 +349,7 @@ on_link_writable(struct link *l)
 {
 	struct bridge *b = l->arg;
 
-	cache_flush(b, l->index);
+	flush_cache(b, l->index);
 	if (b->cbs.on_writable)
 		b->cbs.on_writable(b->arg);
 }
@@ -425,7 +378,7 @@ on_heart(evutil_socket_t fd, short what, void *arg)
 {
 	struct link *l = arg;
 	struct bridge *b = l->arg;
-	struct slot *s = &b->slot[l->index];
+	struct bridge_link *s = &b->bl[l->index];
 	int64_t every = (int64_t)b->set.heart_interval * 1000000, now = util_now_us();
 
 	if (now - s->last_tx >= every) {
@@ -481,14 +434,14 @@ current_mac(const struct settings *st, char mac[13])
 }
 
 static int
-slot_init(struct bridge *b, int i, const char *mac)
+bridge_link_init(struct bridge *b, int i, const char *mac)
 {
-	struct slot *s = &b->slot[i];
+	struct bridge_link *s = &b->bl[i];
 	int mode = b->set.link[i].mode;
 
-	s->cache.buf = evbuffer_new();
-	s->cache.max = (size_t)b->set.cache_size;
-	if (!s->cache.buf)
+	s->b = b;
+	s->index = i;
+	if (cache_init(&s->cache, (size_t)b->set.cache_size) < 0)
 		return -ENOMEM;
 	for (int c = 0; c <= LINK_CLIENTS_MAX; c++) {
 		s->sync[c].b = b;
@@ -533,7 +486,7 @@ bridge_new(struct event_base *base, struct evdns_base *dns, const struct setting
 		goto err_free;
 	b->last_rx = util_now_us();
 	for (int i = 0; i < b->nlinks; i++) {
-		if (slot_init(b, i, mac) < 0)
+		if (bridge_link_init(b, i, mac) < 0)
 			goto err_free;
 		if (!b->set.link[i].enabled)
 			continue;
@@ -544,15 +497,15 @@ bridge_new(struct event_base *base, struct evdns_base *dns, const struct setting
 		/* HEARTTP=NET: TCPC and UDPC only (PROTOCOLS.md §3). */
 		if (b->set.heart_enabled && b->set.heart_type == HEART_NET &&
 		    (b->set.link[i].mode == LINK_TCPC || b->set.link[i].mode == LINK_UDPC)) {
-			b->slot[i].ev_heart = evtimer_new(base, on_heart, b->links[i]);
-			if (!b->slot[i].ev_heart)
+			b->bl[i].ev_heart = evtimer_new(base, on_heart, b->links[i]);
+			if (!b->bl[i].ev_heart)
 				goto err_free;
 		}
 		if (b->links[i]->ops->start(b->links[i]) < 0) {
 			/* Logged by the link; the rest of the bridge runs on. */
-			if (b->slot[i].ev_heart)
-				event_free(b->slot[i].ev_heart);
-			b->slot[i].ev_heart = NULL;
+			if (b->bl[i].ev_heart)
+				event_free(b->bl[i].ev_heart);
+			b->bl[i].ev_heart = NULL;
 			free(b->links[i]);
 			b->links[i] = NULL;
 		}
@@ -587,10 +540,9 @@ bridge_free(struct bridge *b)
 		return;
 	for (int i = 0; i < LINKS_MAX; i++) {
 		link_free(b->links[i]);
-		if (b->slot[i].ev_heart)
-			event_free(b->slot[i].ev_heart);
-		if (b->slot[i].cache.buf)
-			evbuffer_free(b->slot[i].cache.buf);
+		if (b->bl[i].ev_heart)
+			event_free(b->bl[i].ev_heart);
+		cache_free(&b->bl[i].cache);
 	}
 	if (b->ev_com)
 		event_free(b->ev_com);
@@ -665,7 +617,7 @@ bridge_link_status(const struct bridge *b, int i, struct bridge_link_status *st)
 		return -ENOENT;
 	memset(st, 0, sizeof(*st));
 	l = b->links[i];
-	c = &b->slot[i].cache;
+	c = &b->bl[i].cache;
 	st->cache_bytes = c->bytes;
 	st->cache_max = c->max;
 	st->cache_dropped = c->dropped;
