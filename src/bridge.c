@@ -1,11 +1,14 @@
-/* The bridge (DESIGN.md §3): frames from the packer go to every active link;
- * while a link cannot take them they wait in its offline cache (bounded,
- * oldest frames dropped and counted) and are sent first, in order, when it
- * can again. Network data goes to the serial writer; when the serial side
- * is congested every link stops reading (back-pressure, nothing dropped).
- * On top of that it applies what the 30X configures per connection
- * (PROTOCOLS.md §3): identity packets, heartbeats, INDEXEN marks, the RFCEN
- * baud-rate sync packet, and the CLIENTRST and RSTIM restarts. */
+/* The bridge core (DESIGN.md §3): frames from the packer go to every active
+ * link (bridge_frame) or to one (bridge_send); while a link cannot take
+ * them they wait in its offline cache (cache.c: bounded, oldest dropped and
+ * counted) and are sent first, in order, when it can again. Congestion is
+ * per link: a link whose peers take no more while another link keeps up
+ * gets its frames through its cache; only when every link is congested is
+ * the serial line paused (bridge_congested). Network data goes to the
+ * serial writer with its link and client number; when the serial side is
+ * congested every link stops reading (back-pressure, nothing dropped).
+ * Identity packets and heartbeats, which both personalities have, live
+ * here; personality rules are a hook set (bridge.h, bridge-30x.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -14,7 +17,6 @@
 
 #include <event2/event.h>
 
-#include "baudsync.h"
 #include "bridge.h"
 #include "cache.h"
 #include "hostinfo.h"
@@ -22,19 +24,7 @@
 #include "log.h"
 #include "netacl.h"
 #include "regpkt.h"
-#include "serial.h"
 #include "util.h"
-
-/* PROTOCOLS.md §3 TCPC: CLIENTRST restarts after this many failed attempts. */
-#define CLIENTRST_ATTEMPTS 30
-
-/* The RFCEN decoder of one byte stream: a TCPS client (1-16) or the link's
- * one peer (0). */
-struct sync_stream {
-	struct baudsync dec;
-	struct bridge *b;
-	int link, client;
-};
 
 /* What the bridge keeps per link besides the link itself. */
 struct bridge_link {
@@ -45,17 +35,16 @@ struct bridge_link {
 	int reg_owed;			/* UDP FIRST: owed before the next datagram */
 	struct event *ev_heart;		/* HEARTTP=NET */
 	int64_t last_tx;		/* last frame or heartbeat sent (µs) */
-	struct sync_stream sync[LINK_CLIENTS_MAX + 1];
 };
 
-/* A growable buffer for a frame with a prefix in front (identity packet,
- * INDEXEN mark), bounded by its users' input. */
+/* A growable buffer for a frame with the identity packet in front,
+ * bounded by its users' input. */
 struct prefixed_buf {
 	uint8_t *p;
 	size_t cap;
 };
 
-/* Owned by the daemon; owns the links and their caches. */
+/* Owned by the daemon; owns the links, their caches and the hook state. */
 struct bridge {
 	struct event_base *base;
 	struct evdns_base *dns;
@@ -63,17 +52,18 @@ struct bridge {
 	struct netacl allow_out, allow_in;
 	struct bridge_cbs cbs;
 	void *arg;
+	const struct bridge_hooks *hooks;	/* never NULL (no_hooks) */
+	void *hook_state;
 	int nlinks;
 	struct link *links[LINKS_MAX];
 	struct bridge_link bl[LINKS_MAX];
 	int paused;
-	struct prefixed_buf tx, rx;		/* separate: a send may deliver (TCPS drop) */
+	int freeing;			/* bridge_free: no more up-calls */
+	struct prefixed_buf tx;
 	struct event *ev_com;		/* HEARTTP=COM */
-	struct event *ev_idle;		/* RSTIM */
-	struct event *ev_sync;		/* RFCEN: held bytes go out as data */
-	int64_t last_rx;		/* last data from the network (µs) */
-	int restart_asked;
 };
+
+static const struct bridge_hooks no_hooks;
 
 static uint8_t *
 prefixed_get(struct prefixed_buf *s, size_t n)
@@ -93,6 +83,15 @@ static int
 mode_of(const struct bridge *b, int i)
 {
 	return b->set.link[i].mode;
+}
+
+/* 1 while link i runs and its peers take no more. */
+static int
+link_congested(const struct bridge *b, int i)
+{
+	const struct link *l = b->links[i];
+
+	return l && l->ops->congested && l->ops->congested(l);
 }
 
 /* Sends bytes as they are, after the identity packet a UDP link owes
@@ -155,6 +154,15 @@ send_frame(struct bridge *b, int i, const uint8_t *data, size_t len)
 	struct link *l = b->links[i];
 	struct cache *c = &b->bl[i].cache;
 
+	/* Congested while another link keeps up: the serial line runs on for
+	 * the others, so this link's queue must not grow with it; its cache
+	 * takes the frame (bounded, oldest dropped and counted). When every
+	 * link is congested the serial line is paused instead and the link's
+	 * queue takes the little that is still under way, as before. */
+	if (link_congested(b, i) && !bridge_congested(b)) {
+		cache_append(c, data, len);
+		return;
+	}
 	/* Anything already waiting goes first: order is kept. */
 	if (c->bytes > 0 && !flush_cache(b, i)) {
 		cache_append(c, data, len);
@@ -175,114 +183,32 @@ bridge_frame(struct bridge *b, const uint8_t *data, size_t len)
 			send_frame(b, i, data, len);
 }
 
+int
+bridge_send(struct bridge *b, int link, const uint8_t *data, size_t len)
+{
+	if (link < 0 || link >= b->nlinks || !b->links[link])
+		return -ENOENT;
+	send_frame(b, link, data, len);
+	return 0;
+}
+
 /* --- network -> serial ---------------------------------------------------- */
 
-/* Data of link i, client (TCPS 1-16, else 0), for the serial line. */
-static void
-deliver(struct bridge *b, int i, int client, const uint8_t *data, size_t len)
+void
+bridge_to_serial(struct bridge *b, int link, int client, const uint8_t *data, size_t len)
 {
-	uint8_t *p;
-
-	/* PROTOCOLS.md §3 INDEXEN: data from client m is "I" m + data. */
-	if (client > 0 && b->set.index && mode_of(b, i) == LINK_TCPS) {
-		p = prefixed_get(&b->rx, len + 2);
-		if (p) {
-			p[0] = 'I';
-			p[1] = (uint8_t)('0' + client);
-			memcpy(p + 2, data, len);
-			b->cbs.to_serial(p, len + 2, b->arg);
-			return;
-		}
-	}
-	b->cbs.to_serial(data, len, b->arg);
-}
-
-static void
-sync_data(void *arg, const uint8_t *d, size_t n)
-{
-	struct sync_stream *ss = arg;
-
-	deliver(ss->b, ss->link, ss->client, d, n);
-}
-
-static void
-sync_packet(void *arg, const struct baudsync_params *p)
-{
-	struct sync_stream *ss = arg;
-	struct bridge *b = ss->b;
-	static const char par[] = { 'N', 'O', 'E', 'M', 'S' };
-
-	if (!serial_speed_valid(p->baud)) {
-		log_warn("link%d: baud-rate sync packet asks for %ld baud, which the port "
-		    "cannot do; ignored", ss->link + 1, p->baud);
-		return;
-	}
-	log_info("link%d: baud-rate sync packet: %ld %d%c%d (RFCEN)", ss->link + 1, p->baud,
-	    p->data_bits, par[p->parity], p->stop_bits);
-	if (b->cbs.baud_sync)
-		b->cbs.baud_sync(p, b->arg);
-}
-
-static const struct baudsync_ops sync_ops = {
-	.data = sync_data,
-	.sync = sync_packet,
-};
-
-/* Arms the RFCEN hold timer for the earliest held stream, if any. */
-static void
-sync_arm(struct bridge *b, int64_t now)
-{
-	int64_t first = -1;
-
-	for (int i = 0; i < b->nlinks; i++)
-		for (int c = 0; c <= LINK_CLIENTS_MAX; c++) {
-			int64_t d = baudsync_deadline(&b->bl[i].sync[c].dec);
-
-			if (d >= 0 && (first < 0 || d < first))
-				first = d;
-		}
-	if (first < 0) {
-		event_del(b->ev_sync);
-	} else {
-		int64_t left = first > now ? first - now : 0;
-		struct timeval tv = { (time_t)(left / 1000000), (suseconds_t)(left % 1000000) };
-
-		evtimer_add(b->ev_sync, &tv);
-	}
-}
-
-static void
-on_sync_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct bridge *b = arg;
-	int64_t now = util_now_us();
-
-	for (int i = 0; i < b->nlinks; i++)
-		for (int c = 0; c <= LINK_CLIENTS_MAX; c++)
-			baudsync_expire(&b->bl[i].sync[c].dec, now);
-	sync_arm(b, now);
+	b->cbs.to_serial(link, client, data, len, b->arg);
 }
 
 static void
 on_link_data(struct link *l, int client, const uint8_t *data, size_t len)
 {
 	struct bridge *b = l->arg;
-	struct baudsync *dec;
-	int i = l->index;
 
-	if (b->ev_idle || b->set.baud_sync)
-		b->last_rx = util_now_us();
-	/* RFCEN (PROTOCOLS.md §3): the sync packet comes from TCP/UDP peers;
-	 * an HTTP response is not one. */
-	if (!b->set.baud_sync || mode_of(b, i) == LINK_HTPC || client < 0 ||
-	    client > LINK_CLIENTS_MAX) {
-		deliver(b, i, client, data, len);
-		return;
-	}
-	dec = &b->bl[i].sync[client].dec;
-	baudsync_input(dec, data, len, b->last_rx);
-	if (dec->nheld && !evtimer_pending(b->ev_sync, NULL))
-		sync_arm(b, b->last_rx);
+	if (b->hooks->data_in)
+		b->hooks->data_in(b->hook_state, l->index, client, data, len);
+	else
+		bridge_to_serial(b, l->index, client, data, len);
 }
 
 /* --- connections ------------------------------------------------------------ */
@@ -302,15 +228,8 @@ on_link_conn(struct link *l, int client, int up, int n)
 	int i = l->index, mode = mode_of(b, i);
 	struct bridge_link *s = &b->bl[i];
 
-	/* Bytes held back by RFCEN belong before what follows. */
-	if (!up && client >= 0 && client <= LINK_CLIENTS_MAX)
-		baudsync_flush(&s->sync[client].dec);
-	if (mode == LINK_TCPS && b->set.index && client > 0 && client <= 8 && n <= 8) {
-		/* PROTOCOLS.md §3 INDEXEN: "C" m n / "D" m n. */
-		uint8_t ev[3] = { up ? 'C' : 'D', (uint8_t)('0' + client), (uint8_t)('0' + n) };
-
-		b->cbs.to_serial(ev, sizeof(ev), b->arg);
-	}
+	if (b->hooks->conn)
+		b->hooks->conn(b->hook_state, i, client, up, n);
 	if (up) {
 		/* Identity packet, REGTCP FIRST/ALL: TCP at once, UDP before
 		 * the first datagram (PROTOCOLS.md §3). */
@@ -326,9 +245,7 @@ on_link_conn(struct link *l, int client, int up, int n)
 		event_del(s->ev_heart);
 	}
 	if (up && s->cache.bytes > 0) {
-		/* UARTCLBUF does not apply to short connections: there the
-		 * waiting frame is why the connection was made (ours). */
-		if (b->set.clear_cache && !(mode == LINK_TCPC && b->set.short_conn)) {
+		if (b->hooks->discard_cache && b->hooks->discard_cache(b->hook_state, i)) {
 			log_info("link%d: discarding %zu cached bytes (UARTCLBUF)", i + 1,
 			    s->cache.bytes);
 			cache_clear(&s->cache);
@@ -341,7 +258,7 @@ on_link_conn(struct link *l, int client, int up, int n)
 	if (!up && s->cache.bytes > 0)
 		l->ops->kick(l);
 	if (b->cbs.on_conn)
-		b->cbs.on_conn(up, n, b->arg);
+		b->cbs.on_conn(i, client, up, n, b->arg);
 }
 
 static void
@@ -359,17 +276,20 @@ on_link_connect_failed(struct link *l)
 {
 	struct bridge *b = l->arg;
 
-	/* PROTOCOLS.md §3 TCPC: CLIENTRST=ON restarts after 30 failures in a row. */
-	if (!b->set.client_reset || mode_of(b, l->index) != LINK_TCPC ||
-	    l->stats.failures < CLIENTRST_ATTEMPTS || b->restart_asked)
-		return;
-	b->restart_asked = 1;
-	log_warn("link%d: %u connection attempts failed in a row; restarting (CLIENTRST)",
-	    l->index + 1, l->stats.failures);
-	b->cbs.want_restart("CLIENTRST", b->arg);
+	if (b->hooks->connect_failed)
+		b->hooks->connect_failed(b->hook_state, l->index, l->stats.failures);
 }
 
-/* --- timers ------------------------------------------------------------------ */
+static void
+on_link_state(struct link *l, enum link_state st)
+{
+	struct bridge *b = l->arg;
+
+	if (!b->freeing && b->cbs.on_state)
+		b->cbs.on_state(l->index, st, b->arg);
+}
+
+/* --- heartbeats ------------------------------------------------------------- */
 
 /* HEARTTP=NET (TCPC/UDPC): HEARTDT when no frame went out for HEARTTM s.
  * The timer is not moved per frame: it looks at last_tx when it fires. */
@@ -396,41 +316,16 @@ on_com_heart(evutil_socket_t fd, short what, void *arg)
 {
 	struct bridge *b = arg;
 
-	b->cbs.to_serial((const uint8_t *)b->set.heart_data, strlen(b->set.heart_data), b->arg);
-}
-
-/* RSTIM: restart when nothing came from the network for idle_reset s. */
-static void
-on_idle(evutil_socket_t fd, short what, void *arg)
-{
-	struct bridge *b = arg;
-	int64_t limit = (int64_t)b->set.idle_reset * 1000000, left;
-
-	left = b->last_rx + limit - util_now_us();
-	if (left > 0) {
-		struct timeval tv = { (time_t)(left / 1000000), (suseconds_t)(left % 1000000) };
-
-		evtimer_add(b->ev_idle, &tv);
-		return;
-	}
-	if (b->restart_asked)
-		return;
-	b->restart_asked = 1;
-	log_warn("nothing received from the network for %ld s; restarting (RSTIM)",
-	    b->set.idle_reset);
-	b->cbs.want_restart("RSTIM", b->arg);
+	bridge_to_serial(b, -1, 0, (const uint8_t *)b->set.heart_data,
+	    strlen(b->set.heart_data));
 }
 
 /* --- life cycle ---------------------------------------------------------------- */
 
 static void
-current_mac(const struct settings *st, char mac[13])
+sysfs_mac(void *arg, char out[13])
 {
-	/* The MAC AT+MAC reports (at-30x.c): USERMAC, else the interface's. */
-	if (st->user_mac[0])
-		memcpy(mac, st->user_mac, 13);
-	else
-		hostinfo_mac("/sys", mac);
+	hostinfo_mac("/sys", out);
 }
 
 static int
@@ -443,12 +338,6 @@ bridge_link_init(struct bridge *b, int i, const char *mac)
 	s->index = i;
 	if (cache_init(&s->cache, (size_t)b->set.cache_size) < 0)
 		return -ENOMEM;
-	for (int c = 0; c <= LINK_CLIENTS_MAX; c++) {
-		s->sync[c].b = b;
-		s->sync[c].link = i;
-		s->sync[c].client = c;
-		baudsync_init(&s->sync[c].dec, &sync_ops, &s->sync[c]);
-	}
 	if (regpkt_build(&b->set, mode, mac, &s->reg) == -ENODATA && b->set.link[i].enabled)
 		log_warn("link%d: REGEN=CLOUD without REGCLOUD id and password; no identity "
 		    "packet", i + 1);
@@ -457,13 +346,14 @@ bridge_link_init(struct bridge *b, int i, const char *mac)
 
 struct bridge *
 bridge_new(struct event_base *base, struct evdns_base *dns, const struct settings *run,
-    const struct bridge_cbs *cbs, void *arg)
+    const struct bridge_params *p, const struct bridge_cbs *cbs, void *arg)
 {
 	static const struct link_cbs lcbs = {
 		.on_data = on_link_data,
 		.on_conn = on_link_conn,
 		.on_writable = on_link_writable,
 		.on_connect_failed = on_link_connect_failed,
+		.on_state = on_link_state,
 	};
 	struct bridge *b = calloc(1, sizeof(*b));
 	char mac[13] = "";
@@ -475,19 +365,20 @@ bridge_new(struct event_base *base, struct evdns_base *dns, const struct setting
 	b->set = *run;
 	b->cbs = *cbs;
 	b->arg = arg;
+	b->hooks = p->hooks ? p->hooks : &no_hooks;
+	b->nlinks = p->nlinks < 1 ? 1 : p->nlinks > LINKS_MAX ? LINKS_MAX : p->nlinks;
 	/* Both lists were validated when the settings were loaded. */
 	netacl_parse(b->set.allow_out, &b->allow_out);
 	netacl_parse(b->set.allow_in, &b->allow_in);
-	b->nlinks = b->set.personality == PERS_721 ? LINKS_MAX : 1;
 	if (b->set.reg_mode == REG_MAC)
-		current_mac(&b->set, mac);
-	b->ev_sync = evtimer_new(base, on_sync_timer, b);
-	if (!b->ev_sync)
-		goto err_free;
-	b->last_rx = util_now_us();
-	for (int i = 0; i < b->nlinks; i++) {
+		hostinfo_current_mac(b->set.user_mac, sysfs_mac, NULL, mac);
+	for (int i = 0; i < b->nlinks; i++)
 		if (bridge_link_init(b, i, mac) < 0)
 			goto err_free;
+	/* Before the links start: their first events may reach the hooks. */
+	if (b->hooks->init && b->hooks->init(b, &b->set, &b->hook_state) < 0)
+		goto err_free;
+	for (int i = 0; i < b->nlinks; i++) {
 		if (!b->set.link[i].enabled)
 			continue;
 		b->links[i] = link_new(base, dns, &b->set, i, &b->allow_out, &b->allow_in,
@@ -518,14 +409,6 @@ bridge_new(struct event_base *base, struct evdns_base *dns, const struct setting
 			goto err_free;
 		event_add(b->ev_com, &tv);
 	}
-	if (b->set.idle_reset > 0) {
-		struct timeval tv = { b->set.idle_reset, 0 };
-
-		b->ev_idle = evtimer_new(base, on_idle, b);
-		if (!b->ev_idle)
-			goto err_free;
-		evtimer_add(b->ev_idle, &tv);
-	}
 	return b;
 
 err_free:
@@ -538,21 +421,32 @@ bridge_free(struct bridge *b)
 {
 	if (!b)
 		return;
+	b->freeing = 1;
 	for (int i = 0; i < LINKS_MAX; i++) {
 		link_free(b->links[i]);
 		if (b->bl[i].ev_heart)
 			event_free(b->bl[i].ev_heart);
 		cache_free(&b->bl[i].cache);
 	}
+	if (b->hooks->free && b->hook_state)
+		b->hooks->free(b->hook_state);
 	if (b->ev_com)
 		event_free(b->ev_com);
-	if (b->ev_idle)
-		event_free(b->ev_idle);
-	if (b->ev_sync)
-		event_free(b->ev_sync);
 	free(b->tx.p);
-	free(b->rx.p);
 	free(b);
+}
+
+int
+bridge_link_reset(struct bridge *b, int link, const char *why)
+{
+	struct link *l;
+
+	if (link < 0 || link >= b->nlinks || !b->links[link])
+		return -ENOENT;
+	l = b->links[link];
+	log_info("link%d: reset (%s)", link + 1, why);
+	l->ops->reset(l);
+	return 0;
 }
 
 void
@@ -569,11 +463,16 @@ bridge_pause(struct bridge *b, int paused)
 int
 bridge_congested(const struct bridge *b)
 {
-	for (int i = 0; i < b->nlinks; i++)
-		if (b->links[i] && b->links[i]->ops->congested &&
-		    b->links[i]->ops->congested(b->links[i]))
-			return 1;
-	return 0;
+	int any = 0;
+
+	for (int i = 0; i < b->nlinks; i++) {
+		if (!b->links[i])
+			continue;
+		if (!link_congested(b, i))
+			return 0;
+		any = 1;
+	}
+	return any;
 }
 
 int
@@ -620,6 +519,7 @@ bridge_link_status(const struct bridge *b, int i, struct bridge_link_status *st)
 	c = &b->bl[i].cache;
 	st->cache_bytes = c->bytes;
 	st->cache_max = c->max;
+	st->cache_in = c->bytes_in;
 	st->cache_dropped = c->dropped;
 	st->cache_cleared = c->cleared;
 	if (!l)
@@ -628,13 +528,33 @@ bridge_link_status(const struct bridge *b, int i, struct bridge_link_status *st)
 	st->mode = l->ops->name;
 	st->state = link_state_names[l->state];
 	st->connections = l->ops->connections(l);
+	st->congested = link_congested(b, i);
 	l->ops->peers(l, st->peers, sizeof(st->peers));
 	st->stats = l->stats;
 	return 0;
 }
 
-const struct settings *
-bridge_settings(const struct bridge *b)
+struct event_base *
+bridge_base(const struct bridge *b)
 {
-	return &b->set;
+	return b->base;
+}
+
+int
+bridge_nlinks(const struct bridge *b)
+{
+	return b->nlinks;
+}
+
+void
+bridge_want_restart(struct bridge *b, const char *why)
+{
+	b->cbs.want_restart(why, b->arg);
+}
+
+void
+bridge_baud_sync(struct bridge *b, const struct baudsync_params *p)
+{
+	if (b->cbs.baud_sync)
+		b->cbs.baud_sync(p, b->arg);
 }

@@ -151,7 +151,7 @@ on_serial_data(const uint8_t *d, size_t n, int64_t now, void *arg)
 		tap(in, TAP_FROM_SERIAL, d, n);
 	console_input(&in->console, d, n, now);
 	arm_timers(in);
-	/* No peer can take more: stop reading until one can (on_writable). */
+	/* No link can take more: stop reading until one can (on_writable). */
 	if (in->bridge && bridge_congested(in->bridge))
 		serial_pause(in->serial, 1);
 }
@@ -228,8 +228,10 @@ on_console_timer(evutil_socket_t fd, short what, void *arg)
 
 /* --- network -> serial ---------------------------------------------------- */
 
+/* Every link's data goes to the one serial line, in arrival order; the
+ * link and client numbers are for modes that frame them (721, later). */
 static void
-to_serial(const uint8_t *d, size_t n, void *arg)
+to_serial(int link, int client, const uint8_t *d, size_t n, void *arg)
 {
 	struct instance *in = arg;
 
@@ -288,7 +290,7 @@ leds_update(struct instance *in)
 }
 
 static void
-on_conn(int up, int n, void *arg)
+on_conn(int link, int client, int up, int n, void *arg)
 {
 	leds_update(arg);
 }
@@ -439,6 +441,7 @@ start_runtime(struct instance *in)
 		.baud_sync = on_baud_sync,
 		.on_writable = on_bridge_writable,
 	};
+	struct bridge_params bp;
 	struct serial_params sp;
 	struct console_params cp;
 	int r;
@@ -463,7 +466,11 @@ start_runtime(struct instance *in)
 	    on_frame, in);
 	if (r < 0)
 		return r;
-	in->bridge = bridge_new(in->base, in->dns, &in->run, &bcbs, in);
+	/* The 30X has one socket and its own rules (bridge-30x.c); the 721
+	 * has four and, for now, the core alone. */
+	bp.nlinks = in->run.personality == PERS_721 ? LINKS_MAX : 1;
+	bp.hooks = in->run.personality == PERS_30X ? &bridge_hooks_30x : NULL;
+	in->bridge = bridge_new(in->base, in->dns, &in->run, &bp, &bcbs, in);
 	if (!in->bridge)
 		return -ENOMEM;
 	if (in->leds && !leds_matches(in->leds, &in->run)) {

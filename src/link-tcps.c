@@ -508,6 +508,16 @@ tcps_kick(struct link *l)
 {
 }
 
+/* Drops every client; the listener stays. */
+static void
+tcps_reset(struct link *l)
+{
+	struct tcps *t = l->priv;
+
+	for (int i = 0; t && i < LINK_CLIENTS_MAX; i++)
+		client_drop(t, i, "dropped: link reset");
+}
+
 static int
 tcps_congested(const struct link *l)
 {
@@ -526,4 +536,5 @@ const struct link_ops link_tcps_ops = {
 	.kick = tcps_kick,
 	.congested = tcps_congested,
 	.peers = tcps_peers,
+	.reset = tcps_reset,
 };
