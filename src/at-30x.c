@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "at.h"
+#include "hostinfo.h"
 #include "util.h"
 
 
@@ -77,12 +78,8 @@ h_ver(struct at_req *r)
 static void
 current_mac(struct at_req *r, char mac[13])
 {
-	const struct settings *st = r->s->host->settings(r->s->h);
-
-	if (st->user_mac[0])
-		memcpy(mac, st->user_mac, 13);
-	else
-		r->s->host->host_mac(r->s->h, mac);
+	hostinfo_current_mac(r->s->host->settings(r->s->h)->user_mac, r->s->host->host_mac,
+	    r->s->h, mac);
 }
 
 static int

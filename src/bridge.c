@@ -1,67 +1,50 @@
-/* The bridge (DESIGN.md §3): frames from the packer go to every active link;
- * while a link cannot take them they wait in its offline cache (bounded,
- * oldest frames dropped and counted) and are sent first, in order, when it
- * can again. Network data goes to the serial writer; when the serial side
- * is congested every link stops reading (back-pressure, nothing dropped).
- * On top of that it applies what the 30X configures per connection
- * (PROTOCOLS.md §3): identity packets, heartbeats, INDEXEN marks, the RFCEN
- * baud-rate sync packet, and the CLIENTRST and RSTIM restarts. */
+/* The bridge core (DESIGN.md §3): frames from the packer go to every active
+ * link (bridge_frame) or to one (bridge_send); while a link cannot take
+ * them they wait in its offline cache (cache.c: bounded, oldest dropped and
+ * counted) and are sent first, in order, when it can again. Congestion is
+ * per link: a link whose peers take no more while another link keeps up
+ * gets its frames through its cache; only when every link is congested is
+ * the serial line paused (bridge_congested). Network data goes to the
+ * serial writer with its link and client number; when the serial side is
+ * congested every link stops reading (back-pressure, nothing dropped).
+ * Identity packets and heartbeats, which both personalities have, live
+ * here; personality rules are a hook set (bridge.h, bridge-30x.c). */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
 
-#include "baudsync.h"
 #include "bridge.h"
+#include "cache.h"
 #include "hostinfo.h"
 #include "link.h"
 #include "log.h"
 #include "netacl.h"
 #include "regpkt.h"
-#include "serial.h"
 #include "util.h"
 
-/* PROTOCOLS.md §3 TCPC: CLIENTRST restarts after this many failed attempts. */
-#define CLIENTRST_ATTEMPTS 30
-
-/* One offline cache per link: records of [u32 length][frame]. */
-struct cache {
-	struct evbuffer *buf;
-	size_t bytes;		/* frame bytes held (headers not counted) */
-	size_t max;
-	uint64_t dropped;
-	uint64_t cleared;
-};
-
-/* The RFCEN decoder of one byte stream: a TCPS client (1-16) or the link's
- * one peer (0). */
-struct sync_stream {
-	struct baudsync dec;
-	struct bridge *b;
-	int link, client;
-};
-
 /* What the bridge keeps per link besides the link itself. */
-struct slot {
+struct bridge_link {
+	struct bridge *b;
+	int index;
 	struct cache cache;
 	struct regpkt reg;		/* identity packet of this link */
 	int reg_owed;			/* UDP FIRST: owed before the next datagram */
 	struct event *ev_heart;		/* HEARTTP=NET */
 	int64_t last_tx;		/* last frame or heartbeat sent (µs) */
-	struct sync_stream sync[LINK_CLIENTS_MAX + 1];
 };
 
-/* A growable buffer for prefixed frames, bounded by its users' input. */
-struct scratch {
+/* A growable buffer for a frame with the identity packet in front,
+ * bounded by its users' input. */
+struct prefixed_buf {
 	uint8_t *p;
 	size_t cap;
 };
 
-/* Owned by the daemon; owns the links and their caches. */
+/* Owned by the daemon; owns the links, their caches and the hook state. */
 struct bridge {
 	struct event_base *base;
 	struct evdns_base *dns;
@@ -69,56 +52,21 @@ struct bridge {
 	struct netacl allow_out, allow_in;
 	struct bridge_cbs cbs;
 	void *arg;
+	const struct bridge_hooks *hooks;	/* never NULL (no_hooks) */
+	void *hook_state;
 	int nlinks;
 	struct link *links[LINKS_MAX];
-	struct slot slot[LINKS_MAX];
+	struct bridge_link bl[LINKS_MAX];
 	int paused;
-	struct scratch tx, rx;		/* separate: a send may deliver (TCPS drop) */
+	int freeing;			/* bridge_free: no more up-calls */
+	struct prefixed_buf tx;
 	struct event *ev_com;		/* HEARTTP=COM */
-	struct event *ev_idle;		/* RSTIM */
-	struct event *ev_sync;		/* RFCEN: held bytes go out as data */
-	int64_t last_rx;		/* last data from the network (µs) */
-	int restart_asked;
 };
 
-static void
-cache_drop_oldest(struct cache *c)
-{
-	uint32_t n;
-
-	if (evbuffer_copyout(c->buf, &n, sizeof(n)) != sizeof(n))
-		return;
-	evbuffer_drain(c->buf, sizeof(n) + n);
-	c->bytes -= n;
-	c->dropped += n;
-}
-
-static void
-cache_append(struct cache *c, const uint8_t *data, size_t len)
-{
-	uint32_t n = (uint32_t)len;
-
-	if (len > c->max) {
-		c->dropped += len;
-		return;
-	}
-	while (c->bytes + len > c->max)
-		cache_drop_oldest(c);
-	evbuffer_add(c->buf, &n, sizeof(n));
-	evbuffer_add(c->buf, data, len);
-	c->bytes += len;
-}
-
-static void
-cache_clear(struct cache *c)
-{
-	c->cleared += c->bytes;
-	evbuffer_drain(c->buf, evbuffer_get_length(c->buf));
-	c->bytes = 0;
-}
+static const struct bridge_hooks no_hooks;
 
 static uint8_t *
-scratch_get(struct scratch *s, size_t n)
+prefixed_get(struct prefixed_buf *s, size_t n)
 {
 	if (n > s->cap) {
 		uint8_t *p = realloc(s->p, n);
@@ -137,13 +85,22 @@ mode_of(const struct bridge *b, int i)
 	return b->set.link[i].mode;
 }
 
+/* 1 while link i runs and its peers take no more. */
+static int
+link_congested(const struct bridge *b, int i)
+{
+	const struct link *l = b->links[i];
+
+	return l && l->ops->congested && l->ops->congested(l);
+}
+
 /* Sends bytes as they are, after the identity packet a UDP link owes
  * before its first datagram (REGTCP FIRST/ALL). */
 static int
 send_raw(struct bridge *b, int i, const uint8_t *data, size_t len)
 {
 	struct link *l = b->links[i];
-	struct slot *s = &b->slot[i];
+	struct bridge_link *s = &b->bl[i];
 	int r;
 
 	if (s->reg_owed) {
@@ -163,12 +120,12 @@ send_raw(struct bridge *b, int i, const uint8_t *data, size_t len)
 static int
 send_one(struct bridge *b, int i, const uint8_t *data, size_t len)
 {
-	struct slot *s = &b->slot[i];
+	struct bridge_link *s = &b->bl[i];
 	uint8_t *p;
 
 	if (!s->reg.every)
 		return send_raw(b, i, data, len);
-	p = scratch_get(&b->tx, s->reg.len + len);
+	p = prefixed_get(&b->tx, s->reg.len + len);
 	if (!p)
 		return -ENOBUFS;
 	memcpy(p, s->reg.data, s->reg.len);
@@ -176,34 +133,38 @@ send_one(struct bridge *b, int i, const uint8_t *data, size_t len)
 	return send_raw(b, i, p, s->reg.len + len);
 }
 
+static int
+send_cached(void *arg, const uint8_t *data, size_t len)
+{
+	struct bridge_link *bl = arg;
+
+	return send_one(bl->b, bl->index, data, len);
+}
+
 /* Sends cached frames while the link takes them. 1 when the cache is empty. */
 static int
-cache_flush(struct bridge *b, int i)
+flush_cache(struct bridge *b, int i)
 {
-	struct cache *c = &b->slot[i].cache;
-
-	while (c->bytes > 0) {
-		uint32_t n;
-		uint8_t *p;
-
-		evbuffer_copyout(c->buf, &n, sizeof(n));
-		p = evbuffer_pullup(c->buf, (ev_ssize_t)(sizeof(n) + n));
-		if (send_one(b, i, p + sizeof(n), n) < 0)
-			return 0;
-		evbuffer_drain(c->buf, sizeof(n) + n);
-		c->bytes -= n;
-	}
-	return 1;
+	return cache_flush(&b->bl[i].cache, send_cached, &b->bl[i]);
 }
 
 static void
 send_frame(struct bridge *b, int i, const uint8_t *data, size_t len)
 {
 	struct link *l = b->links[i];
-	struct cache *c = &b->slot[i].cache;
+	struct cache *c = &b->bl[i].cache;
 
+	/* Congested while another link keeps up: the serial line runs on for
+	 * the others, so this link's queue must not grow with it; its cache
+	 * takes the frame (bounded, oldest dropped and counted). When every
+	 * link is congested the serial line is paused instead and the link's
+	 * queue takes the little that is still under way, as before. */
+	if (link_congested(b, i) && !bridge_congested(b)) {
+		cache_append(c, data, len);
+		return;
+	}
 	/* Anything already waiting goes first: order is kept. */
-	if (c->bytes > 0 && !cache_flush(b, i)) {
+	if (c->bytes > 0 && !flush_cache(b, i)) {
 		cache_append(c, data, len);
 		return;
 	}
@@ -222,120 +183,38 @@ bridge_frame(struct bridge *b, const uint8_t *data, size_t len)
 			send_frame(b, i, data, len);
 }
 
+int
+bridge_send(struct bridge *b, int link, const uint8_t *data, size_t len)
+{
+	if (link < 0 || link >= b->nlinks || !b->links[link])
+		return -ENOENT;
+	send_frame(b, link, data, len);
+	return 0;
+}
+
 /* --- network -> serial ---------------------------------------------------- */
 
-/* Data of link i, client (TCPS 1-16, else 0), for the serial line. */
-static void
-deliver(struct bridge *b, int i, int client, const uint8_t *data, size_t len)
+void
+bridge_to_serial(struct bridge *b, int link, int client, const uint8_t *data, size_t len)
 {
-	uint8_t *p;
-
-	/* PROTOCOLS.md §3 INDEXEN: data from client m is "I" m + data. */
-	if (client > 0 && b->set.index && mode_of(b, i) == LINK_TCPS) {
-		p = scratch_get(&b->rx, len + 2);
-		if (p) {
-			p[0] = 'I';
-			p[1] = (uint8_t)('0' + client);
-			memcpy(p + 2, data, len);
-			b->cbs.to_serial(p, len + 2, b->arg);
-			return;
-		}
-	}
-	b->cbs.to_serial(data, len, b->arg);
-}
-
-static void
-sync_data(void *arg, const uint8_t *d, size_t n)
-{
-	struct sync_stream *ss = arg;
-
-	deliver(ss->b, ss->link, ss->client, d, n);
-}
-
-static void
-sync_packet(void *arg, const struct baudsync_params *p)
-{
-	struct sync_stream *ss = arg;
-	struct bridge *b = ss->b;
-	static const char par[] = { 'N', 'O', 'E', 'M', 'S' };
-
-	if (!serial_speed_valid(p->baud)) {
-		log_warn("link%d: baud-rate sync packet asks for %ld baud, which the port "
-		    "cannot do; ignored", ss->link + 1, p->baud);
-		return;
-	}
-	log_info("link%d: baud-rate sync packet: %ld %d%c%d (RFCEN)", ss->link + 1, p->baud,
-	    p->data_bits, par[p->parity], p->stop_bits);
-	if (b->cbs.baud_sync)
-		b->cbs.baud_sync(p, b->arg);
-}
-
-static const struct baudsync_ops sync_ops = {
-	.data = sync_data,
-	.sync = sync_packet,
-};
-
-/* Arms the RFCEN hold timer for the earliest held stream, if any. */
-static void
-sync_arm(struct bridge *b, int64_t now)
-{
-	int64_t first = -1;
-
-	for (int i = 0; i < b->nlinks; i++)
-		for (int c = 0; c <= LINK_CLIENTS_MAX; c++) {
-			int64_t d = baudsync_deadline(&b->slot[i].sync[c].dec);
-
-			if (d >= 0 && (first < 0 || d < first))
-				first = d;
-		}
-	if (first < 0) {
-		event_del(b->ev_sync);
-	} else {
-		int64_t left = first > now ? first - now : 0;
-		struct timeval tv = { (time_t)(left / 1000000), (suseconds_t)(left % 1000000) };
-
-		evtimer_add(b->ev_sync, &tv);
-	}
-}
-
-static void
-on_sync_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct bridge *b = arg;
-	int64_t now = util_now_us();
-
-	for (int i = 0; i < b->nlinks; i++)
-		for (int c = 0; c <= LINK_CLIENTS_MAX; c++)
-			baudsync_expire(&b->slot[i].sync[c].dec, now);
-	sync_arm(b, now);
+	b->cbs.to_serial(link, client, data, len, b->arg);
 }
 
 static void
 on_link_data(struct link *l, int client, const uint8_t *data, size_t len)
 {
 	struct bridge *b = l->arg;
-	struct baudsync *dec;
-	int i = l->index;
 
-	if (b->ev_idle || b->set.baud_sync)
-		b->last_rx = util_now_us();
-	/* RFCEN (PROTOCOLS.md §3): the sync packet comes from TCP/UDP peers;
-	 * an HTTP response is not one. */
-	if (!b->set.baud_sync || mode_of(b, i) == LINK_HTPC || client < 0 ||
-	    client > LINK_CLIENTS_MAX) {
-		deliver(b, i, client, data, len);
-		return;
-	}
-	dec = &b->slot[i].sync[client].dec;
-	baudsync_input(dec, data, len, b->last_rx);
-	if (dec->nheld && !evtimer_pending(b->ev_sync, NULL))
-		sync_arm(b, b->last_rx);
+	if (b->hooks->data_in)
+		b->hooks->data_in(b->hook_state, l->index, client, data, len);
+	else
+		bridge_to_serial(b, l->index, client, data, len);
 }
 
 /* --- connections ------------------------------------------------------------ */
 
 static void
-heart_arm(struct slot *s, int64_t us)
+heart_arm(struct bridge_link *s, int64_t us)
 {
 	struct timeval tv = { (time_t)(us / 1000000), (suseconds_t)(us % 1000000) };
 
@@ -347,17 +226,10 @@ on_link_conn(struct link *l, int client, int up, int n)
 {
 	struct bridge *b = l->arg;
 	int i = l->index, mode = mode_of(b, i);
-	struct slot *s = &b->slot[i];
+	struct bridge_link *s = &b->bl[i];
 
-	/* Bytes held back by RFCEN belong before what follows. */
-	if (!up && client >= 0 && client <= LINK_CLIENTS_MAX)
-		baudsync_flush(&s->sync[client].dec);
-	if (mode == LINK_TCPS && b->set.index && client > 0 && client <= 8 && n <= 8) {
-		/* PROTOCOLS.md §3 INDEXEN: "C" m n / "D" m n. */
-		uint8_t ev[3] = { up ? 'C' : 'D', (uint8_t)('0' + client), (uint8_t)('0' + n) };
-
-		b->cbs.to_serial(ev, sizeof(ev), b->arg);
-	}
+	if (b->hooks->conn)
+		b->hooks->conn(b->hook_state, i, client, up, n);
 	if (up) {
 		/* Identity packet, REGTCP FIRST/ALL: TCP at once, UDP before
 		 * the first datagram (PROTOCOLS.md §3). */
@@ -373,22 +245,20 @@ on_link_conn(struct link *l, int client, int up, int n)
 		event_del(s->ev_heart);
 	}
 	if (up && s->cache.bytes > 0) {
-		/* UARTCLBUF does not apply to short connections: there the
-		 * waiting frame is why the connection was made (ours). */
-		if (b->set.clear_cache && !(mode == LINK_TCPC && b->set.short_conn)) {
+		if (b->hooks->discard_cache && b->hooks->discard_cache(b->hook_state, i)) {
 			log_info("link%d: discarding %zu cached bytes (UARTCLBUF)", i + 1,
 			    s->cache.bytes);
 			cache_clear(&s->cache);
 		} else {
 			log_info("link%d: sending %zu cached bytes", i + 1, s->cache.bytes);
-			cache_flush(b, i);
+			flush_cache(b, i);
 		}
 	}
 	/* A short connection that went with frames still waiting comes back. */
 	if (!up && s->cache.bytes > 0)
 		l->ops->kick(l);
 	if (b->cbs.on_conn)
-		b->cbs.on_conn(up, n, b->arg);
+		b->cbs.on_conn(i, client, up, n, b->arg);
 }
 
 static void
@@ -396,7 +266,7 @@ on_link_writable(struct link *l)
 {
 	struct bridge *b = l->arg;
 
-	cache_flush(b, l->index);
+	flush_cache(b, l->index);
 	if (b->cbs.on_writable)
 		b->cbs.on_writable(b->arg);
 }
@@ -406,17 +276,20 @@ on_link_connect_failed(struct link *l)
 {
 	struct bridge *b = l->arg;
 
-	/* PROTOCOLS.md §3 TCPC: CLIENTRST=ON restarts after 30 failures in a row. */
-	if (!b->set.client_reset || mode_of(b, l->index) != LINK_TCPC ||
-	    l->stats.failures < CLIENTRST_ATTEMPTS || b->restart_asked)
-		return;
-	b->restart_asked = 1;
-	log_warn("link%d: %u connection attempts failed in a row; restarting (CLIENTRST)",
-	    l->index + 1, l->stats.failures);
-	b->cbs.want_restart("CLIENTRST", b->arg);
+	if (b->hooks->connect_failed)
+		b->hooks->connect_failed(b->hook_state, l->index, l->stats.failures);
 }
 
-/* --- timers ------------------------------------------------------------------ */
+static void
+on_link_state(struct link *l, enum link_state st)
+{
+	struct bridge *b = l->arg;
+
+	if (!b->freeing && b->cbs.on_state)
+		b->cbs.on_state(l->index, st, b->arg);
+}
+
+/* --- heartbeats ------------------------------------------------------------- */
 
 /* HEARTTP=NET (TCPC/UDPC): HEARTDT when no frame went out for HEARTTM s.
  * The timer is not moved per frame: it looks at last_tx when it fires. */
@@ -425,7 +298,7 @@ on_heart(evutil_socket_t fd, short what, void *arg)
 {
 	struct link *l = arg;
 	struct bridge *b = l->arg;
-	struct slot *s = &b->slot[l->index];
+	struct bridge_link *s = &b->bl[l->index];
 	int64_t every = (int64_t)b->set.heart_interval * 1000000, now = util_now_us();
 
 	if (now - s->last_tx >= every) {
@@ -442,59 +315,27 @@ on_com_heart(evutil_socket_t fd, short what, void *arg)
 {
 	struct bridge *b = arg;
 
-	b->cbs.to_serial(b->set.heart_data.data, b->set.heart_data.len, b->arg);
-}
-
-/* RSTIM: restart when nothing came from the network for idle_reset s. */
-static void
-on_idle(evutil_socket_t fd, short what, void *arg)
-{
-	struct bridge *b = arg;
-	int64_t limit = (int64_t)b->set.idle_reset * 1000000, left;
-
-	left = b->last_rx + limit - util_now_us();
-	if (left > 0) {
-		struct timeval tv = { (time_t)(left / 1000000), (suseconds_t)(left % 1000000) };
-
-		evtimer_add(b->ev_idle, &tv);
-		return;
-	}
-	if (b->restart_asked)
-		return;
-	b->restart_asked = 1;
-	log_warn("nothing received from the network for %ld s; restarting (RSTIM)",
-	    b->set.idle_reset);
-	b->cbs.want_restart("RSTIM", b->arg);
+	bridge_to_serial(b, -1, 0, b->set.heart_data.data, b->set.heart_data.len);
 }
 
 /* --- life cycle ---------------------------------------------------------------- */
 
 static void
-current_mac(const struct settings *st, char mac[13])
+sysfs_mac(void *arg, char out[13])
 {
-	/* The MAC AT+MAC reports (at-30x.c): USERMAC, else the interface's. */
-	if (st->user_mac[0])
-		memcpy(mac, st->user_mac, 13);
-	else
-		hostinfo_mac("/sys", mac);
+	hostinfo_mac("/sys", out);
 }
 
 static int
-slot_init(struct bridge *b, int i, const char *mac)
+bridge_link_init(struct bridge *b, int i, const char *mac)
 {
-	struct slot *s = &b->slot[i];
+	struct bridge_link *s = &b->bl[i];
 	int mode = b->set.link[i].mode;
 
-	s->cache.buf = evbuffer_new();
-	s->cache.max = (size_t)b->set.cache_size;
-	if (!s->cache.buf)
+	s->b = b;
+	s->index = i;
+	if (cache_init(&s->cache, (size_t)b->set.cache_size) < 0)
 		return -ENOMEM;
-	for (int c = 0; c <= LINK_CLIENTS_MAX; c++) {
-		s->sync[c].b = b;
-		s->sync[c].link = i;
-		s->sync[c].client = c;
-		baudsync_init(&s->sync[c].dec, &sync_ops, &s->sync[c]);
-	}
 	if (regpkt_build(&b->set, mode, mac, &s->reg) == -ENODATA && b->set.link[i].enabled)
 		log_warn("link%d: REGEN=CLOUD without REGCLOUD id and password; no identity "
 		    "packet", i + 1);
@@ -503,13 +344,14 @@ slot_init(struct bridge *b, int i, const char *mac)
 
 struct bridge *
 bridge_new(struct event_base *base, struct evdns_base *dns, const struct settings *run,
-    const struct bridge_cbs *cbs, void *arg)
+    const struct bridge_params *p, const struct bridge_cbs *cbs, void *arg)
 {
 	static const struct link_cbs lcbs = {
 		.on_data = on_link_data,
 		.on_conn = on_link_conn,
 		.on_writable = on_link_writable,
 		.on_connect_failed = on_link_connect_failed,
+		.on_state = on_link_state,
 	};
 	struct bridge *b = calloc(1, sizeof(*b));
 	char mac[13] = "";
@@ -521,19 +363,20 @@ bridge_new(struct event_base *base, struct evdns_base *dns, const struct setting
 	b->set = *run;
 	b->cbs = *cbs;
 	b->arg = arg;
+	b->hooks = p->hooks ? p->hooks : &no_hooks;
+	b->nlinks = p->nlinks < 1 ? 1 : p->nlinks > LINKS_MAX ? LINKS_MAX : p->nlinks;
 	/* Both lists were validated when the settings were loaded. */
 	netacl_parse(b->set.allow_out, &b->allow_out);
 	netacl_parse(b->set.allow_in, &b->allow_in);
-	b->nlinks = b->set.personality == PERS_721 ? LINKS_MAX : 1;
 	if (b->set.reg_mode == REG_MAC)
-		current_mac(&b->set, mac);
-	b->ev_sync = evtimer_new(base, on_sync_timer, b);
-	if (!b->ev_sync)
-		goto err_free;
-	b->last_rx = util_now_us();
-	for (int i = 0; i < b->nlinks; i++) {
-		if (slot_init(b, i, mac) < 0)
+		hostinfo_current_mac(b->set.user_mac, sysfs_mac, NULL, mac);
+	for (int i = 0; i < b->nlinks; i++)
+		if (bridge_link_init(b, i, mac) < 0)
 			goto err_free;
+	/* Before the links start: their first events may reach the hooks. */
+	if (b->hooks->init && b->hooks->init(b, &b->set, &b->hook_state) < 0)
+		goto err_free;
+	for (int i = 0; i < b->nlinks; i++) {
 		if (!b->set.link[i].enabled)
 			continue;
 		b->links[i] = link_new(base, dns, &b->set, i, &b->allow_out, &b->allow_in,
@@ -543,15 +386,15 @@ bridge_new(struct event_base *base, struct evdns_base *dns, const struct setting
 		/* HEARTTP=NET: TCPC and UDPC only (PROTOCOLS.md §3). */
 		if (b->set.heart_enabled && b->set.heart_type == HEART_NET &&
 		    (b->set.link[i].mode == LINK_TCPC || b->set.link[i].mode == LINK_UDPC)) {
-			b->slot[i].ev_heart = evtimer_new(base, on_heart, b->links[i]);
-			if (!b->slot[i].ev_heart)
+			b->bl[i].ev_heart = evtimer_new(base, on_heart, b->links[i]);
+			if (!b->bl[i].ev_heart)
 				goto err_free;
 		}
 		if (b->links[i]->ops->start(b->links[i]) < 0) {
 			/* Logged by the link; the rest of the bridge runs on. */
-			if (b->slot[i].ev_heart)
-				event_free(b->slot[i].ev_heart);
-			b->slot[i].ev_heart = NULL;
+			if (b->bl[i].ev_heart)
+				event_free(b->bl[i].ev_heart);
+			b->bl[i].ev_heart = NULL;
 			free(b->links[i]);
 			b->links[i] = NULL;
 		}
@@ -563,14 +406,6 @@ bridge_new(struct event_base *base, struct evdns_base *dns, const struct setting
 		if (!b->ev_com)
 			goto err_free;
 		event_add(b->ev_com, &tv);
-	}
-	if (b->set.idle_reset > 0) {
-		struct timeval tv = { b->set.idle_reset, 0 };
-
-		b->ev_idle = evtimer_new(base, on_idle, b);
-		if (!b->ev_idle)
-			goto err_free;
-		evtimer_add(b->ev_idle, &tv);
 	}
 	return b;
 
@@ -584,22 +419,32 @@ bridge_free(struct bridge *b)
 {
 	if (!b)
 		return;
+	b->freeing = 1;
 	for (int i = 0; i < LINKS_MAX; i++) {
 		link_free(b->links[i]);
-		if (b->slot[i].ev_heart)
-			event_free(b->slot[i].ev_heart);
-		if (b->slot[i].cache.buf)
-			evbuffer_free(b->slot[i].cache.buf);
+		if (b->bl[i].ev_heart)
+			event_free(b->bl[i].ev_heart);
+		cache_free(&b->bl[i].cache);
 	}
+	if (b->hooks->free && b->hook_state)
+		b->hooks->free(b->hook_state);
 	if (b->ev_com)
 		event_free(b->ev_com);
-	if (b->ev_idle)
-		event_free(b->ev_idle);
-	if (b->ev_sync)
-		event_free(b->ev_sync);
 	free(b->tx.p);
-	free(b->rx.p);
 	free(b);
+}
+
+int
+bridge_link_reset(struct bridge *b, int link, const char *why)
+{
+	struct link *l;
+
+	if (link < 0 || link >= b->nlinks || !b->links[link])
+		return -ENOENT;
+	l = b->links[link];
+	log_info("link%d: reset (%s)", link + 1, why);
+	l->ops->reset(l);
+	return 0;
 }
 
 void
@@ -616,11 +461,16 @@ bridge_pause(struct bridge *b, int paused)
 int
 bridge_congested(const struct bridge *b)
 {
-	for (int i = 0; i < b->nlinks; i++)
-		if (b->links[i] && b->links[i]->ops->congested &&
-		    b->links[i]->ops->congested(b->links[i]))
-			return 1;
-	return 0;
+	int any = 0;
+
+	for (int i = 0; i < b->nlinks; i++) {
+		if (!b->links[i])
+			continue;
+		if (!link_congested(b, i))
+			return 0;
+		any = 1;
+	}
+	return any;
 }
 
 int
@@ -664,9 +514,10 @@ bridge_link_status(const struct bridge *b, int i, struct bridge_link_status *st)
 		return -ENOENT;
 	memset(st, 0, sizeof(*st));
 	l = b->links[i];
-	c = &b->slot[i].cache;
+	c = &b->bl[i].cache;
 	st->cache_bytes = c->bytes;
 	st->cache_max = c->max;
+	st->cache_in = c->bytes_in;
 	st->cache_dropped = c->dropped;
 	st->cache_cleared = c->cleared;
 	if (!l)
@@ -675,13 +526,33 @@ bridge_link_status(const struct bridge *b, int i, struct bridge_link_status *st)
 	st->mode = l->ops->name;
 	st->state = link_state_names[l->state];
 	st->connections = l->ops->connections(l);
+	st->congested = link_congested(b, i);
 	l->ops->peers(l, st->peers, sizeof(st->peers));
 	st->stats = l->stats;
 	return 0;
 }
 
-const struct settings *
-bridge_settings(const struct bridge *b)
+struct event_base *
+bridge_base(const struct bridge *b)
 {
-	return &b->set;
+	return b->base;
+}
+
+int
+bridge_nlinks(const struct bridge *b)
+{
+	return b->nlinks;
+}
+
+void
+bridge_want_restart(struct bridge *b, const char *why)
+{
+	b->cbs.want_restart(why, b->arg);
+}
+
+void
+bridge_baud_sync(struct bridge *b, const struct baudsync_params *p)
+{
+	if (b->cbs.baud_sync)
+		b->cbs.baud_sync(p, b->arg);
 }

@@ -1,6 +1,9 @@
-/* The bridge owns the links (1 for the 30X, 4 for the 721) and what sits
- * between them and the serial line: offline caches, identity and heartbeat
- * packets, index prefixes, and routing of network data to the serial writer. */
+/* The bridge owns the links (1 for the 30X, 4 for the 721) and what every
+ * personality needs between them and the serial line: offline caches,
+ * identity and heartbeat packets, per-link congestion, and routing of
+ * network data to the serial writer with its link number. What one
+ * personality adds (the 30X's INDEXEN, RFCEN, CLIENTRST, RSTIM, UARTCLBUF)
+ * is a hook set chosen by the caller (bridge-30x.c). */
 #ifndef USRB_BRIDGE_H
 #define USRB_BRIDGE_H
 
@@ -15,14 +18,20 @@ struct event_base;
 struct evdns_base;
 struct bridge;
 
+/* link is 0-based ("link1" is 0); client is the TCPS client number (1-16),
+ * else 0. */
 struct bridge_cbs {
-	/* Network data (or a COM heartbeat) for the serial line. */
-	void (*to_serial)(const uint8_t *data, size_t len, void *arg);
+	/* Network data for the serial line, from link/client; link -1: from
+	 * the bridge itself (HEARTTP=COM heartbeat). */
+	void (*to_serial)(int link, int client, const uint8_t *data, size_t len, void *arg);
 	/* The bridge asks for a restart (CLIENTRST, RSTIM). Called from inside
 	 * event callbacks: the receiver must defer the restart. */
 	void (*want_restart)(const char *why, void *arg);
-	/* A connection came or went (LEDs, SCSLINK); n = connections now. */
-	void (*on_conn)(int up, int n, void *arg);
+	/* A connection (client) of link came or went (LEDs, SCSLINK);
+	 * n = connections of that link now. */
+	void (*on_conn)(int link, int client, int up, int n, void *arg);
+	/* Link changed state (link_state_names). May be NULL. */
+	void (*on_state)(int link, enum link_state st, void *arg);
 	/* RFCEN: a baud-rate sync packet asks for these line settings, now
 	 * and not saved (PROTOCOLS.md §3 RFCEN). The baud is one the serial
 	 * port supports (serial_speed_valid). May be NULL. */
@@ -31,31 +40,73 @@ struct bridge_cbs {
 	void (*on_writable)(void *arg);
 };
 
+/* Personality rules on top of the core, one set per personality
+ * (bridge_hooks_30x). Every member may be NULL. state is what init set. */
+struct bridge_hooks {
+	/* Builds the state for b; set is the bridge's running copy (lives as
+	 * long as b). 0 or -errno. */
+	int (*init)(struct bridge *b, const struct settings *set, void **state);
+	void (*free)(void *state);
+	/* Network data of link/client: the hook hands it (changed, held back
+	 * or as it is) to bridge_to_serial(). NULL: straight through. */
+	void (*data_in)(void *state, int link, int client, const uint8_t *data, size_t len);
+	/* A connection came or went, before the bridge acts on it (identity
+	 * packet, cache) and reports it (cbs.on_conn). */
+	void (*conn)(void *state, int link, int client, int up, int n);
+	/* A connection came up with frames cached: 1 to discard them instead
+	 * of sending them. */
+	int (*discard_cache)(void *state, int link);
+	/* A connection attempt of link failed; failures = in a row. */
+	void (*connect_failed)(void *state, int link, unsigned failures);
+};
+
+extern const struct bridge_hooks bridge_hooks_30x;
+
+/* What the caller decides for the bridge (it knows the personality). */
+struct bridge_params {
+	int nlinks;				/* 1..LINKS_MAX */
+	const struct bridge_hooks *hooks;	/* NULL: the core alone */
+};
+
 struct bridge_link_status {
 	int active;			/* the link exists in this personality/config */
 	const char *mode;		/* "TCPS", ... */
 	const char *state;		/* link_state_names */
 	int connections;
+	int congested;			/* its peers take no more (link_ops.congested) */
 	char peers[256];
 	struct link_stats stats;
 	size_t cache_bytes;		/* offline cache fill */
 	size_t cache_max;
-	uint64_t cache_dropped;		/* bytes dropped: cache full */
+	uint64_t cache_in;		/* bytes that went into the cache */
+	uint64_t cache_dropped;		/* bytes dropped: cache full (oldest first) */
 	uint64_t cache_cleared;		/* bytes discarded by UARTCLBUF */
 };
 
 struct bridge *bridge_new(struct event_base *base, struct evdns_base *dns,
-    const struct settings *run, const struct bridge_cbs *cbs, void *arg);
+    const struct settings *run, const struct bridge_params *p, const struct bridge_cbs *cbs,
+    void *arg);
 void bridge_free(struct bridge *b);
 
-/* One frame of serial data (from the packer). */
+/* One frame of serial data (from the packer), to every link. */
 void bridge_frame(struct bridge *b, const uint8_t *data, size_t len);
+
+/* One frame to link only (0-based). 0 when sent or cached; -ENOENT when
+ * the link does not exist or is not running. */
+int bridge_send(struct bridge *b, int link, const uint8_t *data, size_t len);
+
+/* Drops link's connection(s) and lets it reconnect through its normal
+ * backoff (a server drops its clients). why is logged. 0 or -ENOENT. */
+int bridge_link_reset(struct bridge *b, int link, const char *why);
 
 /* Back-pressure: stop (1) / resume (0) reading from every link. */
 void bridge_pause(struct bridge *b, int paused);
 
-/* 1 while some link can take no more serial data (link_ops.congested):
- * the caller stops reading the serial line until cbs.on_writable. */
+/* 1 while every running link is congested (link_ops.congested): nobody can
+ * take serial data, so the caller stops reading the serial line until
+ * cbs.on_writable. A link congested alone does not count: its frames go to
+ * its own offline cache, oldest dropped at the bound. With one link (the
+ * 30X) this is "the link is congested". */
 int bridge_congested(const struct bridge *b);
 
 /* 1 when at least one TCP connection (or ready UDP peer) exists. */
@@ -72,7 +123,14 @@ int bridge_net_up(const struct bridge *b);
 /* Status of link i (0-based); returns 0, or -ENOENT past the last link. */
 int bridge_link_status(const struct bridge *b, int i, struct bridge_link_status *st);
 
-/* The settings the bridge runs with. */
-const struct settings *bridge_settings(const struct bridge *b);
+/* --- for hook sets --------------------------------------------------------- */
+
+struct event_base *bridge_base(const struct bridge *b);
+int bridge_nlinks(const struct bridge *b);
+/* Hands data to cbs.to_serial as it is (no hook). */
+void bridge_to_serial(struct bridge *b, int link, int client, const uint8_t *data, size_t len);
+/* cbs.want_restart / cbs.baud_sync. */
+void bridge_want_restart(struct bridge *b, const char *why);
+void bridge_baud_sync(struct bridge *b, const struct baudsync_params *p);
 
 #endif

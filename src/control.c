@@ -31,6 +31,7 @@
 #include "conf.h"
 #include "control.h"
 #include "instance.h"
+#include "listener.h"
 #include "log.h"
 #include "ports.h"
 #include "settings.h"
@@ -60,8 +61,7 @@ struct control {
 	char group[32];
 	dev_t dev;			/* of the socket file we created, to */
 	ino_t ino;			/* unlink only our own at close */
-	struct evconnlistener *listener;
-	struct event *ev_resume;	/* re-enables accepting after EMFILE */
+	struct listener *listener;	/* pauses itself after EMFILE */
 	struct client_list clients;
 	int nclients;
 	int nmonitors;
@@ -696,35 +696,6 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
 }
 
-static void
-on_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct control *c = arg;
-
-	if (c->listener)
-		evconnlistener_enable(c->listener);
-}
-
-/* relayd's control_accept: out of descriptors, the listener would be ready
- * again at once; pause it on a timer instead of spinning. */
-static void
-on_accept_error(struct evconnlistener *l, void *arg)
-{
-	struct control *c = arg;
-	int e = EVUTIL_SOCKET_ERROR();
-	struct timeval tv = { CONTROL_ACCEPT_PAUSE_MS / 1000, CONTROL_ACCEPT_PAUSE_MS % 1000 * 1000 };
-
-	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
-		if (!evtimer_pending(c->ev_resume, NULL))
-			log_warn("control: accept: %s; pausing for %d ms", strerror(e),
-			    CONTROL_ACCEPT_PAUSE_MS);
-		evconnlistener_disable(l);
-		evtimer_add(c->ev_resume, &tv);
-		return;
-	}
-	log_warn("control: accept: %s", strerror(e));
-}
-
 /* --- the listening socket --------------------------------------------------- */
 
 static void
@@ -733,15 +704,13 @@ close_listener(struct control *c)
 	struct stat sb;
 
 	if (c->listener) {
-		evconnlistener_free(c->listener);
+		listener_free(c->listener);
 		c->listener = NULL;
 		/* Only our own socket file: another daemon may have taken the path. */
 		if (lstat(c->path, &sb) == 0 && S_ISSOCK(sb.st_mode) && sb.st_dev == c->dev &&
 		    sb.st_ino == c->ino)
 			unlink(c->path);
 	}
-	if (c->ev_resume)
-		event_del(c->ev_resume);
 }
 
 /* A socket file left by a daemon that died is removed; a live one is not. */
@@ -815,13 +784,13 @@ open_listener(struct control *c)
 		goto err_unlink;
 	c->dev = sb.st_dev;
 	c->ino = sb.st_ino;
-	c->listener = evconnlistener_new(c->base, on_accept, c,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	c->listener = listener_new(c->base, "control", fd, 0, CONTROL_ACCEPT_PAUSE_MS, on_accept,
+	    c);
 	if (!c->listener) {
-		errno = ENOMEM;
-		goto err_unlink;
+		/* listener_new closed fd. */
+		unlink(c->path);
+		return -ENOMEM;
 	}
-	evconnlistener_set_error_cb(c->listener, on_accept_error);
 	return 0;
 
 err_unlink:
@@ -878,9 +847,8 @@ control_new(struct instance *in)
 	c->in = in;
 	c->base = instance_base(in);
 	TAILQ_INIT(&c->clients);
-	c->ev_resume = evtimer_new(c->base, on_resume, c);
 	c->at_out = evbuffer_new();
-	if (!c->ev_resume || !c->at_out) {
+	if (!c->at_out) {
 		control_free(c);
 		return NULL;
 	}
@@ -899,8 +867,6 @@ control_free(struct control *c)
 	while (!TAILQ_EMPTY(&c->clients))
 		client_free(TAILQ_FIRST(&c->clients));
 	close_listener(c);
-	if (c->ev_resume)
-		event_free(c->ev_resume);
 	if (c->at_out)
 		evbuffer_free(c->at_out);
 	free(c);

@@ -109,3 +109,14 @@ hostinfo_ipv4(char *out, size_t cap)
 	}
 	freeifaddrs(ifa);
 }
+
+void
+hostinfo_current_mac(const char *user_mac, void (*iface_mac)(void *arg, char out[13]),
+    void *arg, char out[13])
+{
+	if (user_mac[0]) {
+		snprintf(out, 13, "%s", user_mac);
+	} else {
+		iface_mac(arg, out);
+	}
+}

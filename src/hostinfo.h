@@ -9,6 +9,12 @@
  * when no interface has an address. sysfs is "/sys" unless tests say else. */
 void hostinfo_mac(const char *sysfs, char out[13]);
 
+/* The MAC the device reports (AT+MAC) and sends as its identity
+ * (REGEN=MAC): user_mac (USERMAC, 12 hex digits) when set, else what
+ * iface_mac(arg, out) finds (hostinfo_mac, or a test's fake host). */
+void hostinfo_current_mac(const char *user_mac, void (*iface_mac)(void *arg, char out[13]),
+    void *arg, char out[13]);
+
 /* Name of the interface carrying the default route, or "" (cap >= 16). */
 void hostinfo_default_iface(char *out, size_t cap);
 

@@ -225,7 +225,7 @@ on_serial_data(const uint8_t *d, size_t n, int64_t now, void *arg)
 		in->sniffers[i].bytes(in->sniffers[i].arg, d, n, now);
 	console_input(&in->console, d, n, now);
 	arm_timers(in);
-	/* No peer can take more: stop reading until one can (on_writable). */
+	/* No link can take more: stop reading until one can (on_writable). */
 	if (in->bridge && bridge_congested(in->bridge))
 		serial_pause(in->serial, 1);
 }
@@ -303,8 +303,10 @@ on_console_timer(evutil_socket_t fd, short what, void *arg)
 
 /* --- network -> serial ---------------------------------------------------- */
 
+/* Every link's data goes to the one serial line, in arrival order; the
+ * link and client numbers are for modes that frame them (721, later). */
 static void
-to_serial(const uint8_t *d, size_t n, void *arg)
+to_serial(int link, int client, const uint8_t *d, size_t n, void *arg)
 {
 	struct instance *in = arg;
 
@@ -363,7 +365,7 @@ leds_update(struct instance *in)
 }
 
 static void
-on_conn(int up, int n, void *arg)
+on_conn(int link, int client, int up, int n, void *arg)
 {
 	leds_update(arg);
 }
@@ -494,6 +496,7 @@ start_runtime(struct instance *in)
 		.baud_sync = on_baud_sync,
 		.on_writable = on_bridge_writable,
 	};
+	struct bridge_params bp;
 	struct serial_params sp;
 	struct console_params cp;
 	int r;
@@ -532,7 +535,9 @@ start_runtime(struct instance *in)
 		if (n)
 			serial_write(in->serial, msg, MIN(n, sizeof(msg)));
 	}
-	in->bridge = bridge_new(in->base, in->dns, &in->run, &bcbs, in);
+	bp.nlinks = in->pers->links;
+	bp.hooks = in->pers->bridge_hooks;
+	in->bridge = bridge_new(in->base, in->dns, &in->run, &bp, &bcbs, in);
 	if (!in->bridge)
 		return -ENOMEM;
 	if (in->leds && !leds_matches(in->leds, &in->run)) {

@@ -220,8 +220,7 @@ on_resolved(struct link *l, int err, const struct sockaddr *sa, socklen_t salen)
 		return;
 	}
 	if (err < 0) {
-		l->stats.failures++;
-		link_retry_later(l, h->ev_retry);
+		link_fail(l, h->ev_retry);
 		return;
 	}
 	link_addr_text(sa, h->addr, sizeof(h->addr));
@@ -352,6 +351,37 @@ htpc_kick(struct link *l)
 {
 }
 
+/* The request under way is cancelled (counted and logged as failed) and
+ * the server's name is looked up again after the first backoff step. */
+static void
+htpc_reset(struct link *l)
+{
+	struct htpc *h = l->priv;
+	int was_up = l->state == LINK_UP;
+
+	if (!h || !h->glue)
+		return;
+	link_resolve_cancel(l);
+	if (h->easy) {
+		curl_glue_cancel(h->glue, h->easy);
+		h->fn->easy_cleanup(h->easy);
+		h->easy = NULL;
+		l->stats.requests_failed++;
+		log_warn("link%d: %s cancelled by a reset (%u failed)", l->index + 1, h->what,
+		    l->stats.requests_failed);
+	}
+	h->blocked = 0;
+	if (l->state == LINK_REFUSED)
+		return;
+	link_set_state(l, LINK_DOWN);
+	if (was_up && l->cbs.on_conn)
+		l->cbs.on_conn(l, 0, 0, 0);
+	if (!l->priv)
+		return;
+	l->stats.failures = 1;
+	link_retry_later(l, h->ev_retry);
+}
+
 static void
 htpc_peers(const struct link *l, char *buf, size_t cap)
 {
@@ -369,4 +399,5 @@ const struct link_ops link_htpc_ops = {
 	.connections = htpc_connections,
 	.kick = htpc_kick,
 	.peers = htpc_peers,
+	.reset = htpc_reset,
 };

@@ -2,7 +2,16 @@
  * capped, jittered backoff; binds SOCKPORT as its local port when set. While
  * it is down the bridge keeps serial data in its offline cache. With short
  * connections (SOCKSL=ON) it connects only when the bridge kicks it because
- * a frame waits, and closes after SHORTO seconds without data either way. */
+ * a frame waits, and closes after SHORTO seconds without data either way.
+ *
+ * The data path is the one link-tcps.c has for a lone client: a frame goes
+ * to the socket with one write() when nothing is queued, and only what the
+ * socket did not take waits in the bufferevent's output (bounded by
+ * tcps.client_queue; past it send() says -ENOBUFS and the bridge keeps the
+ * frame in its offline cache). Reads are a plain read event into a stack
+ * buffer: a bufferevent's read path costs an ioctl(FIONREAD) per read and a
+ * copy through its input buffer. The bufferevent connects, writes the queue
+ * and reports write errors; it never reads. */
 #include "config.h"
 
 #include <errno.h>
@@ -21,13 +30,16 @@
 #include "log.h"
 #include "util.h"
 
+#define TCPC_READ_MAX 65536
+
+/* Owned by the link (priv). */
 struct tcpc {
-	struct bufferevent *bev;	/* the connection, or NULL */
+	struct bufferevent *bev;	/* the connection (owns the fd), or NULL */
+	struct event *ev_read;		/* reads the fd once connected; owned */
 	struct event *ev_retry;		/* backoff timer */
 	struct event *ev_idle;		/* SOCKSL: closes an idle connection */
 	int64_t last_io;		/* SOCKSL: last data either way (µs) */
 	int blocked;			/* a send returned -ENOBUFS */
-	int want;			/* a connection is wanted (short connections: data waits) */
 	char peer[64];
 };
 
@@ -46,30 +58,59 @@ drop_connection(struct link *l)
 {
 	struct tcpc *c = l->priv;
 
+	if (c->ev_read) {
+		event_free(c->ev_read);
+		c->ev_read = NULL;
+	}
 	if (c->bev) {
 		bufferevent_free(c->bev);
 		c->bev = NULL;
 	}
 }
 
+/* The connection that was up is gone (peer, error, reset): report it and
+ * retry after the first backoff step. */
 static void
-on_read(struct bufferevent *bev, void *arg)
+lost(struct link *l, const char *how)
 {
-	struct link *l = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
 	struct tcpc *c = l->priv;
 
-	if (l->set->short_conn)
-		c->last_io = util_now_us();
-	while (evbuffer_get_length(in) > 0) {
-		struct evbuffer_iovec v;
+	log_info("link%d: connection to %s %s", l->index + 1, c->peer, how);
+	drop_connection(l);
+	event_del(c->ev_idle);
+	link_set_state(l, LINK_DOWN);
+	if (l->cbs.on_conn)
+		l->cbs.on_conn(l, 0, 0, 0);
+	/* Short connections reconnect when data waits (the bridge kicks).
+	 * priv: on_conn runs the bridge's and the instance's callbacks; none
+	 * stops the link today (restarts are deferred), but one that did would
+	 * have freed priv and ev_retry with it, and there is nothing to retry. */
+	if (l->set->short_conn || !l->priv)
+		return;
+	/* A lost connection is retried after the first backoff step. */
+	l->stats.failures = 1;
+	schedule_retry(l);
+}
 
-		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
-			break;
-		l->stats.rx_bytes += v.iov_len;
-		l->cbs.on_data(l, 0, v.iov_base, v.iov_len);
-		evbuffer_drain(in, v.iov_len);
+static void
+on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct link *l = arg;
+	struct tcpc *c = l->priv;
+	uint8_t buf[TCPC_READ_MAX];
+	ssize_t n;
+
+	n = read(fd, buf, sizeof(buf));
+	if (n > 0) {
+		if (l->set->short_conn)
+			c->last_io = util_now_us();
+		l->stats.rx_bytes += (uint64_t)n;
+		l->cbs.on_data(l, 0, buf, (size_t)n);
+		return;
 	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	lost(l, n == 0 ? "closed by the peer" : "lost");
 }
 
 static void
@@ -92,14 +133,27 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	struct tcpc *c = l->priv;
 
 	if (what & BEV_EVENT_CONNECTED) {
+		evutil_socket_t fd = bufferevent_getfd(bev);
 		int one = 1;
 
-		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		c->ev_read = event_new(l->base, fd, EV_READ | EV_PERSIST, on_readable, l);
+		if (!c->ev_read) {
+			log_warn("link%d: out of memory for the connection to %s", l->index + 1,
+			    c->peer);
+			drop_connection(l);
+			link_fail(l, c->ev_retry);
+			return;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		l->stats.failures = 0;
 		l->stats.connects++;
 		link_set_state(l, LINK_UP);
 		log_info("link%d: connected to %s", l->index + 1, c->peer);
-		bufferevent_enable(bev, l->paused ? EV_WRITE : EV_READ | EV_WRITE);
+		/* The bufferevent writes; ev_read reads. */
+		bufferevent_disable(bev, EV_READ);
+		bufferevent_enable(bev, EV_WRITE);
+		if (!l->paused)
+			event_add(c->ev_read, NULL);
 		if (l->set->short_conn) {
 			struct timeval tv = { l->set->short_timeout, 0 };
 
@@ -111,29 +165,14 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (l->state == LINK_UP) {
-		log_info("link%d: connection to %s %s", l->index + 1, c->peer,
-		    what & BEV_EVENT_EOF ? "closed by the peer" : "lost");
-		drop_connection(l);
-		event_del(c->ev_idle);
-		link_set_state(l, LINK_DOWN);
-		if (l->cbs.on_conn)
-			l->cbs.on_conn(l, 0, 0, 0);
-		/* Short connections reconnect when data waits (the bridge kicks). */
-		if (l->set->short_conn || !l->priv)
-			return;
-		/* A lost connection is retried after the first backoff step. */
-		l->stats.failures = 1;
-		schedule_retry(l);
+		/* A write failed (reads are on_readable's). */
+		lost(l, what & BEV_EVENT_EOF ? "closed by the peer" : "lost");
 		return;
 	}
 	drop_connection(l);
-	l->stats.failures++;
 	log_info("link%d: cannot connect to %s: %s (attempt %u)", l->index + 1, c->peer,
-	    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()), l->stats.failures);
-	if (l->cbs.on_connect_failed)
-		l->cbs.on_connect_failed(l);
-	if (l->priv)
-		schedule_retry(l);
+	    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()), l->stats.failures + 1);
+	link_fail(l, c->ev_retry);
 }
 
 static void
@@ -147,18 +186,14 @@ on_resolved(struct link *l, int err, const struct sockaddr *sa, socklen_t salen)
 		return;
 	}
 	if (err < 0) {
-		l->stats.failures++;
-		if (l->cbs.on_connect_failed)
-			l->cbs.on_connect_failed(l);
-		schedule_retry(l);
+		link_fail(l, c->ev_retry);
 		return;
 	}
 	link_addr_text(sa, c->peer, sizeof(c->peer));
 	fd = link_socket(sa->sa_family, SOCK_STREAM, l->ls->local_port);
 	if (fd < 0) {
 		log_warn("link%d: socket for %s: %s", l->index + 1, c->peer, strerror(-fd));
-		l->stats.failures++;
-		schedule_retry(l);
+		link_fail(l, c->ev_retry);
 		return;
 	}
 	c->bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -167,13 +202,12 @@ on_resolved(struct link *l, int err, const struct sockaddr *sa, socklen_t salen)
 		schedule_retry(l);
 		return;
 	}
-	bufferevent_setcb(c->bev, on_read, on_write, on_event, l);
+	bufferevent_setcb(c->bev, NULL, on_write, on_event, l);
 	link_set_state(l, LINK_CONNECTING);
 	if (bufferevent_socket_connect(c->bev, sa, (int)salen) < 0) {
 		/* on_event has not run: account for the failure here. */
 		drop_connection(l);
-		l->stats.failures++;
-		schedule_retry(l);
+		link_fail(l, c->ev_retry);
 	}
 }
 
@@ -265,19 +299,30 @@ tcpc_send(struct link *l, const uint8_t *data, size_t len)
 {
 	struct tcpc *c = l->priv;
 	struct evbuffer *out;
+	size_t done = 0;
 
 	if (!c || !c->bev || l->state != LINK_UP)
 		return -ENOTCONN;
 	out = bufferevent_get_output(c->bev);
-	/* As in TCPS: a burst of frames from one read must not look like a
-	 * server that stopped reading. */
-	if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue)
-		evbuffer_write(out, bufferevent_getfd(c->bev));
-	if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue) {
-		c->blocked = 1;
-		return -ENOBUFS;
+	if (evbuffer_get_length(out) == 0) {
+		/* Nothing queued: straight to the socket (see the top). A hard
+		 * error is left to the bufferevent, which meets it writing the
+		 * rest and reports it to on_event. */
+		ssize_t w = send(bufferevent_getfd(c->bev), data, len, MSG_NOSIGNAL);
+
+		done = w > 0 ? (size_t)w : 0;
+	} else {
+		/* As in TCPS: a burst of frames from one read must not look
+		 * like a server that stopped reading. */
+		if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue)
+			evbuffer_write(out, bufferevent_getfd(c->bev));
+		if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue) {
+			c->blocked = 1;
+			return -ENOBUFS;
+		}
 	}
-	evbuffer_add(out, data, len);
+	if (done < len)
+		evbuffer_add(out, data + done, len - done);
 	l->stats.tx_bytes += len;
 	if (l->set->short_conn)
 		c->last_io = util_now_us();
@@ -290,12 +335,12 @@ tcpc_pause(struct link *l, int paused)
 	struct tcpc *c = l->priv;
 
 	l->paused = paused;
-	if (!c || !c->bev || l->state != LINK_UP)
+	if (!c || !c->ev_read)
 		return;
 	if (paused)
-		bufferevent_disable(c->bev, EV_READ);
+		event_del(c->ev_read);
 	else
-		bufferevent_enable(c->bev, EV_READ);
+		event_add(c->ev_read, NULL);
 }
 
 static int
@@ -321,6 +366,29 @@ tcpc_peers(const struct link *l, char *buf, size_t cap)
 	snprintf(buf, cap, "%s", c && l->state == LINK_UP ? c->peer : "");
 }
 
+static void
+tcpc_reset(struct link *l)
+{
+	struct tcpc *c = l->priv;
+
+	if (!c)
+		return;
+	if (l->state == LINK_UP) {
+		lost(l, "reset");
+		return;
+	}
+	if (l->state != LINK_RESOLVING && l->state != LINK_CONNECTING)
+		return;		/* nothing to drop: down, backing off or refused */
+	link_resolve_cancel(l);
+	drop_connection(l);
+	if (l->set->short_conn) {
+		link_set_state(l, LINK_DOWN);
+		return;
+	}
+	l->stats.failures = 1;
+	schedule_retry(l);
+}
+
 const struct link_ops link_tcpc_ops = {
 	.name = "TCPC",
 	.start = tcpc_start,
@@ -330,4 +398,5 @@ const struct link_ops link_tcpc_ops = {
 	.connections = tcpc_connections,
 	.kick = tcpc_kick,
 	.peers = tcpc_peers,
+	.reset = tcpc_reset,
 };

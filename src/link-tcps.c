@@ -40,6 +40,7 @@
 #include <event2/listener.h>
 
 #include "link.h"
+#include "listener.h"
 #include "log.h"
 #include "util.h"
 
@@ -47,6 +48,7 @@
 #define TCPS_PEND_MAX 65536		/* a pass's frames; handed out when full */
 #define TCPS_PAUSE_MAX (64 * 1024)	/* high-water mark of a client's queue */
 #define TCPS_STUCK_SEC 10		/* socket full, nothing written: dropped */
+#define TCPS_ACCEPT_PAUSE_MS 1000	/* out of descriptors: stop accepting */
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -70,8 +72,7 @@ struct tcps_client {
 };
 
 struct tcps {
-	struct evconnlistener *lev;
-	struct event *ev_resume;	/* re-enables the listener after EMFILE */
+	struct listener *lev;		/* pauses itself after EMFILE */
 	struct event *ev_flush;		/* activated by a send: hands pend out */
 	int flush_pending;
 	uint8_t *pend;			/* this pass's frames, for every client; owned */
@@ -366,34 +367,12 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 		l->cbs.on_conn(l, slot + 1, 1, t->count);
 }
 
-static void
-on_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct tcps *t = arg;
-
-	evconnlistener_enable(t->lev);
-}
-
-static void
-on_accept_error(struct evconnlistener *lev, void *arg)
-{
-	struct link *l = arg;
-	struct tcps *t = l->priv;
-	struct timeval tv = { 1, 0 };
-	int e = EVUTIL_SOCKET_ERROR();
-
-	/* Out of descriptors: pause instead of spinning (relayd control_accept). */
-	log_warn("link%d: accept: %s; pausing the listener for 1 s", l->index + 1,
-	    strerror(e));
-	evconnlistener_disable(lev);
-	event_add(t->ev_resume, &tv);
-}
-
 static int
 tcps_start(struct link *l)
 {
 	struct tcps *t = calloc(1, sizeof(*t));
 	long port = l->ls->local_port ? l->ls->local_port : l->ls->port;
+	char name[16];
 	int fd;
 
 	if (!t)
@@ -413,18 +392,13 @@ tcps_start(struct link *l)
 	}
 	/* -1: the system's default backlog; a short one drops SYNs under a burst
 	 * of connections, and each dropped SYN costs its client a second. */
-	t->lev = evconnlistener_new(l->base, on_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, fd);
-	t->ev_resume = evtimer_new(l->base, on_resume, t);
+	snprintf(name, sizeof(name), "link%d", l->index + 1);
+	t->lev = listener_new(l->base, name, fd, -1, TCPS_ACCEPT_PAUSE_MS, on_accept, l);
 	t->ev_flush = event_new(l->base, -1, 0, on_flush, t);
 	t->ev_writable = event_new(l->base, -1, 0, on_decongested, l);
 	t->pend = malloc(TCPS_PEND_MAX);
-	if (!t->lev || !t->ev_resume || !t->ev_flush || !t->ev_writable || !t->pend) {
-		if (t->lev)
-			evconnlistener_free(t->lev);
-		else
-			close(fd);
-		if (t->ev_resume)
-			event_free(t->ev_resume);
+	if (!t->lev || !t->ev_flush || !t->ev_writable || !t->pend) {
+		listener_free(t->lev);	/* closes fd; so did a failed listener_new */
 		if (t->ev_flush)
 			event_free(t->ev_flush);
 		if (t->ev_writable)
@@ -433,7 +407,6 @@ tcps_start(struct link *l)
 		free(t);
 		return -ENOMEM;
 	}
-	evconnlistener_set_error_cb(t->lev, on_accept_error);
 	l->priv = t;
 	log_info("link%d: TCP server on port %ld, up to %d clients", l->index + 1, port, t->max);
 	link_set_state(l, LINK_UP);
@@ -453,8 +426,7 @@ tcps_stop(struct link *l)
 		event_free(t->c[i].ev_read);
 		bufferevent_free(t->c[i].bev);
 	}
-	evconnlistener_free(t->lev);
-	event_free(t->ev_resume);
+	listener_free(t->lev);
 	event_free(t->ev_flush);
 	event_free(t->ev_writable);
 	free(t->pend);
@@ -536,6 +508,16 @@ tcps_kick(struct link *l)
 {
 }
 
+/* Drops every client; the listener stays. */
+static void
+tcps_reset(struct link *l)
+{
+	struct tcps *t = l->priv;
+
+	for (int i = 0; t && i < LINK_CLIENTS_MAX; i++)
+		client_drop(t, i, "dropped: link reset");
+}
+
 static int
 tcps_congested(const struct link *l)
 {
@@ -554,4 +536,5 @@ const struct link_ops link_tcps_ops = {
 	.kick = tcps_kick,
 	.congested = tcps_congested,
 	.peers = tcps_peers,
+	.reset = tcps_reset,
 };

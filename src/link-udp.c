@@ -167,8 +167,7 @@ udpc_resolved(struct link *l, int err, const struct sockaddr *sa, socklen_t sale
 		return;
 	}
 	if (err < 0) {
-		l->stats.failures++;
-		link_retry_later(l, u->ev_retry);
+		link_fail(l, u->ev_retry);
 		return;
 	}
 	r = udp_open(l, sa->sa_family, l->ls->local_port);
@@ -272,6 +271,36 @@ udp_kick(struct link *l)
 {
 }
 
+/* UDPS forgets its peer (the next datagram makes a new one); UDPC closes
+ * its socket and resolves and connects again after the first backoff step. */
+static void
+udp_reset(struct link *l)
+{
+	struct udp *u = l->priv;
+	int had = u && u->peer_len > 0;
+
+	if (!u)
+		return;
+	u->peer_len = 0;
+	if (u->client) {
+		link_resolve_cancel(l);
+		if (u->ev_read)
+			event_free(u->ev_read);
+		u->ev_read = NULL;
+		if (u->fd >= 0)
+			close(u->fd);
+		u->fd = -1;
+		if (l->state != LINK_REFUSED)
+			link_set_state(l, LINK_DOWN);
+	}
+	if (had && l->cbs.on_conn)
+		l->cbs.on_conn(l, 0, 0, 0);
+	if (u->client && l->priv && l->state != LINK_REFUSED) {
+		l->stats.failures = 1;
+		link_retry_later(l, u->ev_retry);
+	}
+}
+
 static void
 udp_peers(const struct link *l, char *buf, size_t cap)
 {
@@ -289,6 +318,7 @@ const struct link_ops link_udps_ops = {
 	.connections = udp_connections,
 	.kick = udp_kick,
 	.peers = udp_peers,
+	.reset = udp_reset,
 };
 
 const struct link_ops link_udpc_ops = {
@@ -300,4 +330,5 @@ const struct link_ops link_udpc_ops = {
 	.connections = udp_connections,
 	.kick = udp_kick,
 	.peers = udp_peers,
+	.reset = udp_reset,
 };

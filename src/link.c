@@ -35,6 +35,8 @@ link_set_state(struct link *l, enum link_state st)
 	log_debug("link%d (%s): %s -> %s", l->index + 1, l->ops->name,
 	    link_state_names[l->state], link_state_names[st]);
 	l->state = st;
+	if (l->cbs.on_state)
+		l->cbs.on_state(l, st);
 }
 
 struct link *
@@ -188,12 +190,6 @@ link_resolve_cancel(struct link *l)
 }
 
 long
-link_backoff_ms(unsigned failures)
-{
-	return link_backoff_cap_ms(failures, 30000);
-}
-
-long
 link_backoff_cap_ms(unsigned failures, long max_ms)
 {
 	long ms = 1000;
@@ -215,6 +211,16 @@ link_retry_later(struct link *l, struct event *ev)
 
 	link_set_state(l, LINK_BACKOFF);
 	event_add(ev, &tv);
+}
+
+void
+link_fail(struct link *l, struct event *ev)
+{
+	l->stats.failures++;
+	if (l->cbs.on_connect_failed)
+		l->cbs.on_connect_failed(l);
+	if (l->priv)
+		link_retry_later(l, ev);
 }
 
 int

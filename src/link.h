@@ -57,6 +57,8 @@ struct link_cbs {
 	void (*on_writable)(struct link *l);
 	/* A connection attempt failed (failures in a row in l->stats). */
 	void (*on_connect_failed)(struct link *l);
+	/* l->state changed to st (link_set_state). May be NULL. */
+	void (*on_state)(struct link *l, enum link_state st);
 };
 
 struct link_ops {
@@ -75,11 +77,17 @@ struct link_ops {
 	/* Short connections: ask a client link to connect now (data waits). */
 	void (*kick)(struct link *l);
 	/* 1 while no peer can take more (every queue past its high-water
-	 * mark): the serial line is paused until on_writable. May be NULL:
-	 * never (client links keep their offline cache instead). */
+	 * mark): the bridge keeps this link's frames in its offline cache,
+	 * or pauses the serial line when every link is congested, until
+	 * on_writable. May be NULL: never (client links keep their offline
+	 * cache instead). */
 	int (*congested)(const struct link *l);
 	/* Writes the peers as "addr:port" joined by ", " into buf. */
 	void (*peers)(const struct link *l, char *buf, size_t cap);
+	/* Drops the connection(s) and reconnects through the normal backoff
+	 * (a server drops its clients and keeps listening; a short
+	 * connection waits for data as usual). Reports the drops on_conn. */
+	void (*reset)(struct link *l);
 };
 
 /* Owned by the bridge; priv is owned by the ops module. */
@@ -116,13 +124,16 @@ void link_addr_text(const struct sockaddr *sa, char *buf, size_t cap);
 int link_resolve(struct link *l, const char *host, long port, link_resolved_fn cb);
 void link_resolve_cancel(struct link *l);
 
-/* Reconnect delay: 1 s doubling to 30 s, with +-20% jitter. */
-long link_backoff_ms(unsigned failures);
-/* The same, doubling up to max_ms (bridge.reconnect_max) instead of 30 s. */
+/* Reconnect delay: 1 s doubling to max_ms (bridge.reconnect_max), with
+ * +-20% jitter. */
 long link_backoff_cap_ms(unsigned failures, long max_ms);
 /* BACKOFF state, and ev (a timer) armed for the delay after
  * l->stats.failures failures, capped by bridge.reconnect_max. */
 void link_retry_later(struct link *l, struct event *ev);
+/* A connection attempt failed (name lookup, socket, connect): counts it,
+ * tells the bridge (on_connect_failed), then link_retry_later(l, ev) unless
+ * the bridge stopped the link meanwhile (l->priv gone). */
+void link_fail(struct link *l, struct event *ev);
 
 /* A non-blocking socket with SO_REUSEADDR, bound to port (0 = any) on the
  * wildcard of family. Returns the fd or -errno. */

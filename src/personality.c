@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "at.h"
+#include "bridge.h"
 #include "personality.h"
 #include "util.h"
 
@@ -44,6 +45,7 @@ static const struct personality_desc descs[PERS_COUNT] = {
 		.device = "USR-TCP232-30X",
 		.links = 1,
 		.dialect = &at_dialect_30x,
+		.bridge_hooks = &bridge_hooks_30x,
 		.modes = 1u << MODE_TRANSPARENT,
 		.console_params = console_30x,
 	},
@@ -55,6 +57,9 @@ static const struct personality_desc descs[PERS_COUNT] = {
 		/* The 721's V.250 dialect (PROTOCOLS.md §4) is its own table;
 		 * until it lands the 721 answers in the 30X's. */
 		.dialect = &at_dialect_30x,
+		/* Its rules (heartbeat failure, RTIME both ways, password AT)
+		 * are a hook set of the 721 issue; the core alone until then. */
+		.bridge_hooks = NULL,
 		/* Frame, command, HTTPD and SMS modes come with the 721 issues. */
 		.modes = 1u << MODE_TRANSPARENT,
 		.console_params = console_721,

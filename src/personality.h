@@ -11,6 +11,7 @@
 #include "settings.h"
 
 struct at_dialect;
+struct bridge_hooks;
 
 /* Work modes of the serial side: how bytes that are not AT are handled
  * (721 AT+CIMOD numbering; the 30X has only the first). */
@@ -31,6 +32,9 @@ struct personality_desc {
 	const char *device;		/* "USR-TCP232-30X": what it replaces */
 	int links;			/* sockets: 1 or 4 */
 	const struct at_dialect *dialect;
+	/* The device's rules around the bridge core (bridge-30x.c); NULL:
+	 * the core alone. */
+	const struct bridge_hooks *bridge_hooks;
 	unsigned modes;			/* 1 << enum work_mode for each mode it has */
 	/* The +++ guard times for these settings (PROTOCOLS.md §1). */
 	void (*console_params)(const struct settings *st, struct console_params *p);

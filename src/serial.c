@@ -518,3 +518,14 @@ serial_device(const struct serial *s)
 {
 	return s->device;
 }
+
+char
+serial_parity_letter(int parity)
+{
+	const struct setting *row = settings_find("serial.parity").s;
+
+	for (int i = 0; row && row->choices && row->choices[i]; i++)
+		if (i == parity)
+			return row->choices[i][0];
+	return '?';
+}

@@ -61,4 +61,8 @@ const char *serial_device(const struct serial *s);
  * RFC 2217 requests are checked with it before they are applied). */
 int serial_speed_valid(long baud);
 
+/* 'N', 'O', 'E', 'M' or 'S' for a PARITY_* value ('?' outside): the first
+ * letter of its name in the settings table, for "115200 8N1" texts. */
+char serial_parity_letter(int parity);
+
 #endif

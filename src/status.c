@@ -32,11 +32,8 @@ status_traffic(const struct instance_status *st, struct status_traffic *t)
 void
 status_line_text(const struct serial_params *p, char *buf, size_t cap)
 {
-	static const char par[] = { 'N', 'O', 'E', 'M', 'S' };
-
 	snprintf(buf, cap, "%ld %d%c%d %s", p->baud, p->data_bits,
-	    p->parity >= 0 && p->parity < (int)sizeof(par) ? par[p->parity] : '?',
-	    p->stop_bits, p->flow == FLOW_RTSCTS ? "FC" : "NFC");
+	    serial_parity_letter(p->parity), p->stop_bits, p->flow == FLOW_RTSCTS ? "FC" : "NFC");
 }
 
 void

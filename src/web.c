@@ -24,6 +24,7 @@
 #include "at.h"
 #include "instance.h"
 #include "link.h"
+#include "listener.h"
 #include "log.h"
 #include "netacl.h"
 #include "settings.h"
@@ -39,7 +40,7 @@ struct web {
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
-	struct event *ev_resume;	/* re-enables accepting after EMFILE */
+	struct listener *accept_policy;	/* pauses bound after EMFILE */
 	long port;			/* bound port; 0 when none */
 	long failed_port;		/* the port whose bind failure was logged */
 	int enabled;
@@ -680,43 +681,16 @@ on_request(struct evhttp_request *req, void *arg)
 /* --- listening ---------------------------------------------------------------- */
 
 static void
-on_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct web *w = arg;
-
-	if (w->bound)
-		evconnlistener_enable(evhttp_bound_socket_get_listener(w->bound));
-}
-
-/* Out of descriptors: pause accepting instead of spinning (as control.c). */
-static void
-on_accept_error(struct evconnlistener *l, void *arg)
-{
-	struct web *w = arg;
-	int e = EVUTIL_SOCKET_ERROR();
-	struct timeval tv = { WEB_ACCEPT_PAUSE_MS / 1000, WEB_ACCEPT_PAUSE_MS % 1000 * 1000 };
-
-	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
-		if (!evtimer_pending(w->ev_resume, NULL))
-			log_warn("web: accept: %s; pausing for %d ms", strerror(e),
-			    WEB_ACCEPT_PAUSE_MS);
-		evconnlistener_disable(l);
-		evtimer_add(w->ev_resume, &tv);
-		return;
-	}
-	log_warn("web: accept: %s", strerror(e));
-}
-
-static void
 unbind(struct web *w)
 {
+	listener_free(w->accept_policy);
+	w->accept_policy = NULL;
 	if (w->bound) {
 		evhttp_del_accept_socket(w->http, w->bound);
 		w->bound = NULL;
 		log_info("web: stopped listening on port %ld", w->port);
 	}
 	w->port = 0;
-	event_del(w->ev_resume);
 }
 
 static int
@@ -743,7 +717,9 @@ bind_port(struct web *w, long port)
 		log_err("web: cannot serve port %ld", port);
 		return -ENOMEM;
 	}
-	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(w->bound), on_accept_error);
+	/* Without it accepting still works; only the EMFILE pause is lost. */
+	w->accept_policy = listener_attach(w->base, "web",
+	    evhttp_bound_socket_get_listener(w->bound), WEB_ACCEPT_PAUSE_MS);
 	w->port = port;
 	w->failed_port = 0;
 	log_info("web: listening on port %ld", port);
@@ -787,8 +763,7 @@ web_new(struct instance *in)
 	w->in = in;
 	w->base = instance_base(in);
 	w->http = evhttp_new(w->base);
-	w->ev_resume = evtimer_new(w->base, on_resume, w);
-	if (!w->http || !w->ev_resume) {
+	if (!w->http) {
 		web_free(w);
 		return NULL;
 	}
@@ -805,9 +780,8 @@ web_free(struct web *w)
 {
 	if (!w)
 		return;
+	listener_free(w->accept_policy);
 	if (w->http)
 		evhttp_free(w->http);
-	if (w->ev_resume)
-		event_free(w->ev_resume);
 	free(w);
 }
