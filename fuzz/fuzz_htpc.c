@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "curl-glue.h"
 #include "fuzz.h"
 #include "link.h"
 #include "netacl.h"
@@ -31,6 +32,7 @@ static struct {
 	struct settings st;
 	struct netacl acl;
 	struct link *link;
+	struct curl_lazy curl;		/* the libcurl glue the link uses */
 	int lfd;
 	struct event *ev_accept, *ev_conn;
 	int cfd;
@@ -141,8 +143,11 @@ setup(void)
 	    "settings: %s", why);
 	/* Loopback only (DESIGN.md §4). */
 	FUZZ_CHECK(netacl_parse("127.0.0.0/8", &f.acl) == 0, "acl");
+	f.curl = (struct curl_lazy){ .base = f.base, .soname = LIBCURL_SONAME };
 	f.link = link_new(f.base, NULL, &f.st, 0, &f.acl, &f.acl, &cbs, NULL);
-	FUZZ_CHECK(f.link && f.link->ops->start(f.link) == 0, "the HTPC link did not start");
+	FUZZ_CHECK(f.link != NULL, "no link");
+	f.link->curl = &f.curl;
+	FUZZ_CHECK(f.link->ops->start(f.link) == 0, "the HTPC link did not start");
 	for (int i = 0; i < 100 && f.link->state != LINK_UP; i++)
 		event_base_loop(f.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 	FUZZ_CHECK(f.link->state == LINK_UP, "the HTPC link is not up (is libcurl installed?)");

@@ -383,6 +383,7 @@ bridge_new(struct event_base *base, struct evdns_base *dns, const struct setting
 		    &lcbs, b);
 		if (!b->links[i])
 			continue;
+		b->links[i]->curl = p->curl;
 		/* HEARTTP=NET: TCPC and UDPC only (PROTOCOLS.md §3). */
 		if (b->set.heart_enabled && b->set.heart_type == HEART_NET &&
 		    (b->set.link[i].mode == LINK_TCPC || b->set.link[i].mode == LINK_UDPC)) {

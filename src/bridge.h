@@ -66,6 +66,7 @@ extern const struct bridge_hooks bridge_hooks_30x;
 struct bridge_params {
 	int nlinks;				/* 1..LINKS_MAX */
 	const struct bridge_hooks *hooks;	/* NULL: the core alone */
+	struct curl_lazy *curl;			/* the daemon's libcurl glue */
 };
 
 struct bridge_link_status {

@@ -326,3 +326,18 @@ curl_glue_active(const struct curl_glue *g)
 		n++;
 	return n;
 }
+
+struct curl_glue *
+curl_lazy_get(struct curl_lazy *z)
+{
+	if (!z->glue)
+		z->glue = curl_glue_new(z->base, z->soname);
+	return z->glue;
+}
+
+void
+curl_lazy_free(struct curl_lazy *z)
+{
+	curl_glue_free(z->glue);
+	z->glue = NULL;
+}

@@ -12,6 +12,9 @@
 struct event_base;
 struct curl_glue;
 
+/* The library the daemon loads (Debian's libcurl4). */
+#define LIBCURL_SONAME "libcurl.so.4"
+
 /* The libcurl functions we use, resolved with dlsym. The types come from
  * <curl/curl.h>, so a mismatch is a compile error. */
 struct curl_fns {
@@ -49,6 +52,20 @@ struct curl_glue *curl_glue_new(struct event_base *base, const char *soname);
 void curl_glue_free(struct curl_glue *g);
 
 const struct curl_fns *curl_glue_fns(const struct curl_glue *g);
+
+/* One multi handle per daemon (REVIEW.md §3 redesign 5): its owner (the
+ * instance) keeps a struct curl_lazy, and every user (HTTP links, later
+ * the FTP download) gets the glue through it. libcurl is loaded on the
+ * first get; a failed load is tried again at the next get. */
+struct curl_lazy {
+	struct event_base *base;
+	const char *soname;
+	struct curl_glue *glue;
+};
+
+struct curl_glue *curl_lazy_get(struct curl_lazy *z);
+/* Frees the glue (every transfer must be cancelled by its user first). */
+void curl_lazy_free(struct curl_lazy *z);
 
 /* Starts a transfer; done runs once when it ends. 0 or -EIO. */
 int curl_glue_start(struct curl_glue *g, CURL *easy, curl_glue_done_fn done, void *arg);

@@ -22,6 +22,7 @@
 #include "at.h"
 #include "bridge.h"
 #include "conf.h"
+#include "curl-glue.h"
 #include "console.h"
 #include "control.h"
 #include "hook.h"
@@ -79,6 +80,7 @@ struct instance {
 	struct console console;
 	struct packer packer;
 	struct bridge *bridge;
+	struct curl_lazy curl;		/* one libcurl multi handle, kept across restarts */
 	struct at_session at_serial;
 	struct control *control;	/* usrbridgectl's socket */
 	struct web *web;		/* the web page */
@@ -537,6 +539,7 @@ start_runtime(struct instance *in)
 	}
 	bp.nlinks = in->pers->links;
 	bp.hooks = in->pers->bridge_hooks;
+	bp.curl = &in->curl;
 	in->bridge = bridge_new(in->base, in->dns, &in->run, &bp, &bcbs, in);
 	if (!in->bridge)
 		return -ENOMEM;
@@ -628,6 +631,7 @@ instance_new(struct event_base *base, const char *config_path, struct conf_error
 		return NULL;
 	}
 	in->base = base;
+	in->curl = (struct curl_lazy){ .base = base, .soname = LIBCURL_SONAME };
 	util_strlcpy(in->config_path, config_path, sizeof(in->config_path));
 	load_state(in);
 	in->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
@@ -679,6 +683,7 @@ instance_free(struct instance *in)
 	web_free(in->web);
 	control_free(in->control);
 	stop_runtime(in);
+	curl_lazy_free(&in->curl);
 	if (in->leds) {
 		instance_remove_tap(in, leds_tap, in->leds);
 		leds_free(in->leds);

@@ -30,13 +30,13 @@
 #include "log.h"
 #include "util.h"
 
-#define LIBCURL_SONAME "libcurl.so.4"
 /* Bytes of one response written to the serial line; the rest is counted in
  * rx_dropped and logged. */
 #define HTPC_RESPONSE_MAX 65536
 
 struct htpc {
-	struct curl_glue *glue;		/* NULL: libcurl is missing; the link stays down */
+	struct curl_glue *glue;		/* the daemon's; NULL: libcurl is missing, the
+					 * link stays down */
 	const struct curl_fns *fn;
 	CURL *easy;			/* the request under way, or NULL */
 	struct curl_slist *headers;	/* HTPHEAD lines */
@@ -266,7 +266,7 @@ htpc_start(struct link *l)
 		return -ENOMEM;
 	}
 	l->priv = h;
-	h->glue = curl_glue_new(l->base, LIBCURL_SONAME);
+	h->glue = l->curl ? curl_lazy_get(l->curl) : NULL;
 	if (!h->glue) {
 		/* Frames wait in the bridge's bounded cache and are counted
 		 * there when it overflows. */
@@ -303,7 +303,6 @@ htpc_stop(struct link *l)
 		h->fn->slist_free_all(h->headers);
 		h->fn->slist_free_all(h->resolve);
 	}
-	curl_glue_free(h->glue);
 	event_free(h->ev_retry);
 	free(h);
 	l->priv = NULL;

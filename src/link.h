@@ -15,6 +15,7 @@ struct event;
 struct event_base;
 struct evdns_base;
 struct link;
+struct curl_lazy;
 
 #define LINK_CLIENTS_MAX 16
 
@@ -107,6 +108,7 @@ struct link {
 	void *priv;
 	struct evdns_getaddrinfo_request *resolving;	/* pending name lookup */
 	link_resolved_fn resolved_cb;
+	struct curl_lazy *curl;		/* the daemon's libcurl glue (HTPC) */
 };
 
 struct link *link_new(struct event_base *base, struct evdns_base *dns,
