@@ -371,7 +371,7 @@ cmd_set(struct client *cl, char *arg, struct evbuffer *body)
 static int
 cmd_status(struct client *cl, char *arg, struct evbuffer *body)
 {
-	struct instance_status st;
+	struct daemon_status st;
 
 	if (*arg && strcmp(arg, "json") != 0) {
 		evbuffer_add_printf(body, "usage: status [json]\n");

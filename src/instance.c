@@ -32,6 +32,7 @@
 #include "packer.h"
 #include "serial.h"
 #include "settings.h"
+#include "status.h"
 #include "util.h"
 #include "web.h"
 
@@ -721,7 +722,7 @@ instance_connected(const struct instance *in)
 }
 
 void
-instance_status(const struct instance *in, struct instance_status *st)
+instance_status(const struct instance *in, struct daemon_status *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->personality = (enum personality)in->run.personality;

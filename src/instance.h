@@ -13,25 +13,9 @@
 #include "serial.h"
 #include "settings.h"
 
+struct daemon_status;
 struct event_base;
 struct instance;
-
-/* What status output (usrbridgectl status, the web page) shows. */
-struct instance_status {
-	enum personality personality;
-	int64_t uptime_us;
-	unsigned restarts;
-	char serial_device[256];
-	struct serial_stats serial;
-	int command_mode;		/* the serial console is in command mode */
-	size_t held_bytes;		/* network data held while in command mode */
-	uint64_t held_dropped;		/* ... and dropped beyond the bound */
-	int nlinks;
-	struct bridge_link_status link[LINKS_MAX];
-	struct serial_params line;	/* line settings the port runs with */
-	char control_socket[108];	/* where usrbridgectl connects; "" none */
-	int web_port;			/* port the web page listens on; 0 none */
-};
 
 /* Traffic taps: usrbridgectl monitor, the data LED. dir 0 is serial ->
  * network (bytes read from the line), 1 network -> serial (written to it). */
@@ -75,7 +59,7 @@ int instance_restore_defaults(struct instance *in);
 /* 1 when some connection is up (AT+SOCKLK). */
 int instance_connected(const struct instance *in);
 
-void instance_status(const struct instance *in, struct instance_status *st);
+void instance_status(const struct instance *in, struct daemon_status *st);
 
 /* At most INSTANCE_TAPS_MAX taps; -ENOSPC beyond. */
 #define INSTANCE_TAPS_MAX 8

@@ -283,7 +283,7 @@ page_status(struct web *w, struct evhttp_request *req)
 {
 	const struct settings *cur = instance_settings(w->in);
 	struct evbuffer *b = evbuffer_new();
-	struct instance_status st;
+	struct daemon_status st;
 	struct status_traffic t;
 	char buf[512], line[64];
 
@@ -609,7 +609,7 @@ static void
 status_json_page(struct web *w, struct evhttp_request *req)
 {
 	struct evbuffer *b = evbuffer_new();
-	struct instance_status st;
+	struct daemon_status st;
 
 	if (!b) {
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
