@@ -2,7 +2,7 @@
  * length-framed reply per request (usrbridged-protocol(7)). Commands are the
  * AT dispatcher itself (same table, same reply bytes) plus get/set of
  * settings by config key, status, restart, reload, ports and a live traffic
- * monitor fed by an instance tap. Every per-client buffer is capped; a
+ * monitor fed by a host tap. Every per-client buffer is capped; a
  * monitor that falls behind is dropped and never stalls the bridge. */
 #include "config.h"
 
@@ -30,7 +30,7 @@
 #include "at.h"
 #include "conf.h"
 #include "control.h"
-#include "instance.h"
+#include "host.h"
 #include "log.h"
 #include "ports.h"
 #include "settings.h"
@@ -54,7 +54,7 @@ TAILQ_HEAD(client_list, client);
 
 /* Owned by the instance; owns the listener and every client. */
 struct control {
-	struct instance *in;
+	struct host host;		/* what requests act on */
 	struct event_base *base;
 	char path[108];			/* bound path, "" when none */
 	char group[32];
@@ -65,7 +65,7 @@ struct control {
 	struct client_list clients;
 	int nclients;
 	int nmonitors;
-	int tapped;			/* our tap is registered with the instance */
+	int tapped;			/* our tap is registered with the host */
 	int full_noted;			/* "too many clients" was logged */
 	int applied;			/* control_apply() ran once */
 	/* One AT session for every request: it lives as long as the control,
@@ -181,7 +181,7 @@ static const struct at_cmd *
 find_at(struct control *c, const char *name)
 {
 	const struct at_dialect *d =
-	    at_dialect_for((enum personality)instance_settings(c->in)->personality);
+	    at_dialect_for((enum personality)host_settings(&c->host)->personality);
 
 	if (strncasecmp(name, "AT+", 3) == 0)
 		name += 3;
@@ -224,7 +224,7 @@ cmd_at(struct client *cl, char *arg, struct evbuffer *body)
 static int
 get_all(struct control *c, struct evbuffer *body)
 {
-	const struct settings *st = instance_settings(c->in);
+	const struct settings *st = host_settings(&c->host);
 	char val[1024], key[SETTINGS_KEY_MAX];
 
 	for (struct setting_ref s = { NULL, 0 }; settings_next(&s);) {
@@ -245,7 +245,7 @@ static int
 cmd_get(struct client *cl, char *arg, struct evbuffer *body)
 {
 	struct control *c = cl->ctl;
-	const struct settings *st = instance_settings(c->in);
+	const struct settings *st = host_settings(&c->host);
 	struct setting_ref s;
 	const struct at_cmd *cmd;
 	char line[64], val[4096], key[SETTINGS_KEY_MAX];
@@ -301,7 +301,7 @@ static int
 cmd_set(struct client *cl, char *arg, struct evbuffer *body)
 {
 	struct control *c = cl->ctl;
-	const struct settings *st = instance_settings(c->in);
+	const struct settings *st = host_settings(&c->host);
 	struct setting_ref s;
 	const struct at_cmd *cmd;
 	char *name = arg, *value = strchr(arg, ' ');
@@ -325,11 +325,11 @@ cmd_set(struct client *cl, char *arg, struct evbuffer *body)
 		if (!(s.s->flags & S_PERSIST) ||
 		    !settings_at_visible(s, (enum personality)st->personality)) {
 			evbuffer_add_printf(body, "%s can only be set in the config file (%s); "
-			    "then: usrbridgectl reload\n", key, instance_config_path(c->in));
+			    "then: usrbridgectl reload\n", key, host_config_path(&c->host));
 			return -EINVAL;
 		}
 		text = value;
-		r = instance_set_many(c->in, &s, &text, 1, why, sizeof(why));
+		r = host_set_many(&c->host, &s, &text, 1, why, sizeof(why));
 		if (r < 0) {
 			evbuffer_add_printf(body, "%s\n", why);
 			return -EINVAL;
@@ -377,7 +377,7 @@ cmd_status(struct client *cl, char *arg, struct evbuffer *body)
 		evbuffer_add_printf(body, "usage: status [json]\n");
 		return -EINVAL;
 	}
-	instance_status(cl->ctl->in, &st);
+	host_status(&cl->ctl->host, &st);
 	if (*arg)
 		return status_json(&st, body);
 	return status_text(&st, body);
@@ -386,7 +386,7 @@ cmd_status(struct client *cl, char *arg, struct evbuffer *body)
 static int
 cmd_restart(struct client *cl, char *arg, struct evbuffer *body)
 {
-	instance_restart(cl->ctl->in, "usrbridgectl restart");
+	host_restart(&cl->ctl->host, "usrbridgectl restart");
 	evbuffer_add_printf(body, "restarting\n");
 	return 0;
 }
@@ -394,23 +394,23 @@ cmd_restart(struct client *cl, char *arg, struct evbuffer *body)
 static int
 cmd_reload(struct client *cl, char *arg, struct evbuffer *body)
 {
-	struct instance *in = cl->ctl->in;
+	const struct host *host = &cl->ctl->host;
 	struct conf_error err;
 	struct settings st;
 	char msg[600];
 
 	/* Checked here too so that the caller sees the file:line message;
-	 * instance_reload() only logs it. */
-	if (conf_load(instance_config_path(in), &st, &err) < 0) {
+	 * the host's reload only logs it. */
+	if (conf_load(host_config_path(host), &st, &err) < 0) {
 		conf_error_format(&err, msg, sizeof(msg));
 		evbuffer_add_printf(body, "%s; the running settings stay\n", msg);
 		return -EINVAL;
 	}
-	if (instance_reload(in) < 0) {
+	if (host_reload(host) < 0) {
 		evbuffer_add_printf(body, "reload failed; the running settings stay\n");
 		return -EINVAL;
 	}
-	evbuffer_add_printf(body, "reloaded %s; restarting\n", instance_config_path(in));
+	evbuffer_add_printf(body, "reloaded %s; restarting\n", host_config_path(host));
 	return 0;
 }
 
@@ -439,7 +439,7 @@ cmd_monitor(struct client *cl, char *arg, struct evbuffer *body)
 		return -EINVAL;
 	}
 	if (!c->tapped) {
-		int r = instance_add_tap(c->in, on_tap, c);
+		int r = host_add_tap(&c->host, on_tap, c);
 
 		if (r < 0) {
 			evbuffer_add_printf(body, "no traffic tap free: %s\n", strerror(-r));
@@ -521,7 +521,7 @@ client_free(struct client *cl)
 	if (cl->monitor) {
 		c->nmonitors--;
 		if (c->nmonitors == 0 && c->tapped) {
-			instance_remove_tap(c->in, on_tap, c);
+			host_remove_tap(&c->host, on_tap, c);
 			c->tapped = 0;
 		}
 	}
@@ -869,14 +869,14 @@ control_path(const struct control *c)
 }
 
 struct control *
-control_new(struct instance *in)
+control_new(const struct host *host)
 {
 	struct control *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
-	c->in = in;
-	c->base = instance_base(in);
+	c->host = *host;
+	c->base = host_base(host);
 	TAILQ_INIT(&c->clients);
 	c->ev_resume = evtimer_new(c->base, on_resume, c);
 	c->at_out = evbuffer_new();
@@ -885,7 +885,7 @@ control_new(struct instance *in)
 		return NULL;
 	}
 	c->at = (struct at_session){
-		.host = &instance_at_host, .h = in, .source = AT_SRC_CONTROL,
+		.host = host->ops->at, .h = host->h, .source = AT_SRC_CONTROL,
 		.write = at_capture, .entm = NULL, .arg = c,
 	};
 	return c;

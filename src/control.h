@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 struct control;
-struct instance;
+struct host;
 struct settings;
 
 /* Limits of the protocol (documented in usrbridged-protocol(7)). */
@@ -22,7 +22,7 @@ struct settings;
 
 /* Owned by the instance. Never fails for a socket it cannot bind: that is
  * logged and the daemon runs on without it. NULL only without memory. */
-struct control *control_new(struct instance *in);
+struct control *control_new(const struct host *host);
 void control_free(struct control *c);
 
 /* Binds the listener to run->control_socket (group run->control_group) when

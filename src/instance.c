@@ -73,7 +73,7 @@ struct instance {
 	unsigned restarts;
 	int64_t started_us;
 	struct {
-		instance_tap_fn fn;
+		host_tap_fn fn;
 		void *arg;
 	} taps[INSTANCE_TAPS_MAX];
 	int ntaps;
@@ -583,8 +583,8 @@ instance_new(struct event_base *base, const char *config_path, struct conf_error
 		.entm = at_serial_entm, .arg = in,
 	};
 	in->started_us = util_now_us();
-	in->control = control_new(in);
-	in->web = web_new(in);
+	in->control = control_new(&(struct host){ &instance_host_ops, in });
+	in->web = web_new(&(struct host){ &instance_host_ops, in });
 	if (!in->held || !in->ev_pack || !in->ev_console || !in->ev_restart ||
 	    !in->control || !in->web || start_runtime(in) < 0) {
 		util_strlcpy(err->file, config_path, sizeof(err->file));
@@ -744,7 +744,7 @@ instance_status(const struct instance *in, struct daemon_status *st)
 }
 
 int
-instance_add_tap(struct instance *in, instance_tap_fn fn, void *arg)
+instance_add_tap(struct instance *in, host_tap_fn fn, void *arg)
 {
 	if (in->ntaps == INSTANCE_TAPS_MAX)
 		return -ENOSPC;
@@ -755,7 +755,7 @@ instance_add_tap(struct instance *in, instance_tap_fn fn, void *arg)
 }
 
 void
-instance_remove_tap(struct instance *in, instance_tap_fn fn, void *arg)
+instance_remove_tap(struct instance *in, host_tap_fn fn, void *arg)
 {
 	for (int i = 0; i < in->ntaps; i++) {
 		if (in->taps[i].fn != fn || in->taps[i].arg != arg)
@@ -780,53 +780,111 @@ instance_config_path(const struct instance *in)
 /* --- the AT host ops ------------------------------------------------------ */
 
 static const struct settings *
-host_settings(void *h)
+athost_settings(void *h)
 {
 	return instance_settings(h);
 }
 
 static void
-host_edit(void *h, const struct settings *st)
+athost_edit(void *h, const struct settings *st)
 {
 	instance_edit(h, st);
 }
 
 static int
-host_save(void *h, const struct settings *st)
+athost_save(void *h, const struct settings *st)
 {
 	return instance_save(h, st);
 }
 
 static void
-host_restart(void *h, const char *why)
+athost_restart(void *h, const char *why)
 {
 	instance_restart(h, why);
 }
 
 static int
-host_restore_defaults(void *h)
+athost_restore_defaults(void *h)
 {
 	return instance_restore_defaults(h);
 }
 
 static int
-host_connected(void *h)
+athost_connected(void *h)
 {
 	return instance_connected(h);
 }
 
 static void
-host_mac(void *h, char out[13])
+athost_mac(void *h, char out[13])
 {
 	hostinfo_mac("/sys", out);
 }
 
 const struct at_host instance_at_host = {
-	.settings = host_settings,
-	.edit = host_edit,
-	.save = host_save,
-	.restart = host_restart,
-	.restore_defaults = host_restore_defaults,
-	.connected = host_connected,
-	.host_mac = host_mac,
+	.settings = athost_settings,
+	.edit = athost_edit,
+	.save = athost_save,
+	.restart = athost_restart,
+	.restore_defaults = athost_restore_defaults,
+	.connected = athost_connected,
+	.host_mac = athost_mac,
+};
+
+/* --- the host ops of the services (host.h) ---------------------------------- */
+
+static struct event_base *
+svc_base(void *h)
+{
+	return instance_base(h);
+}
+
+static int
+svc_set_many(void *h, const struct setting_ref *s, const char *const *text, int n,
+    char *why, size_t whycap)
+{
+	return instance_set_many(h, s, text, n, why, whycap);
+}
+
+static int
+svc_reload(void *h)
+{
+	return instance_reload(h);
+}
+
+static void
+svc_status(void *h, struct daemon_status *st)
+{
+	instance_status(h, st);
+}
+
+static int
+svc_add_tap(void *h, host_tap_fn fn, void *arg)
+{
+	return instance_add_tap(h, fn, arg);
+}
+
+static void
+svc_remove_tap(void *h, host_tap_fn fn, void *arg)
+{
+	instance_remove_tap(h, fn, arg);
+}
+
+static const char *
+svc_config_path(void *h)
+{
+	return instance_config_path(h);
+}
+
+const struct host_ops instance_host_ops = {
+	.base = svc_base,
+	.settings = athost_settings,
+	.set_many = svc_set_many,
+	.restart = athost_restart,
+	.reload = svc_reload,
+	.status = svc_status,
+	.add_tap = svc_add_tap,
+	.remove_tap = svc_remove_tap,
+	.config_path = svc_config_path,
+	.at = &instance_at_host,
 };

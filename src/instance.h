@@ -10,6 +10,7 @@
 #include "at.h"
 #include "bridge.h"
 #include "conf.h"
+#include "host.h"
 #include "serial.h"
 #include "settings.h"
 
@@ -17,10 +18,6 @@ struct daemon_status;
 struct event_base;
 struct instance;
 
-/* Traffic taps: usrbridgectl monitor, the data LED. dir 0 is serial ->
- * network (bytes read from the line), 1 network -> serial (written to it). */
-enum { TAP_FROM_SERIAL = 0, TAP_TO_SERIAL = 1 };
-typedef void (*instance_tap_fn)(int dir, const uint8_t *d, size_t n, void *arg);
 
 /* Loads the config (and state) and starts everything. On a config error
  * returns NULL with err filled in. */
@@ -63,12 +60,16 @@ void instance_status(const struct instance *in, struct daemon_status *st);
 
 /* At most INSTANCE_TAPS_MAX taps; -ENOSPC beyond. */
 #define INSTANCE_TAPS_MAX 8
-int instance_add_tap(struct instance *in, instance_tap_fn fn, void *arg);
-void instance_remove_tap(struct instance *in, instance_tap_fn fn, void *arg);
+int instance_add_tap(struct instance *in, host_tap_fn fn, void *arg);
+void instance_remove_tap(struct instance *in, host_tap_fn fn, void *arg);
 
 /* The AT host ops of an instance, for sessions other than the serial
  * console's (control socket, network/SMS password AT). */
 extern const struct at_host instance_at_host;
+
+/* What the services (control socket, web page) get: the host ops of an
+ * instance (host.h), its AT host among them. */
+extern const struct host_ops instance_host_ops;
 
 struct event_base *instance_base(const struct instance *in);
 const char *instance_config_path(const struct instance *in);

@@ -1,6 +1,6 @@
 /* The device's web page on WEBPORT (evhttp): a status page, a settings form
  * generated from the settings table (AT-visible rows of the personality;
- * secrets never shown) that saves through instance_set_many() - the same
+ * secrets never shown) that saves through the host's set_many - the same
  * validation as AT - with errors beside their fields, and a restart button.
  * HTTP Basic auth with WEBU; plain HTML forms, no JavaScript, no external
  * assets; every request body and header block capped. */
@@ -22,7 +22,7 @@
 #include <event2/listener.h>
 
 #include "at.h"
-#include "instance.h"
+#include "host.h"
 #include "link.h"
 #include "log.h"
 #include "netacl.h"
@@ -35,7 +35,7 @@
 
 /* Owned by the instance; owns the evhttp server and its bound socket. */
 struct web {
-	struct instance *in;
+	struct host host;		/* what the pages show and change */
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
@@ -206,7 +206,7 @@ static const char style[] =
 static void
 page_head(struct web *w, struct evbuffer *b, const char *title, int refresh)
 {
-	const struct settings *st = instance_settings(w->in);
+	const struct settings *st = host_settings(&w->host);
 
 	evbuffer_add_printf(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width\">");
@@ -281,7 +281,7 @@ row(struct evbuffer *b, const char *name, const char *value)
 static void
 page_status(struct web *w, struct evhttp_request *req)
 {
-	const struct settings *cur = instance_settings(w->in);
+	const struct settings *cur = host_settings(&w->host);
 	struct evbuffer *b = evbuffer_new();
 	struct daemon_status st;
 	struct status_traffic t;
@@ -291,7 +291,7 @@ page_status(struct web *w, struct evhttp_request *req)
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
 	}
-	instance_status(w->in, &st);
+	host_status(&w->host, &st);
 	status_traffic(&st, &t);
 	page_head(w, b, "Status", 10);
 	evbuffer_add_printf(b, "<h2>Status</h2><table>");
@@ -425,7 +425,7 @@ static void
 page_settings(struct web *w, struct evhttp_request *req, int code, const char *banner,
     int banner_ok, const struct form_state *fs)
 {
-	const struct settings *st = instance_settings(w->in);
+	const struct settings *st = host_settings(&w->host);
 	enum personality p = (enum personality)st->personality;
 	struct evbuffer *b = evbuffer_new();
 
@@ -481,7 +481,7 @@ page_settings(struct web *w, struct evhttp_request *req, int code, const char *b
 static void
 save_settings(struct web *w, struct evhttp_request *req)
 {
-	const struct settings *cur = instance_settings(w->in);
+	const struct settings *cur = host_settings(&w->host);
 	enum personality p = (enum personality)cur->personality;
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	const char *ctype = evhttp_find_header(evhttp_request_get_input_headers(req),
@@ -551,7 +551,7 @@ save_settings(struct web *w, struct evhttp_request *req)
 		redirect(req, "/settings?saved=0");
 		goto out;
 	}
-	if (instance_set_many(w->in, chg, text, n, why, sizeof(why)) < 0) {
+	if (host_set_many(&w->host, chg, text, n, why, sizeof(why)) < 0) {
 		char msg[300];
 
 		snprintf(msg, sizeof(msg), "Nothing was saved: %s", why);
@@ -596,11 +596,11 @@ do_restart(struct web *w, struct evhttp_request *req)
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
 	}
-	instance_restart(w->in, "web page");
+	host_restart(&w->host, "web page");
 	page_head(w, b, "Restarting", 3);
 	evbuffer_add_printf(b, "<h2>Restarting</h2><p id=\"banner\" class=\"note\">The bridge "
 	    "restarts with the saved settings. <a href=\"/\">Back to the status page</a>.</p>");
-	page_foot(b, instance_settings(w->in));
+	page_foot(b, host_settings(&w->host));
 	send_page(req, HTTP_OK, "OK", b);
 	evbuffer_free(b);
 }
@@ -615,7 +615,7 @@ status_json_page(struct web *w, struct evhttp_request *req)
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
 	}
-	instance_status(w->in, &st);
+	host_status(&w->host, &st);
 	status_json(&st, b);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 	    "application/json");
@@ -778,14 +778,14 @@ web_port(const struct web *w)
 }
 
 struct web *
-web_new(struct instance *in)
+web_new(const struct host *host)
 {
 	struct web *w = calloc(1, sizeof(*w));
 
 	if (!w)
 		return NULL;
-	w->in = in;
-	w->base = instance_base(in);
+	w->host = *host;
+	w->base = host_base(host);
 	w->http = evhttp_new(w->base);
 	w->ev_resume = evtimer_new(w->base, on_resume, w);
 	if (!w->http || !w->ev_resume) {

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct instance;
+struct host;
 struct settings;
 struct web;
 
@@ -18,7 +18,7 @@ struct web;
 #define WEB_ACCEPT_PAUSE_MS 1000	/* after EMFILE */
 
 /* Owned by the instance. NULL only without memory. */
-struct web *web_new(struct instance *in);
+struct web *web_new(const struct host *host);
 void web_free(struct web *w);
 
 /* Follows the running settings: web.enabled, WEBPORT (rebinds; requests in
