@@ -905,3 +905,37 @@ control_free(struct control *c)
 		evbuffer_free(c->at_out);
 	free(c);
 }
+
+/* --- the service (host.h) ------------------------------------------------------ */
+
+static void *
+service_new(const struct host *host)
+{
+	return control_new(host);
+}
+
+static int
+service_apply(void *svc, const struct settings *run)
+{
+	return control_apply(svc, run);
+}
+
+static void
+service_free(void *svc)
+{
+	control_free(svc);
+}
+
+static void
+service_status(const void *svc, struct daemon_status *st)
+{
+	util_strlcpy(st->control_socket, control_path(svc), sizeof(st->control_socket));
+}
+
+const struct service control_service = {
+	.name = "control",
+	.new = service_new,
+	.apply = service_apply,
+	.free = service_free,
+	.status = service_status,
+};

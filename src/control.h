@@ -9,6 +9,7 @@
 
 struct control;
 struct host;
+struct service;
 struct settings;
 
 /* Limits of the protocol (documented in usrbridged-protocol(7)). */
@@ -32,6 +33,10 @@ int control_apply(struct control *c, const struct settings *run);
 
 /* The path listened on, or "" when none. */
 const char *control_path(const struct control *c);
+
+/* The control socket as a service of the instance (host.h): new, apply
+ * and free as above; its status part is the socket path. */
+extern const struct service control_service;
 
 /* The value part of an AT query reply, in either dialect:
  * "\r\n+OK=v\r\n" -> "v"; "\r\n+CMD: v\r\n\r\nOK\r\n" -> "v". -EINVAL when

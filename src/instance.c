@@ -36,6 +36,13 @@
 #include "util.h"
 #include "web.h"
 
+/* The services, in the order they are created and applied; freed in
+ * reverse. The modem, RFC 2217 and discovery join this list. */
+static const struct service *const services[] = {
+	&control_service,
+	&web_service,
+};
+
 /* Owned by main(); owns everything below it. */
 struct instance {
 	struct event_base *base;
@@ -52,8 +59,7 @@ struct instance {
 	struct packer packer;
 	struct bridge *bridge;
 	struct at_session at_serial;
-	struct control *control;	/* usrbridgectl's socket */
-	struct web *web;		/* the web page */
+	void *svc[ARRAY_SIZE(services)];	/* what services[i]->new returned */
 	struct leds *leds;		/* kept across restarts unless leds.* change */
 
 	/* The packing gap (0.35 ms at 115200) needs sub-millisecond timing;
@@ -494,14 +500,42 @@ stop_runtime(struct instance *in)
 	event_del(in->ev_console);
 }
 
-/* The control socket and the web page follow the running settings: a new
- * socket path (reload) or WEBPORT/WEBU (restart) take effect here. Their
- * connected clients stay, so a "restart" request still gets its reply. */
+/* The services follow the running settings: a new control socket path
+ * (reload) or WEBPORT/WEBU (restart) take effect here. Their connected
+ * clients stay, so a "restart" request still gets its reply. A service
+ * that cannot apply has logged why; the others run on. */
 static void
 apply_services(struct instance *in)
 {
-	control_apply(in->control, &in->run);
-	web_apply(in->web, &in->run);
+	for (size_t i = 0; i < ARRAY_SIZE(services); i++)
+		services[i]->apply(in->svc[i], &in->run);
+}
+
+/* 0, or -ENOMEM when one could not be created (the rest are freed by
+ * free_services()). */
+static int
+new_services(struct instance *in)
+{
+	const struct host host = { &instance_host_ops, in };
+
+	for (size_t i = 0; i < ARRAY_SIZE(services); i++) {
+		in->svc[i] = services[i]->new(&host);
+		if (!in->svc[i]) {
+			log_err("%s: out of memory", services[i]->name);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void
+free_services(struct instance *in)
+{
+	for (size_t i = ARRAY_SIZE(services); i-- > 0;) {
+		if (in->svc[i])
+			services[i]->free(in->svc[i]);
+		in->svc[i] = NULL;
+	}
 }
 
 static void
@@ -583,10 +617,8 @@ instance_new(struct event_base *base, const char *config_path, struct conf_error
 		.entm = at_serial_entm, .arg = in,
 	};
 	in->started_us = util_now_us();
-	in->control = control_new(&(struct host){ &instance_host_ops, in });
-	in->web = web_new(&(struct host){ &instance_host_ops, in });
 	if (!in->held || !in->ev_pack || !in->ev_console || !in->ev_restart ||
-	    !in->control || !in->web || start_runtime(in) < 0) {
+	    new_services(in) < 0 || start_runtime(in) < 0) {
 		util_strlcpy(err->file, config_path, sizeof(err->file));
 		err->line = 0;
 		util_strlcpy(err->msg, "cannot start", sizeof(err->msg));
@@ -604,8 +636,7 @@ instance_free(struct instance *in)
 {
 	if (!in)
 		return;
-	web_free(in->web);
-	control_free(in->control);
+	free_services(in);
 	stop_runtime(in);
 	if (in->leds) {
 		instance_remove_tap(in, leds_tap, in->leds);
@@ -739,8 +770,9 @@ instance_status(const struct instance *in, struct daemon_status *st)
 	serial_params_of(&in->run, &st->line);
 	if (in->serial)
 		serial_get_params(in->serial, &st->line);
-	util_strlcpy(st->control_socket, control_path(in->control), sizeof(st->control_socket));
-	st->web_port = web_port(in->web);
+	for (size_t i = 0; i < ARRAY_SIZE(services); i++)
+		if (services[i]->status)
+			services[i]->status(in->svc[i], st);
 }
 
 int

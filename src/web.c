@@ -811,3 +811,37 @@ web_free(struct web *w)
 		event_free(w->ev_resume);
 	free(w);
 }
+
+/* --- the service (host.h) ------------------------------------------------------ */
+
+static void *
+service_new(const struct host *host)
+{
+	return web_new(host);
+}
+
+static int
+service_apply(void *svc, const struct settings *run)
+{
+	return web_apply(svc, run);
+}
+
+static void
+service_free(void *svc)
+{
+	web_free(svc);
+}
+
+static void
+service_status(const void *svc, struct daemon_status *st)
+{
+	st->web_port = web_port(svc);
+}
+
+const struct service web_service = {
+	.name = "web",
+	.new = service_new,
+	.apply = service_apply,
+	.free = service_free,
+	.status = service_status,
+};

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct host;
+struct service;
 struct settings;
 struct web;
 
@@ -28,6 +29,10 @@ int web_apply(struct web *w, const struct settings *run);
 
 /* The port listened on, 0 when none. */
 int web_port(const struct web *w);
+
+/* The web page as a service of the instance (host.h): new, apply and free
+ * as above; its status part is the port. */
+extern const struct service web_service;
 
 /* Helpers exported for the unit tests. */
 int web_base64_decode(const char *in, uint8_t *out, size_t cap);
