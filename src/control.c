@@ -77,30 +77,28 @@ struct control {
 
 /* --- replies -------------------------------------------------------------- */
 
+/* Every reply is "OK n\n" or "ERR n\n" and n bytes of body, into out (a
+ * client's output, or the caller's buffer for control_handle_line()). */
 static void
-reply(struct client *cl, int ok, const void *body, size_t n)
+reply(struct evbuffer *out, int ok, const void *body, size_t n)
 {
-	struct evbuffer *out = bufferevent_get_output(cl->bev);
-
 	evbuffer_add_printf(out, "%s %zu\n", ok ? "OK" : "ERR", n);
 	evbuffer_add(out, body, n);
 }
 
 static void
-reply_buf(struct client *cl, int ok, struct evbuffer *body)
+reply_buf(struct evbuffer *out, int ok, struct evbuffer *body)
 {
-	struct evbuffer *out = bufferevent_get_output(cl->bev);
-
 	evbuffer_add_printf(out, "%s %zu\n", ok ? "OK" : "ERR", evbuffer_get_length(body));
 	evbuffer_add_buffer(out, body);
 }
 
 static void
-replyf(struct client *cl, int ok, const char *fmt, ...)
+replyf(struct evbuffer *out, int ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void
-replyf(struct client *cl, int ok, const char *fmt, ...)
+replyf(struct evbuffer *out, int ok, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -111,7 +109,7 @@ replyf(struct client *cl, int ok, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		n = 0;
-	reply(cl, ok, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	reply(out, ok, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 /* --- AT through the dispatcher --------------------------------------------- */
@@ -434,6 +432,11 @@ cmd_monitor(struct client *cl, char *arg, struct evbuffer *body)
 	struct control *c = cl->ctl;
 	struct timeval wt = { CONTROL_WRITE_SEC, 0 };
 
+	if (!cl->bev) {
+		/* control_handle_line(): no connection to stream to. */
+		evbuffer_add_printf(body, "monitor needs a connection\n");
+		return -EINVAL;
+	}
 	if (c->nmonitors >= CONTROL_MONITORS_MAX) {
 		evbuffer_add_printf(body, "too many monitors (at most %d)\n", CONTROL_MONITORS_MAX);
 		return -EINVAL;
@@ -481,9 +484,10 @@ cmd_help(struct client *cl, char *arg, struct evbuffer *body)
 	return 0;
 }
 
-/* One request line (terminator removed). */
-static void
-handle(struct client *cl, char *line)
+/* One request line (terminator removed); its framed reply goes to out.
+ * 0 for an OK reply, else -errno. */
+static int
+handle(struct client *cl, char *line, struct evbuffer *out)
 {
 	struct evbuffer *body;
 	char *arg = strchr(line, ' ');
@@ -498,17 +502,32 @@ handle(struct client *cl, char *line)
 		if (strcmp(line, commands[i].name) == 0)
 			break;
 	if (i == ARRAY_SIZE(commands)) {
-		replyf(cl, 0, "unknown command '%.64s' (try: help)\n", line);
-		return;
+		replyf(out, 0, "unknown command '%.64s' (try: help)\n", line);
+		return -ENOENT;
 	}
 	body = evbuffer_new();
 	if (!body) {
-		replyf(cl, 0, "out of memory\n");
-		return;
+		replyf(out, 0, "out of memory\n");
+		return -ENOMEM;
 	}
 	r = commands[i].fn(cl, arg, body);
-	reply_buf(cl, r == 0, body);
+	reply_buf(out, r == 0, body);
 	evbuffer_free(body);
+	return r;
+}
+
+int
+control_handle_line(struct control *c, const char *line, struct evbuffer *out)
+{
+	/* A client without a connection: not in c->clients, never freed. */
+	struct client cl = { .ctl = c };
+	char buf[CONTROL_REQUEST_MAX];
+
+	if (util_strlcpy(buf, line, sizeof(buf)) >= sizeof(buf)) {
+		replyf(out, 0, "request longer than %d bytes\n", CONTROL_REQUEST_MAX);
+		return -EMSGSIZE;
+	}
+	return handle(&cl, buf, out);
 }
 
 /* --- connections ----------------------------------------------------------- */
@@ -561,7 +580,7 @@ client_process(struct client *cl)
 		line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
 		if (!line) {
 			if (evbuffer_get_length(in) >= CONTROL_REQUEST_MAX) {
-				replyf(cl, 0, "request longer than %d bytes\n", CONTROL_REQUEST_MAX);
+				replyf(out, 0, "request longer than %d bytes\n", CONTROL_REQUEST_MAX);
 				client_close(cl);
 			}
 			return;
@@ -569,13 +588,13 @@ client_process(struct client *cl)
 		if (n >= 1 && line[n - 1] == '\r')
 			line[--n] = '\0';
 		if (n + 1 > CONTROL_REQUEST_MAX) {
-			replyf(cl, 0, "request longer than %d bytes\n", CONTROL_REQUEST_MAX);
+			replyf(out, 0, "request longer than %d bytes\n", CONTROL_REQUEST_MAX);
 			client_close(cl);
 		} else if (strlen(line) != n) {
-			replyf(cl, 0, "NUL byte in request\n");
+			replyf(out, 0, "NUL byte in request\n");
 			client_close(cl);
 		} else {
-			handle(cl, line);
+			handle(cl, line, out);
 		}
 		free(line);
 	}
@@ -643,7 +662,7 @@ on_tap(int dir, const uint8_t *d, size_t n, void *arg)
 		if (evbuffer_get_length(out) + n > CONTROL_MONITOR_QUEUE) {
 			log_warn("control: monitor dropped: %zu bytes not read",
 			    evbuffer_get_length(out));
-			replyf(cl, 0, "monitor dropped: more than %d bytes not read\n",
+			replyf(out, 0, "monitor dropped: more than %d bytes not read\n",
 			    CONTROL_MONITOR_QUEUE);
 			client_close(cl);
 			continue;

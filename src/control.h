@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 struct control;
+struct evbuffer;
 struct host;
 struct service;
 struct settings;
@@ -30,6 +31,12 @@ void control_free(struct control *c);
  * they changed since the last call; an empty path closes it. Clients that
  * are connected stay connected. 0 or -errno (logged). */
 int control_apply(struct control *c, const struct settings *run);
+
+/* Handles one request line (its LF removed) as if a client had sent it;
+ * the framed reply ("OK n\n"/"ERR n\n" and the body) is appended to out.
+ * What the socket does with a line, minus the socket: the unit tests drive
+ * it against a fake host. 0 for an OK reply, else -errno. */
+int control_handle_line(struct control *c, const char *line, struct evbuffer *out);
 
 /* The path listened on, or "" when none. */
 const char *control_path(const struct control *c);
