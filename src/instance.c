@@ -267,11 +267,6 @@ on_serial_drain(void *arg)
 }
 
 static void
-on_serial_state(int up, void *arg)
-{
-}
-
-static void
 on_bridge_writable(void *arg)
 {
 	struct instance *in = arg;
@@ -438,7 +433,6 @@ start_runtime(struct instance *in)
 	static const struct serial_cbs scbs = {
 		.on_data = on_serial_data,
 		.on_drain = on_serial_drain,
-		.on_state = on_serial_state,
 	};
 	static const struct bridge_cbs bcbs = {
 		.to_serial = to_serial,
@@ -576,7 +570,8 @@ load_state(struct instance *in)
 }
 
 struct instance *
-instance_new(struct event_base *base, const char *config_path, struct conf_error *err)
+instance_new(struct event_base *base, const char *config_path, const struct settings *config,
+    struct conf_error *err)
 {
 	struct instance *in = calloc(1, sizeof(*in));
 
@@ -585,10 +580,7 @@ instance_new(struct event_base *base, const char *config_path, struct conf_error
 		return NULL;
 	}
 	in->pack_fd = -1;
-	if (conf_load(config_path, &in->base_set, err) < 0) {
-		free(in);
-		return NULL;
-	}
+	in->base_set = *config;
 	in->base = base;
 	util_strlcpy(in->config_path, config_path, sizeof(in->config_path));
 	load_state(in);

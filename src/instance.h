@@ -19,10 +19,12 @@ struct event_base;
 struct instance;
 
 
-/* Loads the config (and state) and starts everything. On a config error
- * returns NULL with err filled in. */
+/* Loads the state file over config, the settings conf_load() read from
+ * config_path (read once, by main, so that its errors reach the caller
+ * before daemonizing), and starts everything. NULL with err filled in
+ * when it cannot start. */
 struct instance *instance_new(struct event_base *base, const char *config_path,
-    struct conf_error *err);
+    const struct settings *config, struct conf_error *err);
 void instance_free(struct instance *in);
 
 /* Schedules a restart of serial, bridge and links from the current settings
