@@ -2,7 +2,7 @@
  * length-framed reply per request (usrbridged-protocol(7)). Commands are the
  * AT dispatcher itself (same table, same reply bytes) plus get/set of
  * settings by config key, status, restart, reload, ports and a live traffic
- * monitor fed by an instance tap. Every per-client buffer is capped; a
+ * monitor fed by a host tap. Every per-client buffer is capped; a
  * monitor that falls behind is dropped and never stalls the bridge. */
 #include "config.h"
 
@@ -30,7 +30,7 @@
 #include "at.h"
 #include "conf.h"
 #include "control.h"
-#include "instance.h"
+#include "host.h"
 #include "listener.h"
 #include "log.h"
 #include "ports.h"
@@ -55,7 +55,7 @@ TAILQ_HEAD(client_list, client);
 
 /* Owned by the instance; owns the listener and every client. */
 struct control {
-	struct instance *in;
+	struct host host;		/* what requests act on */
 	struct event_base *base;
 	char path[108];			/* bound path, "" when none */
 	char group[32];
@@ -65,7 +65,7 @@ struct control {
 	struct client_list clients;
 	int nclients;
 	int nmonitors;
-	int tapped;			/* our tap is registered with the instance */
+	int tapped;			/* our tap is registered with the host */
 	int full_noted;			/* "too many clients" was logged */
 	int applied;			/* control_apply() ran once */
 	/* One AT session for every request: it lives as long as the control,
@@ -77,30 +77,28 @@ struct control {
 
 /* --- replies -------------------------------------------------------------- */
 
+/* Every reply is "OK n\n" or "ERR n\n" and n bytes of body, into out (a
+ * client's output, or the caller's buffer for control_handle_line()). */
 static void
-reply(struct client *cl, int ok, const void *body, size_t n)
+reply(struct evbuffer *out, int ok, const void *body, size_t n)
 {
-	struct evbuffer *out = bufferevent_get_output(cl->bev);
-
 	evbuffer_add_printf(out, "%s %zu\n", ok ? "OK" : "ERR", n);
 	evbuffer_add(out, body, n);
 }
 
 static void
-reply_buf(struct client *cl, int ok, struct evbuffer *body)
+reply_buf(struct evbuffer *out, int ok, struct evbuffer *body)
 {
-	struct evbuffer *out = bufferevent_get_output(cl->bev);
-
 	evbuffer_add_printf(out, "%s %zu\n", ok ? "OK" : "ERR", evbuffer_get_length(body));
 	evbuffer_add_buffer(out, body);
 }
 
 static void
-replyf(struct client *cl, int ok, const char *fmt, ...)
+replyf(struct evbuffer *out, int ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void
-replyf(struct client *cl, int ok, const char *fmt, ...)
+replyf(struct evbuffer *out, int ok, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -111,7 +109,7 @@ replyf(struct client *cl, int ok, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		n = 0;
-	reply(cl, ok, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	reply(out, ok, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 /* --- AT through the dispatcher --------------------------------------------- */
@@ -181,7 +179,7 @@ static const struct at_cmd *
 find_at(struct control *c, const char *name)
 {
 	const struct at_dialect *d =
-	    at_dialect_for((enum personality)instance_settings(c->in)->personality);
+	    at_dialect_for((enum personality)host_settings(&c->host)->personality);
 
 	if (strncasecmp(name, "AT+", 3) == 0)
 		name += 3;
@@ -224,7 +222,7 @@ cmd_at(struct client *cl, char *arg, struct evbuffer *body)
 static int
 get_all(struct control *c, struct evbuffer *body)
 {
-	const struct settings *st = instance_settings(c->in);
+	const struct settings *st = host_settings(&c->host);
 	char val[1024], key[SETTINGS_KEY_MAX];
 
 	for (struct setting_ref s = { NULL, 0 }; settings_next(&s);) {
@@ -245,7 +243,7 @@ static int
 cmd_get(struct client *cl, char *arg, struct evbuffer *body)
 {
 	struct control *c = cl->ctl;
-	const struct settings *st = instance_settings(c->in);
+	const struct settings *st = host_settings(&c->host);
 	struct setting_ref s;
 	const struct at_cmd *cmd;
 	char line[64], val[4096], key[SETTINGS_KEY_MAX];
@@ -301,7 +299,7 @@ static int
 cmd_set(struct client *cl, char *arg, struct evbuffer *body)
 {
 	struct control *c = cl->ctl;
-	const struct settings *st = instance_settings(c->in);
+	const struct settings *st = host_settings(&c->host);
 	struct setting_ref s;
 	const struct at_cmd *cmd;
 	char *name = arg, *value = strchr(arg, ' ');
@@ -325,11 +323,11 @@ cmd_set(struct client *cl, char *arg, struct evbuffer *body)
 		if (!(s.s->flags & S_PERSIST) ||
 		    !settings_at_visible(s, (enum personality)st->personality)) {
 			evbuffer_add_printf(body, "%s can only be set in the config file (%s); "
-			    "then: usrbridgectl reload\n", key, instance_config_path(c->in));
+			    "then: usrbridgectl reload\n", key, host_config_path(&c->host));
 			return -EINVAL;
 		}
 		text = value;
-		r = instance_set_many(c->in, &s, &text, 1, why, sizeof(why));
+		r = host_set_many(&c->host, &s, &text, 1, why, sizeof(why));
 		if (r < 0) {
 			evbuffer_add_printf(body, "%s\n", why);
 			return -EINVAL;
@@ -371,13 +369,13 @@ cmd_set(struct client *cl, char *arg, struct evbuffer *body)
 static int
 cmd_status(struct client *cl, char *arg, struct evbuffer *body)
 {
-	struct instance_status st;
+	struct daemon_status st;
 
 	if (*arg && strcmp(arg, "json") != 0) {
 		evbuffer_add_printf(body, "usage: status [json]\n");
 		return -EINVAL;
 	}
-	instance_status(cl->ctl->in, &st);
+	host_status(&cl->ctl->host, &st);
 	if (*arg)
 		return status_json(&st, body);
 	return status_text(&st, body);
@@ -386,7 +384,7 @@ cmd_status(struct client *cl, char *arg, struct evbuffer *body)
 static int
 cmd_restart(struct client *cl, char *arg, struct evbuffer *body)
 {
-	instance_restart(cl->ctl->in, "usrbridgectl restart");
+	host_restart(&cl->ctl->host, "usrbridgectl restart");
 	evbuffer_add_printf(body, "restarting\n");
 	return 0;
 }
@@ -394,23 +392,23 @@ cmd_restart(struct client *cl, char *arg, struct evbuffer *body)
 static int
 cmd_reload(struct client *cl, char *arg, struct evbuffer *body)
 {
-	struct instance *in = cl->ctl->in;
+	const struct host *host = &cl->ctl->host;
 	struct conf_error err;
 	struct settings st;
 	char msg[600];
 
 	/* Checked here too so that the caller sees the file:line message;
-	 * instance_reload() only logs it. */
-	if (conf_load(instance_config_path(in), &st, &err) < 0) {
+	 * the host's reload only logs it. */
+	if (conf_load(host_config_path(host), &st, &err) < 0) {
 		conf_error_format(&err, msg, sizeof(msg));
 		evbuffer_add_printf(body, "%s; the running settings stay\n", msg);
 		return -EINVAL;
 	}
-	if (instance_reload(in) < 0) {
+	if (host_reload(host) < 0) {
 		evbuffer_add_printf(body, "reload failed; the running settings stay\n");
 		return -EINVAL;
 	}
-	evbuffer_add_printf(body, "reloaded %s; restarting\n", instance_config_path(in));
+	evbuffer_add_printf(body, "reloaded %s; restarting\n", host_config_path(host));
 	return 0;
 }
 
@@ -434,12 +432,17 @@ cmd_monitor(struct client *cl, char *arg, struct evbuffer *body)
 	struct control *c = cl->ctl;
 	struct timeval wt = { CONTROL_WRITE_SEC, 0 };
 
+	if (!cl->bev) {
+		/* control_handle_line(): no connection to stream to. */
+		evbuffer_add_printf(body, "monitor needs a connection\n");
+		return -EINVAL;
+	}
 	if (c->nmonitors >= CONTROL_MONITORS_MAX) {
 		evbuffer_add_printf(body, "too many monitors (at most %d)\n", CONTROL_MONITORS_MAX);
 		return -EINVAL;
 	}
 	if (!c->tapped) {
-		int r = instance_add_tap(c->in, on_tap, c);
+		int r = host_add_tap(&c->host, on_tap, c);
 
 		if (r < 0) {
 			evbuffer_add_printf(body, "no traffic tap free: %s\n", strerror(-r));
@@ -481,9 +484,10 @@ cmd_help(struct client *cl, char *arg, struct evbuffer *body)
 	return 0;
 }
 
-/* One request line (terminator removed). */
-static void
-handle(struct client *cl, char *line)
+/* One request line (terminator removed); its framed reply goes to out.
+ * 0 for an OK reply, else -errno. */
+static int
+handle(struct client *cl, char *line, struct evbuffer *out)
 {
 	struct evbuffer *body;
 	char *arg = strchr(line, ' ');
@@ -498,17 +502,32 @@ handle(struct client *cl, char *line)
 		if (strcmp(line, commands[i].name) == 0)
 			break;
 	if (i == ARRAY_SIZE(commands)) {
-		replyf(cl, 0, "unknown command '%.64s' (try: help)\n", line);
-		return;
+		replyf(out, 0, "unknown command '%.64s' (try: help)\n", line);
+		return -ENOENT;
 	}
 	body = evbuffer_new();
 	if (!body) {
-		replyf(cl, 0, "out of memory\n");
-		return;
+		replyf(out, 0, "out of memory\n");
+		return -ENOMEM;
 	}
 	r = commands[i].fn(cl, arg, body);
-	reply_buf(cl, r == 0, body);
+	reply_buf(out, r == 0, body);
 	evbuffer_free(body);
+	return r;
+}
+
+int
+control_handle_line(struct control *c, const char *line, struct evbuffer *out)
+{
+	/* A client without a connection: not in c->clients, never freed. */
+	struct client cl = { .ctl = c };
+	char buf[CONTROL_REQUEST_MAX];
+
+	if (util_strlcpy(buf, line, sizeof(buf)) >= sizeof(buf)) {
+		replyf(out, 0, "request longer than %d bytes\n", CONTROL_REQUEST_MAX);
+		return -EMSGSIZE;
+	}
+	return handle(&cl, buf, out);
 }
 
 /* --- connections ----------------------------------------------------------- */
@@ -521,7 +540,7 @@ client_free(struct client *cl)
 	if (cl->monitor) {
 		c->nmonitors--;
 		if (c->nmonitors == 0 && c->tapped) {
-			instance_remove_tap(c->in, on_tap, c);
+			host_remove_tap(&c->host, on_tap, c);
 			c->tapped = 0;
 		}
 	}
@@ -561,7 +580,7 @@ client_process(struct client *cl)
 		line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
 		if (!line) {
 			if (evbuffer_get_length(in) >= CONTROL_REQUEST_MAX) {
-				replyf(cl, 0, "request longer than %d bytes\n", CONTROL_REQUEST_MAX);
+				replyf(out, 0, "request longer than %d bytes\n", CONTROL_REQUEST_MAX);
 				client_close(cl);
 			}
 			return;
@@ -569,13 +588,13 @@ client_process(struct client *cl)
 		if (n >= 1 && line[n - 1] == '\r')
 			line[--n] = '\0';
 		if (n + 1 > CONTROL_REQUEST_MAX) {
-			replyf(cl, 0, "request longer than %d bytes\n", CONTROL_REQUEST_MAX);
+			replyf(out, 0, "request longer than %d bytes\n", CONTROL_REQUEST_MAX);
 			client_close(cl);
 		} else if (strlen(line) != n) {
-			replyf(cl, 0, "NUL byte in request\n");
+			replyf(out, 0, "NUL byte in request\n");
 			client_close(cl);
 		} else {
-			handle(cl, line);
+			handle(cl, line, out);
 		}
 		free(line);
 	}
@@ -643,7 +662,7 @@ on_tap(int dir, const uint8_t *d, size_t n, void *arg)
 		if (evbuffer_get_length(out) + n > CONTROL_MONITOR_QUEUE) {
 			log_warn("control: monitor dropped: %zu bytes not read",
 			    evbuffer_get_length(out));
-			replyf(cl, 0, "monitor dropped: more than %d bytes not read\n",
+			replyf(out, 0, "monitor dropped: more than %d bytes not read\n",
 			    CONTROL_MONITOR_QUEUE);
 			client_close(cl);
 			continue;
@@ -838,14 +857,14 @@ control_path(const struct control *c)
 }
 
 struct control *
-control_new(struct instance *in)
+control_new(const struct host *host)
 {
 	struct control *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
-	c->in = in;
-	c->base = instance_base(in);
+	c->host = *host;
+	c->base = host_base(host);
 	TAILQ_INIT(&c->clients);
 	c->at_out = evbuffer_new();
 	if (!c->at_out) {
@@ -853,7 +872,7 @@ control_new(struct instance *in)
 		return NULL;
 	}
 	c->at = (struct at_session){
-		.host = &instance_at_host, .h = in, .source = AT_SRC_CONTROL,
+		.host = host->ops->at, .h = host->h, .source = AT_SRC_CONTROL,
 		.write = at_capture, .entm = NULL, .arg = c,
 	};
 	return c;
@@ -871,3 +890,37 @@ control_free(struct control *c)
 		evbuffer_free(c->at_out);
 	free(c);
 }
+
+/* --- the service (host.h) ------------------------------------------------------ */
+
+static void *
+service_new(const struct host *host)
+{
+	return control_new(host);
+}
+
+static int
+service_apply(void *svc, const struct settings *run)
+{
+	return control_apply(svc, run);
+}
+
+static void
+service_free(void *svc)
+{
+	control_free(svc);
+}
+
+static void
+service_status(const void *svc, struct daemon_status *st)
+{
+	util_strlcpy(st->control_socket, control_path(svc), sizeof(st->control_socket));
+}
+
+const struct service control_service = {
+	.name = "control",
+	.new = service_new,
+	.apply = service_apply,
+	.free = service_free,
+	.status = service_status,
+};

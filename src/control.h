@@ -8,7 +8,9 @@
 #include <stddef.h>
 
 struct control;
-struct instance;
+struct evbuffer;
+struct host;
+struct service;
 struct settings;
 
 /* Limits of the protocol (documented in usrbridged-protocol(7)). */
@@ -22,7 +24,7 @@ struct settings;
 
 /* Owned by the instance. Never fails for a socket it cannot bind: that is
  * logged and the daemon runs on without it. NULL only without memory. */
-struct control *control_new(struct instance *in);
+struct control *control_new(const struct host *host);
 void control_free(struct control *c);
 
 /* Binds the listener to run->control_socket (group run->control_group) when
@@ -30,8 +32,18 @@ void control_free(struct control *c);
  * are connected stay connected. 0 or -errno (logged). */
 int control_apply(struct control *c, const struct settings *run);
 
+/* Handles one request line (its LF removed) as if a client had sent it;
+ * the framed reply ("OK n\n"/"ERR n\n" and the body) is appended to out.
+ * What the socket does with a line, minus the socket: the unit tests drive
+ * it against a fake host. 0 for an OK reply, else -errno. */
+int control_handle_line(struct control *c, const char *line, struct evbuffer *out);
+
 /* The path listened on, or "" when none. */
 const char *control_path(const struct control *c);
+
+/* The control socket as a service of the instance (host.h): new, apply
+ * and free as above; its status part is the socket path. */
+extern const struct service control_service;
 
 /* The value part of an AT query reply, in either dialect:
  * "\r\n+OK=v\r\n" -> "v"; "\r\n+CMD: v\r\n\r\nOK\r\n" -> "v". -EINVAL when

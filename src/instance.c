@@ -34,6 +34,7 @@
 #include "personality.h"
 #include "serial.h"
 #include "settings.h"
+#include "status.h"
 #include "util.h"
 #include "web.h"
 
@@ -61,6 +62,13 @@ struct ingress_sniffer {
 };
 #define INGRESS_SNIFFERS_MAX 2
 
+/* The services, in the order they are created and applied; freed in
+ * reverse. The modem, RFC 2217 and discovery join this list. */
+static const struct service *const services[] = {
+	&control_service,
+	&web_service,
+};
+
 /* Owned by main(); owns everything below it. */
 struct instance {
 	struct event_base *base;
@@ -82,8 +90,7 @@ struct instance {
 	struct bridge *bridge;
 	struct curl_lazy curl;		/* one libcurl multi handle, kept across restarts */
 	struct at_session at_serial;
-	struct control *control;	/* usrbridgectl's socket */
-	struct web *web;		/* the web page */
+	void *svc[ARRAY_SIZE(services)];	/* what services[i]->new returned */
 	struct leds *leds;		/* kept across restarts unless leds.* change */
 
 	/* The packing gap (0.35 ms at 115200) needs sub-millisecond timing;
@@ -103,7 +110,7 @@ struct instance {
 	unsigned restarts;
 	int64_t started_us;
 	struct {
-		instance_tap_fn fn;
+		host_tap_fn fn;
 		void *arg;
 	} taps[INSTANCE_TAPS_MAX];
 	int ntaps;
@@ -338,11 +345,6 @@ on_serial_drain(void *arg)
 }
 
 static void
-on_serial_state(int up, void *arg)
-{
-}
-
-static void
 on_bridge_writable(void *arg)
 {
 	struct instance *in = arg;
@@ -489,7 +491,6 @@ start_runtime(struct instance *in)
 	static const struct serial_cbs scbs = {
 		.on_data = on_serial_data,
 		.on_drain = on_serial_drain,
-		.on_state = on_serial_state,
 	};
 	static const struct bridge_cbs bcbs = {
 		.to_serial = to_serial,
@@ -569,14 +570,42 @@ stop_runtime(struct instance *in)
 	event_del(in->ev_console);
 }
 
-/* The control socket and the web page follow the running settings: a new
- * socket path (reload) or WEBPORT/WEBU (restart) take effect here. Their
- * connected clients stay, so a "restart" request still gets its reply. */
+/* The services follow the running settings: a new control socket path
+ * (reload) or WEBPORT/WEBU (restart) take effect here. Their connected
+ * clients stay, so a "restart" request still gets its reply. A service
+ * that cannot apply has logged why; the others run on. */
 static void
 apply_services(struct instance *in)
 {
-	control_apply(in->control, &in->run);
-	web_apply(in->web, &in->run);
+	for (size_t i = 0; i < ARRAY_SIZE(services); i++)
+		services[i]->apply(in->svc[i], &in->run);
+}
+
+/* 0, or -ENOMEM when one could not be created (the rest are freed by
+ * free_services()). */
+static int
+new_services(struct instance *in)
+{
+	const struct host host = { &instance_host_ops, in };
+
+	for (size_t i = 0; i < ARRAY_SIZE(services); i++) {
+		in->svc[i] = services[i]->new(&host);
+		if (!in->svc[i]) {
+			log_err("%s: out of memory", services[i]->name);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void
+free_services(struct instance *in)
+{
+	for (size_t i = ARRAY_SIZE(services); i-- > 0;) {
+		if (in->svc[i])
+			services[i]->free(in->svc[i]);
+		in->svc[i] = NULL;
+	}
 }
 
 static void
@@ -617,7 +646,8 @@ load_state(struct instance *in)
 }
 
 struct instance *
-instance_new(struct event_base *base, const char *config_path, struct conf_error *err)
+instance_new(struct event_base *base, const char *config_path, const struct settings *config,
+    struct conf_error *err)
 {
 	struct instance *in = calloc(1, sizeof(*in));
 
@@ -626,10 +656,7 @@ instance_new(struct event_base *base, const char *config_path, struct conf_error
 		return NULL;
 	}
 	in->pack_fd = -1;
-	if (conf_load(config_path, &in->base_set, err) < 0) {
-		free(in);
-		return NULL;
-	}
+	in->base_set = *config;
 	in->base = base;
 	in->curl = (struct curl_lazy){ .base = base, .soname = LIBCURL_SONAME };
 	util_strlcpy(in->config_path, config_path, sizeof(in->config_path));
@@ -659,10 +686,8 @@ instance_new(struct event_base *base, const char *config_path, struct conf_error
 		.entm = at_serial_entm, .arg = in,
 	};
 	in->started_us = util_now_us();
-	in->control = control_new(in);
-	in->web = web_new(in);
 	if (!in->held || !in->ev_pack || !in->ev_console || !in->ev_restart ||
-	    !in->control || !in->web || start_runtime(in) < 0) {
+	    new_services(in) < 0 || start_runtime(in) < 0) {
 		util_strlcpy(err->file, config_path, sizeof(err->file));
 		err->line = 0;
 		util_strlcpy(err->msg, "cannot start", sizeof(err->msg));
@@ -680,8 +705,7 @@ instance_free(struct instance *in)
 {
 	if (!in)
 		return;
-	web_free(in->web);
-	control_free(in->control);
+	free_services(in);
 	stop_runtime(in);
 	curl_lazy_free(&in->curl);
 	if (in->leds) {
@@ -799,7 +823,7 @@ instance_connected(const struct instance *in)
 }
 
 void
-instance_status(const struct instance *in, struct instance_status *st)
+instance_status(const struct instance *in, struct daemon_status *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->personality = (enum personality)in->run.personality;
@@ -816,12 +840,13 @@ instance_status(const struct instance *in, struct instance_status *st)
 	serial_params_of(&in->run, &st->line);
 	if (in->serial)
 		serial_get_params(in->serial, &st->line);
-	util_strlcpy(st->control_socket, control_path(in->control), sizeof(st->control_socket));
-	st->web_port = web_port(in->web);
+	for (size_t i = 0; i < ARRAY_SIZE(services); i++)
+		if (services[i]->status)
+			services[i]->status(in->svc[i], st);
 }
 
 int
-instance_add_tap(struct instance *in, instance_tap_fn fn, void *arg)
+instance_add_tap(struct instance *in, host_tap_fn fn, void *arg)
 {
 	if (in->ntaps == INSTANCE_TAPS_MAX)
 		return -ENOSPC;
@@ -832,7 +857,7 @@ instance_add_tap(struct instance *in, instance_tap_fn fn, void *arg)
 }
 
 void
-instance_remove_tap(struct instance *in, instance_tap_fn fn, void *arg)
+instance_remove_tap(struct instance *in, host_tap_fn fn, void *arg)
 {
 	for (int i = 0; i < in->ntaps; i++) {
 		if (in->taps[i].fn != fn || in->taps[i].arg != arg)
@@ -857,53 +882,111 @@ instance_config_path(const struct instance *in)
 /* --- the AT host ops ------------------------------------------------------ */
 
 static const struct settings *
-host_settings(void *h)
+athost_settings(void *h)
 {
 	return instance_settings(h);
 }
 
 static void
-host_edit(void *h, const struct settings *st)
+athost_edit(void *h, const struct settings *st)
 {
 	instance_edit(h, st);
 }
 
 static int
-host_save(void *h, const struct settings *st)
+athost_save(void *h, const struct settings *st)
 {
 	return instance_save(h, st);
 }
 
 static void
-host_restart(void *h, const char *why)
+athost_restart(void *h, const char *why)
 {
 	instance_restart(h, why);
 }
 
 static int
-host_restore_defaults(void *h)
+athost_restore_defaults(void *h)
 {
 	return instance_restore_defaults(h);
 }
 
 static int
-host_connected(void *h)
+athost_connected(void *h)
 {
 	return instance_connected(h);
 }
 
 static void
-host_mac(void *h, char out[13])
+athost_mac(void *h, char out[13])
 {
 	hostinfo_mac("/sys", out);
 }
 
 const struct at_host instance_at_host = {
-	.settings = host_settings,
-	.edit = host_edit,
-	.save = host_save,
-	.restart = host_restart,
-	.restore_defaults = host_restore_defaults,
-	.connected = host_connected,
-	.host_mac = host_mac,
+	.settings = athost_settings,
+	.edit = athost_edit,
+	.save = athost_save,
+	.restart = athost_restart,
+	.restore_defaults = athost_restore_defaults,
+	.connected = athost_connected,
+	.host_mac = athost_mac,
+};
+
+/* --- the host ops of the services (host.h) ---------------------------------- */
+
+static struct event_base *
+svc_base(void *h)
+{
+	return instance_base(h);
+}
+
+static int
+svc_set_many(void *h, const struct setting_ref *s, const char *const *text, int n,
+    char *why, size_t whycap)
+{
+	return instance_set_many(h, s, text, n, why, whycap);
+}
+
+static int
+svc_reload(void *h)
+{
+	return instance_reload(h);
+}
+
+static void
+svc_status(void *h, struct daemon_status *st)
+{
+	instance_status(h, st);
+}
+
+static int
+svc_add_tap(void *h, host_tap_fn fn, void *arg)
+{
+	return instance_add_tap(h, fn, arg);
+}
+
+static void
+svc_remove_tap(void *h, host_tap_fn fn, void *arg)
+{
+	instance_remove_tap(h, fn, arg);
+}
+
+static const char *
+svc_config_path(void *h)
+{
+	return instance_config_path(h);
+}
+
+const struct host_ops instance_host_ops = {
+	.base = svc_base,
+	.settings = athost_settings,
+	.set_many = svc_set_many,
+	.restart = athost_restart,
+	.reload = svc_reload,
+	.status = svc_status,
+	.add_tap = svc_add_tap,
+	.remove_tap = svc_remove_tap,
+	.config_path = svc_config_path,
+	.at = &instance_at_host,
 };

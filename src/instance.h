@@ -10,38 +10,21 @@
 #include "at.h"
 #include "bridge.h"
 #include "conf.h"
+#include "host.h"
 #include "serial.h"
 #include "settings.h"
 
+struct daemon_status;
 struct event_base;
 struct instance;
 
-/* What status output (usrbridgectl status, the web page) shows. */
-struct instance_status {
-	enum personality personality;
-	int64_t uptime_us;
-	unsigned restarts;
-	char serial_device[256];
-	struct serial_stats serial;
-	int command_mode;		/* the serial console is in command mode */
-	size_t held_bytes;		/* network data held while in command mode */
-	uint64_t held_dropped;		/* ... and dropped beyond the bound */
-	int nlinks;
-	struct bridge_link_status link[LINKS_MAX];
-	struct serial_params line;	/* line settings the port runs with */
-	char control_socket[108];	/* where usrbridgectl connects; "" none */
-	int web_port;			/* port the web page listens on; 0 none */
-};
 
-/* Traffic taps: usrbridgectl monitor, the data LED. dir 0 is serial ->
- * network (bytes read from the line), 1 network -> serial (written to it). */
-enum { TAP_FROM_SERIAL = 0, TAP_TO_SERIAL = 1 };
-typedef void (*instance_tap_fn)(int dir, const uint8_t *d, size_t n, void *arg);
-
-/* Loads the config (and state) and starts everything. On a config error
- * returns NULL with err filled in. */
+/* Loads the state file over config, the settings conf_load() read from
+ * config_path (read once, by main, so that its errors reach the caller
+ * before daemonizing), and starts everything. NULL with err filled in
+ * when it cannot start. */
 struct instance *instance_new(struct event_base *base, const char *config_path,
-    struct conf_error *err);
+    const struct settings *config, struct conf_error *err);
 void instance_free(struct instance *in);
 
 /* Schedules a restart of serial, bridge and links from the current settings
@@ -75,16 +58,20 @@ int instance_restore_defaults(struct instance *in);
 /* 1 when some connection is up (AT+SOCKLK). */
 int instance_connected(const struct instance *in);
 
-void instance_status(const struct instance *in, struct instance_status *st);
+void instance_status(const struct instance *in, struct daemon_status *st);
 
 /* At most INSTANCE_TAPS_MAX taps; -ENOSPC beyond. */
 #define INSTANCE_TAPS_MAX 8
-int instance_add_tap(struct instance *in, instance_tap_fn fn, void *arg);
-void instance_remove_tap(struct instance *in, instance_tap_fn fn, void *arg);
+int instance_add_tap(struct instance *in, host_tap_fn fn, void *arg);
+void instance_remove_tap(struct instance *in, host_tap_fn fn, void *arg);
 
 /* The AT host ops of an instance, for sessions other than the serial
  * console's (control socket, network/SMS password AT). */
 extern const struct at_host instance_at_host;
+
+/* What the services (control socket, web page) get: the host ops of an
+ * instance (host.h), its AT host among them. */
+extern const struct host_ops instance_host_ops;
 
 struct event_base *instance_base(const struct instance *in);
 const char *instance_config_path(const struct instance *in);

@@ -1,4 +1,4 @@
-/* Formats the status of an instance for people (usrbridgectl status, the web
+/* Formats the status of the daemon for people (usrbridgectl status, the web
  * page) and for programs (status --json). The field names of the JSON form
  * are part of usrbridgectl(1): add fields, never rename them. */
 #include "config.h"
@@ -14,7 +14,7 @@
 #include "util.h"
 
 void
-status_traffic(const struct instance_status *st, struct status_traffic *t)
+status_traffic(const struct daemon_status *st, struct status_traffic *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->to_net_in = st->serial.rx_bytes;
@@ -27,6 +27,19 @@ status_traffic(const struct instance_status *st, struct status_traffic *t)
 		t->to_net_dropped += l->stats.tx_dropped + l->cache_dropped + l->cache_cleared;
 		t->to_serial_in += l->stats.rx_bytes;
 	}
+}
+
+/* "NONE", "ODD", ... as the settings table spells them (AT+UART, the
+ * config file); NULL for a value it does not know. */
+static const char *
+parity_name(int parity)
+{
+	const struct setting *s = settings_find("serial.parity").s;
+
+	for (int i = 0; s && s->choices[i]; i++)
+		if (i == parity)
+			return s->choices[i];
+	return NULL;
 }
 
 void
@@ -54,7 +67,7 @@ status_uptime_text(int64_t us, char *buf, size_t cap)
 }
 
 int
-status_text(const struct instance_status *st, struct evbuffer *out)
+status_text(const struct daemon_status *st, struct evbuffer *out)
 {
 	struct status_traffic t;
 	char up[64], line[64];
@@ -147,8 +160,9 @@ json_peers(struct evbuffer *out, const char *peers)
 }
 
 int
-status_json(const struct instance_status *st, struct evbuffer *out)
+status_json(const struct daemon_status *st, struct evbuffer *out)
 {
+	const char *par = parity_name(st->line.parity);
 	struct status_traffic t;
 	int r = 0;
 
@@ -164,8 +178,7 @@ status_json(const struct instance_status *st, struct evbuffer *out)
 	    "\"queued\":%zu,\"reopens\":%u,\"held_bytes\":%zu,\"held_dropped\":%" PRIu64 "},",
 	    st->serial.open ? "true" : "false", st->line.baud, st->line.data_bits,
 	    st->line.stop_bits,
-	    (const char *[]){ "NONE", "ODD", "EVEN", "MARK", "SPACE" }[
-		st->line.parity >= 0 && st->line.parity <= PARITY_SPACE ? st->line.parity : 0],
+	    par ? par : parity_name(PARITY_NONE),
 	    st->line.flow == FLOW_RTSCTS ? "FC" : "NFC",
 	    st->command_mode ? "command" : "transparent",
 	    st->serial.rx_bytes, st->serial.tx_bytes, st->serial.tx_dropped,

@@ -1,14 +1,36 @@
-/* Status output of a running instance (usrbridgectl status, status --json,
- * the web page): turns a struct instance_status into text or JSON. Pure: it
+/* Status output of a running daemon (usrbridgectl status, status --json,
+ * the web page): what a status is (struct daemon_status, filled by the
+ * instance and its services) and how it reads as text or JSON. Pure: it
  * only formats, so it is unit-tested with made-up numbers. */
 #ifndef USRB_STATUS_H
 #define USRB_STATUS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include "instance.h"
+#include "bridge.h"
+#include "serial.h"
+#include "settings.h"
 
 struct evbuffer;
+
+/* What status output shows. A plain value: the instance fills it, each
+ * service adds its part (host.h), the caller owns it. */
+struct daemon_status {
+	enum personality personality;
+	int64_t uptime_us;
+	unsigned restarts;
+	char serial_device[256];
+	struct serial_stats serial;
+	int command_mode;		/* the serial console is in command mode */
+	size_t held_bytes;		/* network data held while in command mode */
+	uint64_t held_dropped;		/* ... and dropped beyond the bound */
+	int nlinks;
+	struct bridge_link_status link[LINKS_MAX];
+	struct serial_params line;	/* line settings the port runs with */
+	char control_socket[108];	/* where usrbridgectl connects; "" none */
+	int web_port;			/* port the web page listens on; 0 none */
+};
 
 /* Sums over every link, per direction (the "traffic" block). */
 struct status_traffic {
@@ -20,7 +42,7 @@ struct status_traffic {
 	uint64_t to_serial_dropped;	/* dropped: serial queue bound, held data bound */
 };
 
-void status_traffic(const struct instance_status *st, struct status_traffic *t);
+void status_traffic(const struct daemon_status *st, struct status_traffic *t);
 
 /* "8N1"-style line text plus flow control: "115200 8N1 NFC". */
 void status_line_text(const struct serial_params *p, char *buf, size_t cap);
@@ -29,10 +51,10 @@ void status_line_text(const struct serial_params *p, char *buf, size_t cap);
 void status_uptime_text(int64_t us, char *buf, size_t cap);
 
 /* Human-readable, several lines, ending with a newline. */
-int status_text(const struct instance_status *st, struct evbuffer *out);
+int status_text(const struct daemon_status *st, struct evbuffer *out);
 
 /* One JSON object and a newline (usrbridgectl(1) lists the fields). */
-int status_json(const struct instance_status *st, struct evbuffer *out);
+int status_json(const struct daemon_status *st, struct evbuffer *out);
 
 /* Appends s as a JSON string literal (quotes included). */
 int status_json_string(struct evbuffer *out, const char *s);

@@ -373,7 +373,7 @@ main(int argc, char **argv)
 {
 	char sock[108] = "", req[CONTROL_REQUEST_MAX + 1], path[4096], *body = NULL;
 	const char *config = NULL, *cmd;
-	int c, fd, ok, r, nreq, json = 0, explicit_file = 0;
+	int c, fd, ok, r, nreq, explicit_file = 0;
 	size_t len;
 	long t;
 
@@ -428,7 +428,7 @@ main(int argc, char **argv)
 		nreq = snprintf(req, sizeof(req), "at %s\n", argv[1]);
 	else if (strcmp(cmd, "status") == 0 && (argc == 1 ||
 	    (argc == 2 && (strcmp(argv[1], "--json") == 0 || strcmp(argv[1], "-j") == 0))))
-		nreq = snprintf(req, sizeof(req), "status%s\n", (json = argc == 2) ? " json" : "");
+		nreq = snprintf(req, sizeof(req), "status%s\n", argc == 2 ? " json" : "");
 	else if ((strcmp(cmd, "restart") == 0 || strcmp(cmd, "reload") == 0 ||
 	    strcmp(cmd, "ports") == 0 || strcmp(cmd, "monitor") == 0 ||
 	    strcmp(cmd, "help") == 0) && argc == 1)
@@ -442,7 +442,6 @@ main(int argc, char **argv)
 		die_usage("unknown command");
 	if (nreq < 0 || (size_t)nreq >= sizeof(req))
 		die_usage("request too long");
-	(void)json;
 
 	if (!sock[0] && socket_of_config(config ? config : DEFAULT_CONFIG, explicit_file, sock,
 	    sizeof(sock)) < 0)

@@ -95,6 +95,7 @@ main(int argc, char **argv)
 	struct event_config *ecfg;
 	struct event_base *base;
 	struct conf_error err;
+	struct settings st;		/* the config file, read once */
 	struct instance *in;
 	char msg[600];
 
@@ -114,7 +115,6 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (check) {
-		struct settings st;
 		char state[PATH_MAX];
 
 		/* The state file too: the daemon would ignore a broken one, but
@@ -156,16 +156,13 @@ main(int argc, char **argv)
 		log_err("cannot create the event loop");
 		return 1;
 	}
-	/* Config errors are printed before daemonizing, so the caller sees them. */
-	{
-		struct settings st;
-
-		if (conf_load(config, &st, &err) < 0) {
-			conf_error_format(&err, msg, sizeof(msg));
-			fprintf(stderr, "%s\n", msg);
-			event_base_free(base);
-			return 1;
-		}
+	/* Config errors are printed before daemonizing, so the caller sees
+	 * them; the instance starts from what was read here. */
+	if (conf_load(config, &st, &err) < 0) {
+		conf_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "%s\n", msg);
+		event_base_free(base);
+		return 1;
 	}
 	if (!foreground && daemonize() < 0) {
 		fprintf(stderr, "usrbridged: cannot daemonize: %s\n", strerror(errno));
@@ -173,7 +170,7 @@ main(int argc, char **argv)
 	}
 	if (!foreground)
 		event_reinit(base);
-	in = instance_new(base, config, &err);
+	in = instance_new(base, config, &st, &err);
 	if (!in) {
 		conf_error_format(&err, msg, sizeof(msg));
 		log_err("%s", msg);

@@ -1,6 +1,6 @@
 /* The device's web page on WEBPORT (evhttp): a status page, a settings form
  * generated from the settings table (AT-visible rows of the personality;
- * secrets never shown) that saves through instance_set_many() - the same
+ * secrets never shown) that saves through the host's set_many - the same
  * validation as AT - with errors beside their fields, and a restart button.
  * HTTP Basic auth with WEBU; plain HTML forms, no JavaScript, no external
  * assets; every request body and header block capped. */
@@ -22,7 +22,7 @@
 #include <event2/listener.h>
 
 #include "at.h"
-#include "instance.h"
+#include "host.h"
 #include "link.h"
 #include "listener.h"
 #include "log.h"
@@ -36,7 +36,7 @@
 
 /* Owned by the instance; owns the evhttp server and its bound socket. */
 struct web {
-	struct instance *in;
+	struct host host;		/* what the pages show and change */
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
@@ -207,7 +207,7 @@ static const char style[] =
 static void
 page_head(struct web *w, struct evbuffer *b, const char *title, int refresh)
 {
-	const struct settings *st = instance_settings(w->in);
+	const struct settings *st = host_settings(&w->host);
 
 	evbuffer_add_printf(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width\">");
@@ -231,42 +231,29 @@ page_foot(struct evbuffer *b, const struct settings *st)
 }
 
 static void
-send_page(struct evhttp_request *req, int code, const char *reason, struct evbuffer *b)
+set_code(struct web_reply *rp, int code, const char *reason)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
-	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_add_header(h, "X-Frame-Options", "DENY");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	evhttp_add_header(h, "Content-Security-Policy",
-	    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-	    "frame-ancestors 'none'");
-	evhttp_send_reply(req, code, reason, b);
+	rp->code = code;
+	rp->reason = reason;
 }
 
 static void
-send_simple(struct evhttp_request *req, int code, const char *reason, const char *text)
+send_simple(struct web_reply *rp, int code, const char *reason, const char *text)
 {
-	struct evbuffer *b = evbuffer_new();
+	struct evbuffer *b = rp->body;
 
-	if (!b) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
 	evbuffer_add_printf(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	    "<title>%d %s</title></head><body><h1>%d %s</h1><p>", code, reason, code, reason);
 	esc(b, text);
 	evbuffer_add_printf(b, "</p></body></html>\n");
-	send_page(req, code, reason, b);
-	evbuffer_free(b);
+	set_code(rp, code, reason);
 }
 
 static void
-redirect(struct evhttp_request *req, const char *to)
+redirect(struct web_reply *rp, const char *to)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Location", to);
-	send_simple(req, 303, "See Other", to);
+	util_strlcpy(rp->location, to, sizeof(rp->location));
+	send_simple(rp, 303, "See Other", to);
 }
 
 /* --- status page ---------------------------------------------------------- */
@@ -280,19 +267,15 @@ row(struct evbuffer *b, const char *name, const char *value)
 }
 
 static void
-page_status(struct web *w, struct evhttp_request *req)
+page_status(struct web *w, struct web_reply *rp)
 {
-	const struct settings *cur = instance_settings(w->in);
-	struct evbuffer *b = evbuffer_new();
-	struct instance_status st;
+	const struct settings *cur = host_settings(&w->host);
+	struct evbuffer *b = rp->body;
+	struct daemon_status st;
 	struct status_traffic t;
 	char buf[512], line[64];
 
-	if (!b) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	instance_status(w->in, &st);
+	host_status(&w->host, &st);
 	status_traffic(&st, &t);
 	page_head(w, b, "Status", 10);
 	evbuffer_add_printf(b, "<h2>Status</h2><table>");
@@ -337,8 +320,7 @@ page_status(struct web *w, struct evhttp_request *req)
 	evbuffer_add_printf(b, "</table><form method=\"post\" action=\"/restart\">"
 	    "<button type=\"submit\">Restart</button></form>");
 	page_foot(b, cur);
-	send_page(req, HTTP_OK, "OK", b);
-	evbuffer_free(b);
+	set_code(rp, HTTP_OK, "OK");
 }
 
 /* --- settings form ------------------------------------------------------------ */
@@ -423,17 +405,13 @@ form_field(struct evbuffer *b, const struct settings *st, struct setting_ref ref
 }
 
 static void
-page_settings(struct web *w, struct evhttp_request *req, int code, const char *banner,
+page_settings(struct web *w, struct web_reply *rp, int code, const char *banner,
     int banner_ok, const struct form_state *fs)
 {
-	const struct settings *st = instance_settings(w->in);
+	const struct settings *st = host_settings(&w->host);
 	enum personality p = (enum personality)st->personality;
-	struct evbuffer *b = evbuffer_new();
+	struct evbuffer *b = rp->body;
 
-	if (!b) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
 	page_head(w, b, "Settings", 0);
 	evbuffer_add_printf(b, "<h2>Settings</h2>");
 	if (banner) {
@@ -474,49 +452,46 @@ page_settings(struct web *w, struct evhttp_request *req, int code, const char *b
 	    "saved settings (AT+Z).</p><form method=\"post\" action=\"/restart\">"
 	    "<button type=\"submit\" id=\"restart\">Restart</button></form>");
 	page_foot(b, st);
-	send_page(req, code, code == HTTP_OK ? "OK" : code == HTTP_BADREQUEST ? "Bad Request" :
-	    "Internal Server Error", b);
-	evbuffer_free(b);
+	set_code(rp, code, code == HTTP_OK ? "OK" : code == HTTP_BADREQUEST ? "Bad Request" :
+	    "Internal Server Error");
 }
 
-static void
-save_settings(struct web *w, struct evhttp_request *req)
+static int
+save_settings(struct web *w, const struct web_request *rq, struct web_reply *rp)
 {
-	const struct settings *cur = instance_settings(w->in);
+	const struct settings *cur = host_settings(&w->host);
 	enum personality p = (enum personality)cur->personality;
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	const char *ctype = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Content-Type");
+	const char *ctype = rq->content_type;
 	struct setting_ref chg[FORM_FIELDS_MAX];
 	const char *text[FORM_FIELDS_MAX];
 	struct form_state *fs;
 	struct settings scratch;
 	struct evkeyvalq kv;
-	size_t len = evbuffer_get_length(in), k = 0;
+	size_t len = rq->body_len, k = 0;
 	char *body, val[1024], why[256];
 	int n = 0, bad = 0;
 
 	if (ctype && strncasecmp(ctype, "application/x-www-form-urlencoded", 33) != 0) {
-		send_simple(req, 415, "Unsupported Media Type", "expected a form");
-		return;
+		send_simple(rp, 415, "Unsupported Media Type", "expected a form");
+		return 0;
 	}
 	if (len > WEB_BODY_MAX) {
-		send_simple(req, 413, "Payload Too Large", "request body too large");
-		return;
+		send_simple(rp, 413, "Payload Too Large", "request body too large");
+		return 0;
 	}
 	body = malloc(len + 1);
 	fs = calloc(1, sizeof(*fs));
 	if (!body || !fs) {
 		free(body);
 		free(fs);
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
+		return -ENOMEM;
 	}
-	evbuffer_copyout(in, body, len);
+	if (len)	/* rq->body is NULL for an empty body */
+		memcpy(body, rq->body, len);
 	body[len] = '\0';
 	TAILQ_INIT(&kv);
 	if (memchr(body, '\0', len) || evhttp_parse_query_str(body, &kv) < 0) {
-		send_simple(req, 400, "Bad Request", "malformed form data");
+		send_simple(rp, 400, "Bad Request", "malformed form data");
 		goto out;
 	}
 	scratch = *cur;
@@ -544,35 +519,35 @@ save_settings(struct web *w, struct evhttp_request *req)
 		n++;
 	}
 	if (bad) {
-		page_settings(w, req, HTTP_BADREQUEST, "Nothing was saved: correct the fields "
+		page_settings(w, rp, HTTP_BADREQUEST, "Nothing was saved: correct the fields "
 		    "marked below.", 0, fs);
 		goto out;
 	}
 	if (n == 0) {
-		redirect(req, "/settings?saved=0");
+		redirect(rp, "/settings?saved=0");
 		goto out;
 	}
-	if (instance_set_many(w->in, chg, text, n, why, sizeof(why)) < 0) {
+	if (host_set_many(&w->host, chg, text, n, why, sizeof(why)) < 0) {
 		char msg[300];
 
 		snprintf(msg, sizeof(msg), "Nothing was saved: %s", why);
-		page_settings(w, req, HTTP_INTERNAL, msg, 0, fs);
+		page_settings(w, rp, HTTP_INTERNAL, msg, 0, fs);
 		goto out;
 	}
 	log_info("web: %d setting%s saved", n, n == 1 ? "" : "s");
 	snprintf(val, sizeof(val), "/settings?saved=%d", n);
-	redirect(req, val);
+	redirect(rp, val);
 out:
 	evhttp_clear_headers(&kv);
 	free(body);
 	free(fs);
+	return 0;
 }
 
 static void
-get_settings(struct web *w, struct evhttp_request *req)
+get_settings(struct web *w, const struct web_request *rq, struct web_reply *rp)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+	const char *q = rq->query;
 	char banner[160];
 	long n;
 
@@ -582,100 +557,138 @@ get_settings(struct web *w, struct evhttp_request *req)
 		else
 			snprintf(banner, sizeof(banner), "Saved %ld setting%s. Changes take effect "
 			    "at the next restart.", n, n == 1 ? "" : "s");
-		page_settings(w, req, HTTP_OK, banner, 1, NULL);
+		page_settings(w, rp, HTTP_OK, banner, 1, NULL);
 		return;
 	}
-	page_settings(w, req, HTTP_OK, NULL, 0, NULL);
+	page_settings(w, rp, HTTP_OK, NULL, 0, NULL);
 }
 
 static void
-do_restart(struct web *w, struct evhttp_request *req)
+do_restart(struct web *w, struct web_reply *rp)
 {
-	struct evbuffer *b = evbuffer_new();
+	struct evbuffer *b = rp->body;
 
-	if (!b) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	instance_restart(w->in, "web page");
+	host_restart(&w->host, "web page");
 	page_head(w, b, "Restarting", 3);
 	evbuffer_add_printf(b, "<h2>Restarting</h2><p id=\"banner\" class=\"note\">The bridge "
 	    "restarts with the saved settings. <a href=\"/\">Back to the status page</a>.</p>");
-	page_foot(b, instance_settings(w->in));
-	send_page(req, HTTP_OK, "OK", b);
-	evbuffer_free(b);
+	page_foot(b, host_settings(&w->host));
+	set_code(rp, HTTP_OK, "OK");
 }
 
 static void
-status_json_page(struct web *w, struct evhttp_request *req)
+status_json_page(struct web *w, struct web_reply *rp)
 {
-	struct evbuffer *b = evbuffer_new();
-	struct instance_status st;
+	struct daemon_status st;
 
-	if (!b) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	instance_status(w->in, &st);
-	status_json(&st, b);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-	    "application/json");
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
-	evhttp_send_reply(req, HTTP_OK, "OK", b);
-	evbuffer_free(b);
+	host_status(&w->host, &st);
+	status_json(&st, rp->body);
+	rp->json = 1;
+	set_code(rp, HTTP_OK, "OK");
 }
 
+int
+web_handle(struct web *w, const struct web_request *rq, struct web_reply *rp)
+{
+	const char *path = rq->path;
+	int method = rq->method;
+	int get = method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD;
+
+	/* network.allow_in guards every listener (DESIGN.md §2). */
+	if (!rq->peer || !netacl_allows(&w->allow_in, rq->peer)) {
+		send_simple(rp, 403, "Forbidden", "not allowed by network.allow_in");
+		return 0;
+	}
+	if (!web_auth_ok(rq->authorization, w->user, w->password)) {
+		char addr[80];
+
+		link_addr_text(rq->peer, addr, sizeof(addr));
+		if (rq->authorization)
+			log_info("web: wrong user name or password from %s", addr);
+		rp->ask_auth = 1;
+		send_simple(rp, 401, "Unauthorized", "user name and password (AT+WEBU) needed");
+		return 0;
+	}
+	if (!path || !*path)
+		path = "/";
+	if (method == EVHTTP_REQ_POST && !web_same_origin(rq->origin, rq->referer, rq->host)) {
+		send_simple(rp, 403, "Forbidden", "form posted from another site");
+		return 0;
+	}
+	if (strcmp(path, "/") == 0 && get)
+		page_status(w, rp);
+	else if (strcmp(path, "/status.json") == 0 && get)
+		status_json_page(w, rp);
+	else if (strcmp(path, "/settings") == 0 && get)
+		get_settings(w, rq, rp);
+	else if (strcmp(path, "/settings") == 0 && method == EVHTTP_REQ_POST)
+		return save_settings(w, rq, rp);
+	else if (strcmp(path, "/restart") == 0 && method == EVHTTP_REQ_POST)
+		do_restart(w, rp);
+	else if (strcmp(path, "/") == 0 || strcmp(path, "/settings") == 0 ||
+	    strcmp(path, "/restart") == 0 || strcmp(path, "/status.json") == 0)
+		send_simple(rp, 405, "Method Not Allowed", "method not allowed here");
+	else
+		send_simple(rp, 404, "Not Found", "no such page");
+	return 0;
+}
+
+/* evhttp's side of web_handle(): takes the request apart, sends the reply
+ * with the headers of its kind. */
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
 	struct web *w = arg;
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
-	const struct sockaddr *peer = conn ? evhttp_connection_get_addr(conn) : NULL;
 	struct evkeyvalq *hdr = evhttp_request_get_input_headers(req);
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-	enum evhttp_cmd_type method = evhttp_request_get_command(req);
-	int get = method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct web_request rq = {
+		.method = evhttp_request_get_command(req),
+		.path = uri ? evhttp_uri_get_path(uri) : NULL,
+		.query = uri ? evhttp_uri_get_query(uri) : NULL,
+		.peer = conn ? evhttp_connection_get_addr(conn) : NULL,
+		.authorization = evhttp_find_header(hdr, "Authorization"),
+		.origin = evhttp_find_header(hdr, "Origin"),
+		.referer = evhttp_find_header(hdr, "Referer"),
+		.host = evhttp_find_header(hdr, "Host"),
+		.content_type = evhttp_find_header(hdr, "Content-Type"),
+		.body_len = evbuffer_get_length(in),
+	};
+	struct web_reply rp = { .body = evbuffer_new() };
+	int ok = 1;
 
-	/* network.allow_in guards every listener (DESIGN.md §2). */
-	if (!peer || !netacl_allows(&w->allow_in, peer)) {
-		send_simple(req, 403, "Forbidden", "not allowed by network.allow_in");
-		return;
+	/* Only a form post reads its body; a larger one is refused unread. */
+	if (rq.method == EVHTTP_REQ_POST && rq.body_len && rq.body_len <= WEB_BODY_MAX) {
+		rq.body = (const char *)evbuffer_pullup(in, -1);
+		ok = rq.body != NULL;
 	}
-	if (!web_auth_ok(evhttp_find_header(hdr, "Authorization"), w->user, w->password)) {
-		char addr[80];
-
-		link_addr_text(peer, addr, sizeof(addr));
-		if (evhttp_find_header(hdr, "Authorization"))
-			log_info("web: wrong user name or password from %s", addr);
-		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+	if (!ok || !rp.body || web_handle(w, &rq, &rp) < 0) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		goto out;
+	}
+	if (rp.ask_auth)
+		evhttp_add_header(h, "WWW-Authenticate",
 		    "Basic realm=\"" REALM "\", charset=\"UTF-8\"");
-		send_simple(req, 401, "Unauthorized", "user name and password (AT+WEBU) needed");
-		return;
+	if (rp.location[0])
+		evhttp_add_header(h, "Location", rp.location);
+	if (rp.json) {
+		evhttp_add_header(h, "Content-Type", "application/json");
+		evhttp_add_header(h, "Cache-Control", "no-store");
+	} else {
+		evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
+		evhttp_add_header(h, "Cache-Control", "no-store");
+		evhttp_add_header(h, "X-Frame-Options", "DENY");
+		evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+		evhttp_add_header(h, "Content-Security-Policy",
+		    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+		    "frame-ancestors 'none'");
 	}
-	if (!path || !*path)
-		path = "/";
-	if (method == EVHTTP_REQ_POST &&
-	    !web_same_origin(evhttp_find_header(hdr, "Origin"), evhttp_find_header(hdr, "Referer"),
-	    evhttp_find_header(hdr, "Host"))) {
-		send_simple(req, 403, "Forbidden", "form posted from another site");
-		return;
-	}
-	if (strcmp(path, "/") == 0 && get)
-		page_status(w, req);
-	else if (strcmp(path, "/status.json") == 0 && get)
-		status_json_page(w, req);
-	else if (strcmp(path, "/settings") == 0 && get)
-		get_settings(w, req);
-	else if (strcmp(path, "/settings") == 0 && method == EVHTTP_REQ_POST)
-		save_settings(w, req);
-	else if (strcmp(path, "/restart") == 0 && method == EVHTTP_REQ_POST)
-		do_restart(w, req);
-	else if (strcmp(path, "/") == 0 || strcmp(path, "/settings") == 0 ||
-	    strcmp(path, "/restart") == 0 || strcmp(path, "/status.json") == 0)
-		send_simple(req, 405, "Method Not Allowed", "method not allowed here");
-	else
-		send_simple(req, 404, "Not Found", "no such page");
+	evhttp_send_reply(req, rp.code, rp.reason, rp.body);
+out:
+	if (rp.body)
+		evbuffer_free(rp.body);
 }
 
 /* --- listening ---------------------------------------------------------------- */
@@ -754,14 +767,14 @@ web_port(const struct web *w)
 }
 
 struct web *
-web_new(struct instance *in)
+web_new(const struct host *host)
 {
 	struct web *w = calloc(1, sizeof(*w));
 
 	if (!w)
 		return NULL;
-	w->in = in;
-	w->base = instance_base(in);
+	w->host = *host;
+	w->base = host_base(host);
 	w->http = evhttp_new(w->base);
 	if (!w->http) {
 		web_free(w);
@@ -785,3 +798,37 @@ web_free(struct web *w)
 		evhttp_free(w->http);
 	free(w);
 }
+
+/* --- the service (host.h) ------------------------------------------------------ */
+
+static void *
+service_new(const struct host *host)
+{
+	return web_new(host);
+}
+
+static int
+service_apply(void *svc, const struct settings *run)
+{
+	return web_apply(svc, run);
+}
+
+static void
+service_free(void *svc)
+{
+	web_free(svc);
+}
+
+static void
+service_status(const void *svc, struct daemon_status *st)
+{
+	st->web_port = web_port(svc);
+}
+
+const struct service web_service = {
+	.name = "web",
+	.new = service_new,
+	.apply = service_apply,
+	.free = service_free,
+	.status = service_status,
+};

@@ -8,7 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct instance;
+struct evbuffer;
+struct host;
+struct service;
+struct sockaddr;
 struct settings;
 struct web;
 
@@ -18,7 +21,7 @@ struct web;
 #define WEB_ACCEPT_PAUSE_MS 1000	/* after EMFILE */
 
 /* Owned by the instance. NULL only without memory. */
-struct web *web_new(struct instance *in);
+struct web *web_new(const struct host *host);
 void web_free(struct web *w);
 
 /* Follows the running settings: web.enabled, WEBPORT (rebinds; requests in
@@ -28,6 +31,38 @@ int web_apply(struct web *w, const struct settings *run);
 
 /* The port listened on, 0 when none. */
 int web_port(const struct web *w);
+
+/* The web page as a service of the instance (host.h): new, apply and free
+ * as above; its status part is the port. */
+extern const struct service web_service;
+
+/* One request, taken apart from evhttp so that web_handle() runs without
+ * a socket (tests/check_web.c). Header values are NULL when absent. */
+struct web_request {
+	int method;			/* enum evhttp_cmd_type */
+	const char *path;		/* NULL or "": "/" */
+	const char *query;		/* after '?', NULL: none */
+	const struct sockaddr *peer;	/* checked against network.allow_in */
+	const char *authorization, *origin, *referer, *host, *content_type;
+	const char *body;		/* body_len bytes, not terminated; NULL
+					 * when longer than WEB_BODY_MAX */
+	size_t body_len;
+};
+
+/* What to answer: filled by web_handle(); body is the caller's. */
+struct web_reply {
+	int code;
+	const char *reason;		/* static text */
+	int json;			/* application/json, else an HTML page */
+	int ask_auth;			/* send WWW-Authenticate */
+	char location[64];		/* a redirect's target; "" none */
+	struct evbuffer *body;
+};
+
+/* Answers one request: every page, the form post (saved through the host),
+ * auth and the origin check; what the socket does, minus the socket. 0, or
+ * -ENOMEM (answer 500). */
+int web_handle(struct web *w, const struct web_request *rq, struct web_reply *rp);
 
 /* Helpers exported for the unit tests. */
 int web_base64_decode(const char *in, uint8_t *out, size_t cap);

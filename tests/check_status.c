@@ -10,7 +10,7 @@
 #include "unit.h"
 
 static void
-sample(struct instance_status *st)
+sample(struct daemon_status *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->personality = PERS_30X;
@@ -50,7 +50,7 @@ text_of(struct evbuffer *b)
 
 START_TEST(test_json)
 {
-	struct instance_status st;
+	struct daemon_status st;
 	struct evbuffer *b = evbuffer_new();
 	const char *j;
 
@@ -74,7 +74,7 @@ END_TEST
 
 START_TEST(test_text)
 {
-	struct instance_status st;
+	struct daemon_status st;
 	struct evbuffer *b = evbuffer_new();
 	const char *t;
 	char buf[64];

@@ -1,11 +1,21 @@
-/* The web page's pure helpers: Base64 of the Authorization header, the
- * Basic credential check, and the same-origin rule for form posts. */
+/* The web page: its pure helpers (Base64 of the Authorization header, the
+ * Basic credential check, the same-origin rule for form posts), and its
+ * requests - the settings form of each personality, a form post saved
+ * through the host all or nothing, auth, the status pages - answered by
+ * web_handle() against a fake host (fake_host.c), without a socket. */
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "fake_host.h"
 #include "unit.h"
+#include "util.h"
 #include "web.h"
 
 START_TEST(test_base64)
@@ -74,6 +84,249 @@ START_TEST(test_same_origin)
 }
 END_TEST
 
+/* --- requests against the fake host ------------------------------------------ */
+
+static struct web *web;
+static struct web_reply rp;
+static struct sockaddr_in peer = { .sin_family = AF_INET };
+static char page[65536];
+
+/* The running settings of the page: credentials admin:admin, loopback only;
+ * not enabled, so that nothing listens. */
+static void
+apply(void)
+{
+	struct settings run = fh.st;
+
+	run.web_enabled = 0;
+	util_strlcpy(run.allow_in, "127.0.0.0/8", sizeof(run.allow_in));
+	ck_assert_int_eq(web_apply(web, &run), 0);
+}
+
+static void
+setup(void)
+{
+	fake_host_reset(PERS_30X);
+	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	web = web_new(&fake_host);
+	ck_assert(web);
+	apply();
+	rp.body = evbuffer_new();
+}
+
+static void
+teardown(void)
+{
+	evbuffer_free(rp.body);
+	web_free(web);
+	fake_host_free();
+}
+
+/* One request as the browser of test_web.py sends it; returns the page. */
+static const char *
+req(int method, const char *path, const char *query, const char *auth, const char *body)
+{
+	struct web_request rq = {
+		.method = method, .path = path, .query = query,
+		.peer = (const struct sockaddr *)&peer,
+		.authorization = auth ? auth : "Basic YWRtaW46YWRtaW4=",	/* admin:admin */
+		.content_type = body ? "application/x-www-form-urlencoded" : NULL,
+		.body = body, .body_len = body ? strlen(body) : 0,
+	};
+	size_t n;
+	struct evbuffer *b = rp.body;
+
+	evbuffer_drain(b, evbuffer_get_length(b));
+	memset(&rp, 0, sizeof(rp));
+	rp.body = b;
+	ck_assert_int_eq(web_handle(web, &rq, &rp), 0);
+	n = evbuffer_copyout(b, page, sizeof(page) - 1);
+	page[n] = '\0';
+	return page;
+}
+
+/* The row of one field in the settings form ("" when it is not there). */
+static const char *
+form_row(const char *p, const char *key)
+{
+	static char row[4096];
+	char label[128];
+	const char *a, *e;
+
+	snprintf(label, sizeof(label), "<label for=\"f-%s\">", key);
+	row[0] = '\0';
+	if (!(a = strstr(p, label)))
+		return row;
+	while (a > p && strncmp(a, "<div ", 5) != 0)
+		a--;
+	e = strstr(a, "</div>");
+	ck_assert(e && (size_t)(e - a) < sizeof(row));
+	memcpy(row, a, (size_t)(e - a));
+	row[e - a] = '\0';
+	return row;
+}
+
+/* Every run-time setting AT can see in the personality is on the form; no
+ * other setting is; secrets are never sent. */
+START_TEST(test_form_follows_the_table)
+{
+	enum personality p = _i ? PERS_721 : PERS_30X;
+	const char *pg;
+
+	fake_host_reset(p);
+	strcpy(fh.st.web_password, "s3cr3");
+	pg = req(EVHTTP_REQ_GET, "/settings", NULL, NULL, NULL);
+	ck_assert_int_eq(rp.code, 200);
+	ck_assert(!rp.json && !rp.location[0]);
+	for (size_t i = 0; i < settings_nrefs(); i++) {
+		struct setting_ref r = settings_ref(i);
+		char key[SETTINGS_KEY_MAX], name[96];
+		int want = (r.s->flags & S_PERSIST) && settings_at_visible(r, p);
+
+		snprintf(name, sizeof(name), "name=\"%s\"", settings_key(r, key, sizeof(key)));
+		ck_assert_msg(!!strstr(pg, name) == want, "%s: %s on the form of %s", key,
+		    want ? "not" : "", personality_name(p));
+	}
+	ck_assert(!strstr(pg, "s3cr3"));
+	if (p == PERS_30X) {
+		ck_assert_msg(strstr(form_row(pg, "link1.port"), "<span class=\"at\">AT+SOCK</span>"),
+		    "%s", form_row(pg, "link1.port"));
+		ck_assert(strstr(form_row(pg, "device.name"), "value=\"USR-TCP232-30X\""));
+		ck_assert(strstr(pg, "<legend>link1</legend>"));
+	} else {
+		ck_assert(strstr(pg, "<legend>link4</legend>"));
+	}
+}
+END_TEST
+
+START_TEST(test_save)
+{
+	req(EVHTTP_REQ_POST, "/settings", NULL, NULL,
+	    "device.name=Line+7&serial.parity=EVEN&link1.port=8234&web.password=");
+	ck_assert_int_eq(rp.code, 303);
+	ck_assert_str_eq(rp.location, "/settings?saved=2");
+	ck_assert_int_eq(fh.sets, 1);			/* one set, all fields at once */
+	ck_assert_str_eq(fh.st.name, "Line 7");
+	ck_assert_int_eq(fh.st.parity, PARITY_EVEN);
+	ck_assert_str_eq(fh.st.web_password, "admin");	/* empty secret: unchanged */
+	/* The page it redirects to. */
+	req(EVHTTP_REQ_GET, "/settings", "saved=2", NULL, NULL);
+	ck_assert_msg(strstr(page, "Saved 2 settings. Changes take effect at the next restart."),
+	    "%s", page);
+	ck_assert(strstr(form_row(page, "device.name"), "value=\"Line 7\""));
+	/* Nothing changed. */
+	req(EVHTTP_REQ_POST, "/settings", NULL, NULL, "device.name=Line+7");
+	ck_assert_int_eq(rp.code, 303);
+	ck_assert_str_eq(rp.location, "/settings?saved=0");
+	ck_assert_int_eq(fh.sets, 1);
+}
+END_TEST
+
+/* A bad field: every bad one marked, the text as typed kept, nothing saved. */
+START_TEST(test_save_refused)
+{
+	struct settings before = fh.st;
+	const char *row;
+
+	req(EVHTTP_REQ_POST, "/settings", NULL, NULL,
+	    "device.name=Line+8&link1.port=70000&serial.baud=x");
+	ck_assert_int_eq(rp.code, 400);
+	ck_assert_msg(strstr(page, "Nothing was saved: correct the fields marked below."), "%s",
+	    page);
+	row = form_row(page, "link1.port");
+	ck_assert_msg(strncmp(row, "<div class=\"row bad\">", 21) == 0 &&
+	    strstr(row, "must be an integer from 1 to 65535") && strstr(row, "value=\"70000\""),
+	    "%s", row);
+	ck_assert(strstr(form_row(page, "serial.baud"), "class=\"error\""));
+	row = form_row(page, "device.name");
+	ck_assert_msg(!strstr(row, "error") && strstr(row, "value=\"Line 8\""), "%s", row);
+	ck_assert_int_eq(fh.sets, 0);
+	ck_assert(memcmp(&before, &fh.st, sizeof(before)) == 0);
+	/* The host cannot save: said in the banner, nothing changed. */
+	fh.save_error = -EROFS;
+	req(EVHTTP_REQ_POST, "/settings", NULL, NULL, "device.name=Line+9");
+	ck_assert_int_eq(rp.code, 500);
+	ck_assert_msg(strstr(page, "Nothing was saved: cannot save: Read-only file system"), "%s",
+	    page);
+	ck_assert(memcmp(&before, &fh.st, sizeof(before)) == 0);
+}
+END_TEST
+
+START_TEST(test_auth_and_origin)
+{
+	struct web_request rq = {
+		.method = EVHTTP_REQ_POST, .path = "/restart",
+		.peer = (const struct sockaddr *)&peer,
+		.authorization = "Basic YWRtaW46YWRtaW4=",
+		.origin = "http://attacker.example", .host = "127.0.0.1:80",
+	};
+
+	req(EVHTTP_REQ_GET, "/", NULL, "Basic YWRtaW46d3Jvbmc=", NULL);	/* admin:wrong */
+	ck_assert_int_eq(rp.code, 401);
+	ck_assert(rp.ask_auth);
+	ck_assert(strstr(page, "401 Unauthorized"));
+	req(EVHTTP_REQ_POST, "/settings", NULL, "Basic YWRtaW46d3Jvbmc=", "device.name=x");
+	ck_assert_int_eq(rp.code, 401);
+	ck_assert_int_eq(fh.sets, 0);
+	/* Credentials follow web_apply(). */
+	strcpy(fh.st.web_password, "wrong");
+	apply();
+	req(EVHTTP_REQ_GET, "/", NULL, "Basic YWRtaW46d3Jvbmc=", NULL);
+	ck_assert_int_eq(rp.code, 200);
+	peer.sin_addr.s_addr = htonl(0x0a000001);	/* 10.0.0.1: not in allow_in */
+	req(EVHTTP_REQ_GET, "/", NULL, "Basic YWRtaW46d3Jvbmc=", NULL);
+	ck_assert_int_eq(rp.code, 403);
+	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rq.authorization = "Basic YWRtaW46d3Jvbmc=";
+	evbuffer_drain(rp.body, evbuffer_get_length(rp.body));
+	ck_assert_int_eq(web_handle(web, &rq, &rp), 0);
+	ck_assert_int_eq(rp.code, 403);
+	ck_assert_int_eq(fh.restarts, 0);
+	req(EVHTTP_REQ_PUT, "/settings", NULL, "Basic YWRtaW46d3Jvbmc=", NULL);
+	ck_assert_int_eq(rp.code, 405);
+	req(EVHTTP_REQ_GET, "/nope", NULL, "Basic YWRtaW46d3Jvbmc=", NULL);
+	ck_assert_int_eq(rp.code, 404);
+}
+END_TEST
+
+START_TEST(test_status_pages)
+{
+	struct evbuffer *want = evbuffer_new();
+	char w[8192];
+	size_t n;
+
+	fh.status.personality = PERS_30X;
+	fh.status.restarts = 4;
+	fh.status.nlinks = 1;
+	fh.status.link[0].active = 1;
+	fh.status.link[0].mode = "TCPS";
+	fh.status.link[0].state = "up";
+	strcpy(fh.status.link[0].peers, "1=127.0.0.1:5000");
+	fh.status.web_port = 8080;
+	req(EVHTTP_REQ_GET, "/", NULL, NULL, NULL);
+	ck_assert_int_eq(rp.code, 200);
+	ck_assert(!rp.json);
+	ck_assert_msg(strstr(page, "<h2>Status</h2>") &&
+	    strstr(page, "<tr><th>Restarts</th><td>4</td></tr>") &&
+	    strstr(page, "<tr><td>link1</td><td>TCPS</td><td>up</td><td>1=127.0.0.1:5000</td>"),
+	    "%s", page);
+	ck_assert(!strstr(page, "script"));
+	req(EVHTTP_REQ_GET, "/status.json", NULL, NULL, NULL);
+	ck_assert_int_eq(rp.code, 200);
+	ck_assert(rp.json);
+	status_json(&fh.status, want);
+	n = evbuffer_copyout(want, w, sizeof(w) - 1);
+	w[n] = '\0';
+	ck_assert_str_eq(page, w);
+	req(EVHTTP_REQ_POST, "/restart", NULL, NULL, "");
+	ck_assert_int_eq(rp.code, 200);
+	ck_assert(strstr(page, "Restarting"));
+	ck_assert_int_eq(fh.restarts, 1);
+	ck_assert_str_eq(fh.restart_why, "web page");
+	evbuffer_free(want);
+}
+END_TEST
+
 Suite *
 suite_web(void)
 {
@@ -83,6 +336,14 @@ suite_web(void)
 	tcase_add_test(tc, test_base64);
 	tcase_add_test(tc, test_auth);
 	tcase_add_test(tc, test_same_origin);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("requests");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_form_follows_the_table, 0, 2);	/* 30X, 721 */
+	tcase_add_test(tc, test_save);
+	tcase_add_test(tc, test_save_refused);
+	tcase_add_test(tc, test_auth_and_origin);
+	tcase_add_test(tc, test_status_pages);
 	suite_add_tcase(s, tc);
 	return s;
 }
