@@ -33,9 +33,4 @@ int control_apply(struct control *c, const struct settings *run);
 /* The path listened on, or "" when none. */
 const char *control_path(const struct control *c);
 
-/* The value part of an AT query reply, in either dialect:
- * "\r\n+OK=v\r\n" -> "v"; "\r\n+CMD: v\r\n\r\nOK\r\n" -> "v". -EINVAL when
- * the reply is not a value. */
-int control_at_value(const char *reply, size_t n, char *out, size_t cap);
-
 #endif
