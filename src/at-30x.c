@@ -155,6 +155,12 @@ h_help(struct at_req *r)
 	return AT_DONE;
 }
 
+/* Seed 000 §4.12 spells mark parity "MASK"; the config file and status
+ * keep MARK (the settings table takes MASK as an alias). */
+static const struct at_spelling parity30 = {
+	0, { { "MARK", "MASK" }, { NULL, NULL } },
+};
+
 #define F(k) { { k }, NULL, NULL }
 #define PLAIN(n, f, h) { n, at_plain, AT_Q | AT_S, { F(f) }, h }
 #define PLAIN_RAW(n, f, h) { n, at_plain, AT_Q | AT_S | AT_RAW, { F(f) }, h }
@@ -198,7 +204,8 @@ static const struct at_cmd cmds30[] = {
 	PLAIN("SOCKSL", "bridge.short_conn", "Query/Set short connection enable"),
 	PLAIN("TCPSE", "tcps.on_full", "Query/Set kick-off of old TCP connections"),
 	{ "UART", at_plain, AT_Q | AT_S,
-	  { F("serial.baud"), F("serial.data_bits"), F("serial.stop_bits"), F("serial.parity"),
+	  { F("serial.baud"), F("serial.data_bits"), F("serial.stop_bits"),
+	    { { "serial.parity" }, &at_codec_spell, &parity30 },
 	    F("serial.flow") },
 	  "Query/Set serial port parameters" },
 	PLAIN("UARTCLBUF", "bridge.clear_cache", "Query/Set clearing of the serial cache on connect"),

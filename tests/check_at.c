@@ -244,7 +244,10 @@ START_TEST(test_values_after_sets)
 	run("AT+REGUSR=\"q\"");
 	ck_assert_str_eq(run("AT+REGUSR"), "\r\n+OK=q\r\n");
 	run("AT+UART=9600,7,2,mask,fc");
-	ck_assert_str_eq(run("AT+UART"), "\r\n+OK=9600,7,2,MARK,FC\r\n");
+	ck_assert_str_eq(run("AT+UART"), "\r\n+OK=9600,7,2,MASK,FC\r\n");	/* seed 000 §4.12 */
+	ck_assert_int_eq(fake.st.parity, PARITY_MARK);
+	run("AT+UART=9600,8,1,MARK,NFC");
+	ck_assert_str_eq(run("AT+UART"), "\r\n+OK=9600,8,1,MASK,NFC\r\n");
 	run("AT+TCPSE=KEEP");
 	ck_assert_str_eq(run("AT+TCPSE"), "\r\n+OK=keep\r\n");	/* the manual's case */
 	run("AT+E=ON");
