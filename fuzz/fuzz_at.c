@@ -6,7 +6,8 @@
  * is an error exactly when at_dispatch() says so, and that the settings
  * stay valid (fuzz_check_settings) whatever was set.
  *
- * Input: one byte of flags (personality, SOCKLK answer, saving fails),
+ * Input: one byte of flags (personality, SOCKLK answer, saving fails, the
+ * 721 dialect),
  * then command lines separated by '\n'; a line may be longer than the
  * console's cap, which at_dispatch() must answer with the format error. */
 #include "config.h"
@@ -141,6 +142,26 @@ check_reply(const struct fake *f, int rc)
 	}
 }
 
+/* One V.250 reply: "\r\nERROR\r\n", or value lines then "\r\nOK\r\n". */
+static void
+check_reply_721(const struct fake *f, int rc)
+{
+	const char *o = f->out;
+	size_t n = f->nout;
+
+	FUZZ_CHECK(!f->overflowed, "reply longer than %d bytes", REPLY_MAX);
+	if (rc < 0) {
+		FUZZ_CHECK(n == 9 && memcmp(o, "\r\nERROR\r\n", 9) == 0,
+		    "rc %d but reply '%.*s'", rc, (int)n, o);
+		return;
+	}
+	FUZZ_CHECK(rc == AT_DONE, "rc %d: nothing pends here", rc);
+	FUZZ_CHECK(n >= 6 && memcmp(o + n - 6, "\r\nOK\r\n", 6) == 0,
+	    "success but reply '%.*s'", (int)n, o);
+	FUZZ_CHECK(n == 6 || (n > 10 && memcmp(o, "\r\n", 2) == 0 &&
+	    memcmp(o + n - 8, "\r\n", 2) == 0), "malformed value lines '%.*s'", (int)n, o);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -154,17 +175,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct fake f;
 	struct fuzz_in in = { data, size };
 	uint8_t flags = fuzz_byte(&in);
-	struct at_session s = {
-		.host = &fake_host, .h = &f, .source = AT_SRC_SERIAL,
-		.write = s_write, .entm = s_entm, .arg = &f,
-	};
+	static struct at_session s;
 
 	memset(&f, 0, sizeof(f));
 	settings_defaults(&f.base, (flags & 1) ? PERS_721 : PERS_30X);
 	f.cur = f.base;
 	f.connected = (flags >> 1) & 1;
 	f.save_fails = ((flags >> 2) & 7) == 7;
-	s.source = (enum at_source)((flags >> 5) & 3);
+	at_session_init(&s, &fake_host, &f, s_write, s_entm, NULL, &f);
+	/* Bit 5: the start of the 721 dialect (V.250 replies, basic
+	 * commands, =?), which at_dialect_for() does not hand out yet. */
+	if (flags & 0x20)
+		s.dialect = &at_dialect_721;
 	while (in.n) {
 		const uint8_t *nl = memchr(in.p, '\n', in.n);
 		size_t len = nl ? (size_t)(nl - in.p) : in.n;
@@ -179,7 +201,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The console passes at most its cap and says when it cut. */
 		rc = at_dispatch(&s, (const char *)line, len > AT_LINE_MAX ? AT_LINE_MAX : len,
 		    len > AT_LINE_MAX);
-		check_reply(&f, rc);
+		if (s.dialect)
+			check_reply_721(&f, rc);
+		else
+			check_reply(&f, rc);
+		FUZZ_CHECK(!at_busy(&s), "a request left in flight");
 		FUZZ_CHECK(rc == 0 || f.restarts == restarts, "restart after an error");
 		if (f.changed)
 			fuzz_check_settings(&f.cur);

@@ -53,16 +53,20 @@ h_reply(void *arg, const uint8_t *d, size_t n)
 {
 	struct harness *h = arg;
 
-	FUZZ_CHECK(n > 0 && n <= 3, "reply of %zu bytes", n);
+	/* 'a', "+ok", or the echo of (part of) one read. */
+	FUZZ_CHECK(n > 0 && n <= CONSOLE_ECHO_MAX, "reply of %zu bytes", n);
 	h->replies++;
 }
 
-static void
+/* A line starting with 'W' answers later: the console holds input until
+ * the harness resumes it (a time step). */
+static int
 h_line(void *arg, const char *line, size_t n, int overflow)
 {
 	struct harness *h = arg;
 
 	FUZZ_CHECK(h->command, "a line outside command mode");
+	FUZZ_CHECK(!h->c.busy, "a line while a command waits");
 	FUZZ_CHECK(n <= CONSOLE_LINE_MAX, "line of %zu bytes", n);
 	FUZZ_CHECK(overflow || n > 0, "empty line without overflow");
 	FUZZ_CHECK(line[n] == '\0', "line not terminated");
@@ -73,6 +77,7 @@ h_line(void *arg, const char *line, size_t n, int overflow)
 		h->command = 0;
 		h->resync = 1;
 	}
+	return n > 0 && line[0] == 'W';
 }
 
 static void
@@ -152,6 +157,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 1:
 			console_timeout(&h.c, now);
+			if (h.c.busy)
+				console_resume(&h.c, now);
 			break;
 		case 2:
 			/* AT+ENTM between reads, or CIMOD=2 entering command mode. */
@@ -167,6 +174,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(h.c.state < CON_STATE_COUNT, "state %d", h.c.state);
 		FUZZ_CHECK(h.c.nheld <= 3, "%zu bytes held", h.c.nheld);
 		FUZZ_CHECK(h.c.len <= CONSOLE_LINE_MAX, "line length %zu", h.c.len);
+		FUZZ_CHECK(h.c.nhold <= CONSOLE_HOLD_MAX, "%zu bytes held", h.c.nhold);
+		FUZZ_CHECK(h.c.nhold == 0 || h.c.busy, "input held while not busy");
 		FUZZ_CHECK((h.c.state == CON_COMMAND) == h.command, "mode out of step");
 		FUZZ_CHECK(console_deadline(&h.c) < 0 || h.c.state == CON_PLUS1 ||
 		    h.c.state == CON_PLUS2 || h.c.state == CON_WAIT_A, "deadline in state %d",

@@ -142,15 +142,9 @@ at_line(struct setting_ref s)
 		if (dup)
 			continue;
 		seen[nseen++] = d;
-		for (size_t i = 0; i < d->ncmds; i++) {
-			const struct at_cmd *c = &d->cmds[i];
-
-			if (c->ops & AT_HIDDEN)
-				continue;
-			for (int f = 0; f < AT_ARGS_MAX && c->fields[f]; f++)
-				if (strcmp(c->fields[f], settings_key(s, key, sizeof(key))) == 0)
-					printf("%s.Ql AT+%s", n++ ? " ,\n" : "AT command:\n", c->name);
-		}
+		settings_key(s, key, sizeof(key));
+		for (const struct at_cmd *c = NULL; (c = at_next_for_key(d, key, c));)
+			printf("%s.Ql AT+%s", n++ ? " ,\n" : "AT command:\n", c->name);
 	}
 	if (n)
 		printf(" .\n");

@@ -12,49 +12,65 @@
 #include "util.h"
 
 
+/* The final reply: "+OK", "+OK=<value>" (the lines of AT+H joined by CR
+ * LF inside one value, as the device prints them) or "+ERR=<n>". */
 static void
-ok30(struct at_req *r)
+final30(struct at_req *r, int rc)
 {
-	at_reply(r, "\r\n+OK\r\n");
-}
+	char e[24];
 
-static void
-value30(struct at_req *r, const char *v)
-{
-	at_replyf(r, "\r\n+OK=%s\r\n", v);
-}
-
-static void
-error30(struct at_req *r, int code)
-{
-	at_replyf(r, "\r\n+ERR=%d\r\n", code);
-}
-
-static int
-special30(struct at_req *r, const char *line)
-{
-	/* A bare AT answers +OK (PROTOCOLS.md §3). */
-	if (line[2] == '\0') {
-		ok30(r);
-		return AT_DONE;
+	if (rc < 0) {
+		snprintf(e, sizeof(e), "\r\n+ERR=%d\r\n", rc);
+		at_puts(r->s, e);
+		return;
 	}
-	return 1;
+	if (r->nvalues == 0) {
+		at_puts(r->s, "\r\n+OK\r\n");
+		return;
+	}
+	at_puts(r->s, "\r\n+OK=");
+	for (int i = 0; i < r->nvalues; i++) {
+		if (i)
+			at_puts(r->s, "\r\n");
+		at_puts(r->s, r->value[i]);
+	}
+	at_puts(r->s, "\r\n");
+}
+
+static void
+line30(struct at_session *s, const char *text)
+{
+	at_puts(s, "\r\n");
+	at_puts(s, text);
+	at_puts(s, "\r\n");
+}
+
+static void
+error_text30(int rc, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "+ERR=%d", rc);
 }
 
 static int
 h_z(struct at_req *r)
 {
-	ok30(r);
+	/* The host restarts after the reply has gone out. */
 	r->s->host->restart(r->s->h, "AT+Z");
 	return AT_DONE;
+}
+
+/* Transparent mode only once "+OK" is written: held network data follows it. */
+static void
+entm_after(struct at_req *r)
+{
+	if (r->s->entm)
+		r->s->entm(r->s->arg);
 }
 
 static int
 h_entm(struct at_req *r)
 {
-	ok30(r);
-	if (r->s->entm)
-		r->s->entm(r->s->arg);
+	r->after = entm_after;
 	return AT_DONE;
 }
 
@@ -63,7 +79,6 @@ h_reld(struct at_req *r)
 {
 	if (r->s->host->restore_defaults(r->s->h) < 0)
 		return AT_ERR_PERM;
-	ok30(r);
 	r->s->host->restart(r->s->h, "AT+RELD");
 	return AT_DONE;
 }
@@ -71,7 +86,7 @@ h_reld(struct at_req *r)
 static int
 h_ver(struct at_req *r)
 {
-	value30(r, r->s->host->settings(r->s->h)->version);
+	at_value(r, r->s->host->settings(r->s->h)->version);
 	return AT_DONE;
 }
 
@@ -88,7 +103,7 @@ h_mac(struct at_req *r)
 	char mac[13];
 
 	current_mac(r, mac);
-	value30(r, mac);
+	at_value(r, mac);
 	return AT_DONE;
 }
 
@@ -103,96 +118,106 @@ h_usermac(struct at_req *r)
 		return at_plain(r);
 	}
 	current_mac(r, mac);
-	value30(r, mac);
+	at_value(r, mac);
 	return AT_DONE;
 }
 
 static int
 h_socklk(struct at_req *r)
 {
-	value30(r, r->s->host->connected(r->s->h) ? "connect" : "disconnect");
+	at_value(r, r->s->host->connected(r->s->h) ? "connect" : "disconnect");
 	return AT_DONE;
 }
 
 static int
 h_pdtime(struct at_req *r)
 {
-	value30(r, BUILD_DATE);
+	at_value(r, BUILD_DATE);
 	return AT_DONE;
 }
 
 static int
 h_help(struct at_req *r)
 {
-	char buf[4096];
-	size_t o = 0;
+	char line[160];
 
-	for (size_t i = 0; i < r->d->ncmds && o < sizeof(buf); i++) {
+	for (size_t i = 0; i < r->d->ncmds; i++) {
 		const struct at_cmd *c = &r->d->cmds[i];
 
 		if (c->ops & AT_HIDDEN)
 			continue;
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%sAT+%s: %s",
-		    o ? "\r\n" : "", c->name, c->help);
+		snprintf(line, sizeof(line), "AT+%s: %s", c->name, c->help);
+		at_value(r, line);
 	}
-	value30(r, buf);
 	return AT_DONE;
 }
 
-#define PLAIN(n, f, h) { n, at_plain, AT_Q | AT_S, { f }, h }
-#define PLAIN_RAW(n, f, h) { n, at_plain, AT_Q | AT_S | AT_RAW, { f }, h }
+/* Seed 000 §4.12 spells mark parity "MASK"; the config file and status
+ * keep MARK (the settings table takes MASK as an alias). */
+static const struct at_spelling parity30 = {
+	0, { { "MARK", "MASK" }, { NULL, NULL } },
+};
+
+#define F(k) { { k }, NULL, NULL }
+#define PLAIN(n, f, h) { n, at_plain, AT_Q | AT_S, { F(f) }, h }
+#define PLAIN_RAW(n, f, h) { n, at_plain, AT_Q | AT_S | AT_RAW, { F(f) }, h }
 
 /* Sorted by name (check_at proves it). */
 static const struct at_cmd cmds30[] = {
 	PLAIN("CLIENTRST", "bridge.client_reset", "Query/Set TCP Client mode reset enable"),
 	PLAIN("DNS", "network.dns", "Query/Set DNS server address"),
 	PLAIN("E", "console.echo", "Query/Set AT command echo"),
-	{ "ENTM", h_entm, AT_X, { NULL }, "Exit AT command mode, enter work mode" },
-	{ "H", h_help, AT_X, { NULL }, "Query help message" },
-	PLAIN_RAW("HEARTDT", "heartbeat.data", "Query/Set heartbeat packet data"),
+	{ "ENTM", h_entm, AT_X, { F(NULL) }, "Exit AT command mode, enter work mode" },
+	{ "H", h_help, AT_X, { F(NULL) }, "Query help message" },
+	{ "HEARTDT", at_plain, AT_Q | AT_S | AT_RAW, { { { "heartbeat.data" }, &at_codec_bytes } },
+	  "Query/Set heartbeat packet data" },
 	PLAIN("HEARTEN", "heartbeat.enabled", "Query/Set heartbeat packet enable"),
 	PLAIN("HEARTTM", "heartbeat.interval", "Query/Set heartbeat packet interval"),
 	PLAIN("HEARTTP", "heartbeat.type", "Query/Set heartbeat packet type"),
-	{ "HPTTP", at_plain, AT_Q | AT_S | AT_HIDDEN, { "http.method" },
+	{ "HPTTP", at_plain, AT_Q | AT_S | AT_HIDDEN, { F("http.method") },
 	  "Query/Set HTTP request method" },
 	PLAIN("HTPCHD", "http.strip_header", "Query/Set filtering of HTTP response headers"),
 	PLAIN_RAW("HTPHEAD", "http.header", "Query/Set HTTP header"),
 	PLAIN("HTPTP", "http.method", "Query/Set HTTP request method"),
 	PLAIN_RAW("HTPURL", "http.url", "Query/Set HTTP URL"),
 	PLAIN("INDEXEN", "tcps.index", "Query/Set index function enable"),
-	{ "MAC", h_mac, AT_Q, { NULL }, "Query MAC address" },
+	{ "MAC", h_mac, AT_Q, { F(NULL) }, "Query MAC address" },
 	PLAIN("MAXSK", "tcps.max_clients", "Query/Set maximum clients in TCP server mode"),
 	PLAIN_RAW("MID", "device.name", "Query/Set module name"),
-	{ "PDTIME", h_pdtime, AT_Q, { NULL }, "Query production date" },
-	{ "REGCLOUD", at_plain, AT_Q | AT_S, { "reg.cloud_id", "reg.cloud_password" },
+	{ "PDTIME", h_pdtime, AT_Q, { F(NULL) }, "Query production date" },
+	{ "REGCLOUD", at_plain, AT_Q | AT_S, { F("reg.cloud_id"), F("reg.cloud_password") },
 	  "Query/Set USR Cloud ID and password" },
 	PLAIN("REGEN", "reg.mode", "Query/Set identity packet"),
 	PLAIN("REGTCP", "reg.send", "Query/Set identity packet sending method"),
-	PLAIN_RAW("REGUSR", "reg.data", "Query/Set user identity packet data"),
-	{ "RELD", h_reld, AT_X, { NULL }, "Restore default settings" },
+	{ "REGUSR", at_plain, AT_Q | AT_S | AT_RAW, { { { "reg.data" }, &at_codec_bytes } },
+	  "Query/Set user identity packet data" },
+	{ "RELD", h_reld, AT_X, { F(NULL) }, "Restore default settings" },
 	PLAIN("RFCEN", "serial.baud_sync", "Query/Set baud rate synchronization enable"),
 	PLAIN("RSTIM", "bridge.idle_reset", "Query/Set timeout reset time"),
 	PLAIN("SCSLINK", "bridge.link_output", "Query/Set socket link function enable"),
 	PLAIN("SHORTO", "bridge.short_timeout", "Query/Set short connection time"),
-	{ "SOCK", at_plain, AT_Q | AT_S, { "link1.mode", "link1.host", "link1.port" },
+	{ "SOCK", at_plain, AT_Q | AT_S, { F("link1.mode"), F("link1.host"), F("link1.port") },
 	  "Query/Set socket parameters" },
-	{ "SOCKLK", h_socklk, AT_Q, { NULL }, "Query TCP connection status" },
+	{ "SOCKLK", h_socklk, AT_Q, { F(NULL) }, "Query TCP connection status" },
 	PLAIN("SOCKPORT", "link1.local_port", "Query/Set local port number"),
 	PLAIN("SOCKSL", "bridge.short_conn", "Query/Set short connection enable"),
 	PLAIN("TCPSE", "tcps.on_full", "Query/Set kick-off of old TCP connections"),
 	{ "UART", at_plain, AT_Q | AT_S,
-	  { "serial.baud", "serial.data_bits", "serial.stop_bits", "serial.parity", "serial.flow" },
+	  { F("serial.baud"), F("serial.data_bits"), F("serial.stop_bits"),
+	    { { "serial.parity" }, &at_codec_spell, &parity30 },
+	    F("serial.flow") },
 	  "Query/Set serial port parameters" },
 	PLAIN("UARTCLBUF", "bridge.clear_cache", "Query/Set clearing of the serial cache on connect"),
-	{ "USERMAC", h_usermac, AT_Q | AT_S, { "network.user_mac" }, "Set user MAC address" },
-	{ "VER", h_ver, AT_Q, { NULL }, "Query firmware version" },
+	{ "USERMAC", h_usermac, AT_Q | AT_S, { F("network.user_mac") }, "Set user MAC address" },
+	{ "VER", h_ver, AT_Q, { F(NULL) }, "Query firmware version" },
 	{ "WANN", at_plain, AT_Q | AT_S,
-	  { "network.wan_mode", "network.wan_ip", "network.wan_mask", "network.wan_gateway" },
+	  { F("network.wan_mode"), F("network.wan_ip"), F("network.wan_mask"),
+	    F("network.wan_gateway") },
 	  "Query/Set WAN interface parameters" },
 	PLAIN("WEBPORT", "web.port", "Query/Set web server port"),
-	{ "WEBU", at_plain, AT_Q | AT_S, { "web.user", "web.password" },
+	{ "WEBU", at_plain, AT_Q | AT_S, { F("web.user"), F("web.password") },
 	  "Query/Set web user name and password" },
-	{ "Z", h_z, AT_X, { NULL }, "Restart the device" },
+	{ "Z", h_z, AT_X, { F(NULL) }, "Restart the device" },
 };
 
 const struct at_dialect at_dialect_30x = {
@@ -200,8 +225,7 @@ const struct at_dialect at_dialect_30x = {
 	.flags = AT_D_SAVE_ON_SET,
 	.cmds = cmds30,
 	.ncmds = ARRAY_SIZE(cmds30),
-	.ok = ok30,
-	.value = value30,
-	.error = error30,
-	.special = special30,
+	.final = final30,
+	.line = line30,
+	.error_text = error_text30,
 };

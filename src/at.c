@@ -1,10 +1,11 @@
 /* The AT dispatcher (STYLE.md: the dispatcher, not each handler, checks the
- * request type and argument count and produces the error reply). */
+ * request type and argument count and produces the error reply): the parser
+ * of one line, the request life cycle of a session (run, pend, finish) and
+ * replies by kind that the dialect formats. */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -20,54 +21,261 @@ at_dialect_for(enum personality p)
 	return personality_get(p)->dialect;
 }
 
-const struct at_cmd *
-at_find(const struct at_dialect *d, const char *name)
+/* Rows are sorted by name; a basic and an extended row may share one. */
+static const struct at_cmd *
+lookup(const struct at_dialect *d, const char *name, int basic)
 {
 	size_t lo = 0, hi = d->ncmds;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = strcasecmp(name, d->cmds[mid].name);
 
-		if (c == 0)
-			return &d->cmds[mid];
-		if (c < 0)
+		if (strcasecmp(name, d->cmds[mid].name) <= 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
+	for (; lo < d->ncmds && strcasecmp(name, d->cmds[lo].name) == 0; lo++)
+		if (!(d->cmds[lo].ops & AT_BASIC) == !basic)
+			return &d->cmds[lo];
 	return NULL;
 }
 
-void
-at_reply(struct at_req *r, const char *text)
+const struct at_cmd *
+at_find(const struct at_dialect *d, const char *name)
 {
-	r->s->write(r->s->arg, text, strlen(text));
+	return lookup(d, name, 0);
 }
 
-void
-at_replyf(struct at_req *r, const char *fmt, ...)
+const struct at_cmd *
+at_find_basic(const struct at_dialect *d, const char *name)
 {
-	char buf[4096];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	r->s->write(r->s->arg, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	return lookup(d, name, 1);
 }
 
 static int
-nfields(const struct at_cmd *c)
+field_nat(const struct at_field *f)
+{
+	return f->codec ? f->codec->nat : 1;
+}
+
+int
+at_nargs(const struct at_cmd *cmd)
 {
 	int n = 0;
 
-	while (n < AT_ARGS_MAX && c->fields[n])
-		n++;
+	for (int i = 0; i < AT_ARGS_MAX && cmd->fields[i].keys[0]; i++)
+		n += field_nat(&cmd->fields[i]);
 	return n;
+}
+
+const struct at_cmd *
+at_next_for_key(const struct at_dialect *d, const char *key, const struct at_cmd *prev)
+{
+	size_t i = prev ? (size_t)(prev - d->cmds) + 1 : 0;
+
+	for (; i < d->ncmds; i++) {
+		const struct at_cmd *c = &d->cmds[i];
+
+		if (c->ops & AT_HIDDEN)
+			continue;
+		for (int f = 0; f < AT_ARGS_MAX && c->fields[f].keys[0]; f++)
+			for (int k = 0; k < AT_FIELD_KEYS && c->fields[f].keys[k]; k++)
+				if (strcmp(c->fields[f].keys[k], key) == 0)
+					return c;
+	}
+	return NULL;
+}
+
+/* --- reply assembly ---------------------------------------------------------- */
+
+void
+at_flush(struct at_session *s)
+{
+	if (s->nout)
+		s->write(s->arg, s->out, s->nout);
+	s->nout = 0;
+}
+
+/* Never truncates: what does not fit is written in more than one piece. */
+void
+at_put(struct at_session *s, const char *data, size_t n)
+{
+	if (n > sizeof(s->out) - s->nout)
+		at_flush(s);
+	if (n > sizeof(s->out)) {
+		s->write(s->arg, data, n);
+		return;
+	}
+	memcpy(s->out + s->nout, data, n);
+	s->nout += n;
+}
+
+void
+at_puts(struct at_session *s, const char *text)
+{
+	at_put(s, text, strlen(text));
+}
+
+/* --- replies by kind ------------------------------------------------------- */
+
+int
+at_value_as(struct at_req *r, const char *name, const char *text)
+{
+	size_t n = strlen(text) + 1;
+
+	if (r->nvalues == AT_VALUES_MAX || n > sizeof(r->vbuf) - r->nvbuf) {
+		r->value_overflow = 1;
+		return -ENOSPC;
+	}
+	memcpy(r->vbuf + r->nvbuf, text, n);
+	r->value_name[r->nvalues] = name;
+	r->value[r->nvalues++] = r->vbuf + r->nvbuf;
+	r->nvbuf += n;
+	return 0;
+}
+
+int
+at_value(struct at_req *r, const char *text)
+{
+	return at_value_as(r, NULL, text);
+}
+
+void
+at_intermediate(struct at_req *r, const char *text)
+{
+	r->d->line(r->s, text);
+	at_flush(r->s);
+}
+
+int
+at_unsolicited(struct at_session *s, const char *text)
+{
+	const struct at_dialect *d;
+
+	/* A URC never splits a reply (V.250 §5.7.4 leaves the buffering to
+	 * the DCE): the caller keeps it until the session is idle. */
+	if (at_busy(s))
+		return -EBUSY;
+	d = s->dialect ? s->dialect :
+	    at_dialect_for((enum personality)s->host->settings(s->h)->personality);
+	d->line(s, text);
+	at_flush(s);
+	return 0;
+}
+
+/* --- the request life cycle ---------------------------------------------------- */
+
+void
+at_session_init(struct at_session *s, const struct at_host *host, void *h,
+    void (*write)(void *arg, const char *data, size_t n), void (*entm)(void *arg),
+    void (*done)(void *arg, struct at_req *r, int rc), void *arg)
+{
+	memset(s, 0, sizeof(*s));
+	s->host = host;
+	s->h = h;
+	s->write = write;
+	s->entm = entm;
+	s->done = done;
+	s->arg = arg;
+	s->req.state = AT_REQ_IDLE;
+}
+
+int
+at_busy(const struct at_session *s)
+{
+	return s->req.state != AT_REQ_IDLE;
+}
+
+void
+at_cancel(struct at_session *s)
+{
+	struct at_req *r = &s->req;
+
+	if (r->state != AT_REQ_PENDING)
+		return;
+	if (r->cancel)
+		r->cancel(r);
+	r->state = AT_REQ_IDLE;
+	s->nout = 0;
+}
+
+/* A fresh request on s: nothing of the previous one is left. */
+static struct at_req *
+req_begin(struct at_session *s)
+{
+	struct at_req *r = &s->req;
+
+	r->s = s;
+	r->d = s->dialect ? s->dialect :
+	    at_dialect_for((enum personality)s->host->settings(s->h)->personality);
+	r->cmd = NULL;
+	r->op = AT_EXEC;
+	r->rc = AT_PENDING;
+	r->argc = 0;
+	r->nvalues = 0;
+	r->nvbuf = 0;
+	r->value_overflow = 0;
+	r->after = NULL;
+	r->cancel = NULL;
+	r->hdata = NULL;
+	r->state = AT_REQ_RUNNING;
+	return r;
+}
+
+/* The final reply, then after, then done; the session is idle before done
+ * runs, and nothing here touches it once done has been called. */
+static void
+complete(struct at_req *r, int rc)
+{
+	struct at_session *s = r->s;
+	void (*after)(struct at_req *) = r->after;
+
+	if (rc == AT_DONE && r->value_overflow) {
+		/* A checked bound: better no value than a cut one. */
+		log_warn("at: AT+%s: reply longer than %d bytes", r->cmd ? r->cmd->name : "",
+		    AT_VALUE_BYTES);
+		rc = AT_ERR_PERM;
+	}
+	r->d->final(r, rc);
+	at_flush(s);
+	r->state = AT_REQ_IDLE;
+	if (after && rc == AT_DONE)
+		after(r);
+	if (s->done)
+		s->done(s->arg, r, rc);
+}
+
+void
+at_finish(struct at_req *r, int rc)
+{
+	if (r->state == AT_REQ_RUNNING) {
+		r->rc = rc;	/* the dispatcher completes it when the handler returns */
+		return;
+	}
+	if (r->state != AT_REQ_PENDING)
+		return;
+	complete(r, rc);
+}
+
+/* Runs the parsed request r. */
+static int
+run(struct at_req *r)
+{
+	int rc = AT_DONE;
+
+	/* A bare "AT" without a row of its own answers OK (PROTOCOLS.md §3). */
+	if (r->cmd)
+		rc = r->cmd->handler(r);
+	if (rc == AT_PENDING) {
+		if (r->rc == AT_PENDING) {
+			r->state = AT_REQ_PENDING;
+			return AT_PENDING;
+		}
+		rc = r->rc;
+	}
+	complete(r, rc);
+	return rc;
 }
 
 /* One argument: leading spaces (after a comma) and one pair of surrounding
@@ -116,147 +324,331 @@ split_args(struct at_req *r, const char *raw, int whole)
 	return 0;
 }
 
-int
-at_dispatch(struct at_session *s, const char *line, size_t len, int overflow)
+/* The operator is one the row takes; then the arguments of a set. */
+static int
+check_op(struct at_req *r, const char *args)
 {
-	const struct at_dialect *d = at_dialect_for(s->host->settings(s->h)->personality);
-	struct at_req r;
+	const struct at_cmd *c = r->cmd;
+
+	/* "AT+CMD" is the action of an action, else a query (30X). */
+	if (r->op == AT_EXEC && !(c->ops & AT_X) && !(c->ops & AT_BASIC))
+		r->op = AT_QUERY;
+	if ((r->op == AT_EXEC && !(c->ops & AT_X)) ||
+	    (r->op == AT_QUERY && !(c->ops & AT_Q)) ||
+	    ((r->op == AT_SET || r->op == AT_TEST) && !(c->ops & AT_S)))
+		return AT_ERR_OP;
+	if (r->op == AT_SET) {
+		int want = at_nargs(c);
+
+		if (split_args(r, args, (c->ops & AT_RAW) != 0) < 0 ||
+		    (want > 0 && r->argc != want))
+			return AT_ERR_PARAM;
+	}
+	return 0;
+}
+
+/* V.250 §5.3.1 basic commands, one per line: "E1", "E" (= E0), "W", "H0",
+ * "S0=2", "S0?", "D<dial string>", "&W". */
+static int
+parse_basic(const struct at_dialect *d, struct at_req *r, const char *p)
+{
+	char name[8];
+	const char *args = "";
+	size_t n = 0;
+
+	if (*p == '&')
+		name[n++] = *p++;
+	if (!isalpha((unsigned char)*p))
+		return AT_ERR_FORMAT;
+	name[n++] = (char)toupper((unsigned char)*p++);
+	if (name[n - 1] == 'S') {
+		while (isdigit((unsigned char)*p) && n < sizeof(name) - 1)
+			name[n++] = *p++;
+		name[n] = '\0';
+		if (strcmp(p, "?") == 0) {
+			r->op = AT_QUERY;
+		} else if (strcmp(p, "=?") == 0 && (d->flags & AT_D_TEST)) {
+			r->op = AT_TEST;
+		} else if (*p == '=') {
+			r->op = AT_SET;
+			args = p + 1;
+		} else {
+			return AT_ERR_FORMAT;
+		}
+	} else if (name[n - 1] == 'D' && n == 1) {
+		/* The dial string is the rest of the line (V.250 §6.3.1). */
+		name[n] = '\0';
+		r->op = *p ? AT_SET : AT_EXEC;
+		args = p;
+		if (!(r->cmd = at_find_basic(d, name)))
+			return AT_ERR_CMD;
+		if (r->op == AT_SET && !(r->cmd->ops & AT_S))
+			return AT_ERR_OP;
+		r->argc = 0;
+		if (r->op == AT_SET) {
+			util_strlcpy(r->buf, args, sizeof(r->buf));
+			r->argv[r->argc++] = r->buf;
+		}
+		return r->op == AT_EXEC && !(r->cmd->ops & AT_X) ? AT_ERR_OP : 0;
+	} else {
+		name[n] = '\0';
+		args = p;
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (*p)
+			return AT_ERR_FORMAT;	/* "ATE0V1": one command per line */
+		r->op = p > args ? AT_SET : AT_EXEC;
+	}
+	r->cmd = at_find_basic(d, name);
+	if (!r->cmd)
+		return AT_ERR_CMD;
+	/* "ATE" is "ATE0" (V.250 §5.3.1: a missing value is 0). */
+	if (r->op == AT_EXEC && !(r->cmd->ops & AT_X)) {
+		r->op = AT_SET;
+		args = "0";
+	}
+	return check_op(r, args);
+}
+
+int
+at_parse(const struct at_dialect *d, struct at_req *r, const char *line, size_t len,
+    int overflow)
+{
 	char text[AT_LINE_MAX + 1], name[32];
 	const char *p;
 	size_t n = 0;
-	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.s = s;
-	r.d = d;
-	if (overflow || len > AT_LINE_MAX) {
-		d->error(&r, AT_ERR_FORMAT);
+	r->d = d;
+	r->cmd = NULL;
+	r->op = AT_EXEC;
+	r->argc = 0;
+	if (overflow || len > AT_LINE_MAX)
 		return AT_ERR_FORMAT;
-	}
 	memcpy(text, line, len);
 	text[len] = '\0';
 	/* Trailing spaces are not part of the command. */
 	while (len > 0 && text[len - 1] == ' ')
 		text[--len] = '\0';
 	log_debug("at: %s", text);
-	if (len < 2 || strncasecmp(text, "AT", 2) != 0 || memchr(text, '\0', len)) {
-		d->error(&r, AT_ERR_FORMAT);
+	if (len < 2 || strncasecmp(text, "AT", 2) != 0 || memchr(text, '\0', len))
 		return AT_ERR_FORMAT;
+	if (text[2] == '\0') {
+		/* A bare "AT": its own row if the dialect has one (the 721
+		 * passes it to the modem), else OK. */
+		if (d->flags & AT_D_BASIC)
+			r->cmd = at_find_basic(d, "");
+		return 0;
 	}
-	if (d->special) {
-		rc = d->special(&r, text);
-		if (rc != 1) {
-			if (rc < 0)
-				d->error(&r, rc);
-			return rc;
-		}
-	}
-	if (text[2] != '+') {
-		d->error(&r, AT_ERR_FORMAT);
-		return AT_ERR_FORMAT;
-	}
+	if (text[2] != '+')
+		return d->flags & AT_D_BASIC ? parse_basic(d, r, text + 2) : AT_ERR_FORMAT;
 	for (p = text + 3; isalnum((unsigned char)*p) && n < sizeof(name) - 1; p++)
 		name[n++] = *p;
 	name[n] = '\0';
-	if (n == 0 || isalnum((unsigned char)*p)) {
-		d->error(&r, AT_ERR_FORMAT);
+	if (n == 0 || isalnum((unsigned char)*p))
 		return AT_ERR_FORMAT;
-	}
-	r.cmd = at_find(d, name);
-	if (!r.cmd) {
-		d->error(&r, AT_ERR_CMD);
+	r->cmd = at_find(d, name);
+	if (!r->cmd)
 		return AT_ERR_CMD;
-	}
 	if (*p == '\0')
-		r.op = AT_EXEC;
+		r->op = AT_EXEC;
 	else if (strcmp(p, "?") == 0)
-		r.op = AT_QUERY;
-	else if (strcmp(p, "=?") == 0 && d != &at_dialect_30x)
-		r.op = AT_TEST;
+		r->op = AT_QUERY;
+	else if (strcmp(p, "=?") == 0 && (d->flags & AT_D_TEST))
+		r->op = AT_TEST;
 	else if (*p == '=')
-		r.op = AT_SET;
-	else {
-		d->error(&r, AT_ERR_FORMAT);
+		r->op = AT_SET;
+	else
 		return AT_ERR_FORMAT;
-	}
-	/* "AT+CMD" is the action of an action, else a query (30X). */
-	if (r.op == AT_EXEC && !(r.cmd->ops & AT_X))
-		r.op = AT_QUERY;
-	if ((r.op == AT_EXEC && !(r.cmd->ops & AT_X)) ||
-	    (r.op == AT_QUERY && !(r.cmd->ops & AT_Q)) ||
-	    ((r.op == AT_SET || r.op == AT_TEST) && !(r.cmd->ops & AT_S))) {
-		d->error(&r, AT_ERR_OP);
-		return AT_ERR_OP;
-	}
-	if (r.op == AT_SET) {
-		int want = nfields(r.cmd);
-
-		if (split_args(&r, p + 1, (r.cmd->ops & AT_RAW) != 0) < 0 ||
-		    (want > 0 && r.argc != want)) {
-			d->error(&r, AT_ERR_PARAM);
-			return AT_ERR_PARAM;
-		}
-	}
-	rc = r.cmd->handler(&r);
-	if (rc < 0)
-		d->error(&r, rc);
-	return rc;
+	return check_op(r, r->op == AT_SET ? p + 1 : "");
 }
 
-void
-at_plain_value(const struct at_req *r, char *buf, size_t cap)
+int
+at_dispatch(struct at_session *s, const char *line, size_t len, int overflow)
 {
-	const struct settings *st = r->s->host->settings(r->s->h);
-	char tmp[4 * SETTING_BYTES_MAX + 1];
+	struct at_req *r;
+	int rc;
+
+	if (at_busy(s))
+		return -EBUSY;
+	r = req_begin(s);
+	rc = at_parse(r->d, r, line, len, overflow);
+	if (rc < 0) {
+		complete(r, rc);
+		return rc;
+	}
+	return run(r);
+}
+
+int
+at_submit(struct at_session *s, const struct at_cmd *cmd, enum at_op op, const char *args)
+{
+	char text[AT_LINE_MAX + 1];
+	struct at_req *r;
+	size_t n;
+	int rc;
+
+	if (at_busy(s))
+		return -EBUSY;
+	r = req_begin(s);
+	r->cmd = cmd;
+	r->op = op;
+	/* As on a line: within its cap, no trailing spaces. */
+	n = args ? strlen(args) : 0;
+	while (n > 0 && args[n - 1] == ' ')
+		n--;
+	if (n + strlen(cmd->name) + 4 > AT_LINE_MAX) {
+		rc = AT_ERR_FORMAT;
+	} else {
+		memcpy(text, args ? args : "", n);
+		text[n] = '\0';
+		rc = check_op(r, text);
+	}
+	if (rc < 0) {
+		complete(r, rc);
+		return rc;
+	}
+	return run(r);
+}
+
+/* --- plain setting rows ---------------------------------------------------------- */
+
+int
+at_plain_value(const struct at_cmd *cmd, const struct settings *st, char *buf, size_t cap)
+{
 	size_t o = 0;
+	int rc = 0;
 
 	buf[0] = '\0';
-	for (int i = 0; i < AT_ARGS_MAX && r->cmd->fields[i] && o < cap; i++) {
-		struct setting_ref s = settings_find(r->cmd->fields[i]);
+	for (int i = 0; i < AT_ARGS_MAX && cmd->fields[i].keys[0] && o + 1 < cap; i++) {
+		const struct at_field *f = &cmd->fields[i];
 
 		if (i)
-			o += (size_t)snprintf(buf + o, cap - o, ",");
-		if (o < cap && s.s->type == ST_BYTES) {
-			/* AT shows the bytes themselves (seed 000 §4.22, §4.30). */
-			int n = settings_bytes_unescape(settings_format(st, s, tmp, sizeof(tmp)) ?
-			    tmp : "", (uint8_t *)buf + o, cap - o - 1);
-
-			o += n > 0 ? (size_t)n : 0;
-			buf[o] = '\0';
-		} else if (o < cap)
-			o += settings_format(st, s, buf + o, cap - o);
+			buf[o++] = ',';
+		buf[o] = '\0';
+		if (f->codec)
+			rc = f->codec->encode(f, st, buf + o, cap - o);
+		else
+			settings_format(st, settings_find(f->keys[0]), buf + o, cap - o);
+		if (rc < 0)
+			return rc;
+		o += strlen(buf + o);
 	}
+	return o + 1 < cap ? 0 : -ENOSPC;
+}
+
+/* "=?" of a field with no codec, from the settings table: an integer's
+ * bounds "(1-65535)", a choice's "("TCP","UDP")", a text's longest length
+ * (the 27.007 +CPBW=? convention). */
+static void
+test_identity(const struct at_field *f, enum personality p, char *out, size_t cap)
+{
+	struct setting_ref ref = settings_find(f->keys[0]);
+	const struct setting *s = ref.s;
+	size_t o = 0;
+
+	out[0] = '\0';
+	if (!s)
+		return;
+	switch (s->type) {
+	case ST_INT: {
+		long lo = s->min, hi = s->max;
+
+		if (s->at_min[p] || s->at_max[p]) {
+			lo = s->at_min[p];
+			hi = s->at_max[p];
+		}
+		snprintf(out, cap, (s->flags & S_ZERO_OK) && lo > 0 ? "(0,%ld-%ld)" : "(%ld-%ld)",
+		    lo, hi);
+		break;
+	}
+	case ST_ENUM:
+	case ST_BOOL:
+		for (int i = 0; s->choices[i] && o < cap; i++)
+			o += (size_t)snprintf(out + o, cap - o, "%s\"%s\"", i ? "," : "(",
+			    s->choices[i]);
+		if (o < cap)
+			snprintf(out + o, cap - o, ")");
+		break;
+	case ST_STRING:
+		snprintf(out, cap, "%ld", s->max);
+		break;
+	default:
+		snprintf(out, cap, "%zu", s->size ? s->size - 1 : 0);
+		break;
+	}
+}
+
+static int
+plain_test(struct at_req *r)
+{
+	enum personality p = (enum personality)r->s->host->settings(r->s->h)->personality;
+	char val[1024];
+	size_t o = 0;
+
+	val[0] = '\0';
+	for (int i = 0; i < AT_ARGS_MAX && r->cmd->fields[i].keys[0] && o + 1 < sizeof(val);
+	    i++) {
+		const struct at_field *f = &r->cmd->fields[i];
+
+		if (i)
+			val[o++] = ',';
+		if (f->codec)
+			f->codec->test(f, p, val + o, sizeof(val) - o);
+		else
+			test_identity(f, p, val + o, sizeof(val) - o);
+		o += strlen(val + o);
+	}
+	at_value(r, val);
+	return AT_DONE;
 }
 
 int
 at_plain(struct at_req *r)
 {
-	struct setting_ref s[AT_ARGS_MAX];
-	const char *text[AT_ARGS_MAX];
-	/* All arguments together fit a line; escaped, each byte takes <= 4. */
-	char esc[4 * AT_LINE_MAX + AT_ARGS_MAX];
-	size_t eo = 0;
+	const struct settings *cur = r->s->host->settings(r->s->h);
+	struct setting_ref refs[AT_ARGS_MAX];
+	char texts[AT_ARGS_MAX][AT_TEXT_MAX];
+	const char *tp[AT_ARGS_MAX];
 	struct settings next;
-	char val[1024], why[160];
-	int n = nfields(r->cmd), rc;
+	char why[160];
+	int n = 0, a = 0, rc;
 
+	if (r->op == AT_TEST)
+		return plain_test(r);
 	if (r->op != AT_SET) {
-		at_plain_value(r, val, sizeof(val));
-		r->d->value(r, val);
+		char val[1024];
+
+		if (at_plain_value(r->cmd, cur, val, sizeof(val)) < 0)
+			return AT_ERR_PERM;
+		at_value(r, val);
 		return AT_DONE;
 	}
-	for (int i = 0; i < n; i++) {
-		s[i] = settings_find(r->cmd->fields[i]);
-		text[i] = r->argv[i];
-		/* AT gives the bytes themselves; the table takes their text form. */
-		if (s[i].s && s[i].s->type == ST_BYTES) {
-			text[i] = esc + eo;
-			eo += settings_bytes_escape((const uint8_t *)r->argv[i],
-			    strlen(r->argv[i]), esc + eo, sizeof(esc) - eo) + 1;
+	for (int i = 0; i < AT_ARGS_MAX && r->cmd->fields[i].keys[0]; i++) {
+		const struct at_field *f = &r->cmd->fields[i];
+		int nat = field_nat(f), nk = 0;
+
+		while (nk < AT_FIELD_KEYS && f->keys[nk])
+			nk++;
+		if (a + nat > r->argc || n + nk > AT_ARGS_MAX)
+			return AT_ERR_PARAM;
+		if (f->codec) {
+			if (f->codec->decode(f, (const char *const *)r->argv + a, texts + n) < 0) {
+				log_debug("at: AT+%s: field %d: not a valid %s", r->cmd->name,
+				    i + 1, f->codec->name);
+				return AT_ERR_PARAM;
+			}
+		} else if (util_strlcpy(texts[n], r->argv[a], AT_TEXT_MAX) >= AT_TEXT_MAX) {
+			return AT_ERR_PARAM;
 		}
+		for (int k = 0; k < nk; k++) {
+			refs[n] = settings_find(f->keys[k]);
+			tp[n] = texts[n];
+			n++;
+		}
+		a += nat;
 	}
-	next = *r->s->host->settings(r->s->h);
-	rc = settings_set_many(&next, s, text, n, SET_AT, why, sizeof(why));
+	next = *cur;
+	rc = settings_set_many(&next, refs, tp, n, SET_AT, why, sizeof(why));
 	if (rc < 0) {
 		log_debug("at: AT+%s: %s", r->cmd->name, why);
 		return AT_ERR_PARAM;
@@ -271,6 +663,5 @@ at_plain(struct at_req *r)
 		}
 	}
 	r->s->host->edit(r->s->h, &next);
-	r->d->ok(r);
 	return AT_DONE;
 }

@@ -39,9 +39,12 @@ console_init(struct console *c, const struct console_params *p,
 	c->last_rx = INT64_MIN;
 }
 
-/* The held '+' characters become data again. */
-static void
-release(struct console *c, int64_t now)
+/* The held '+' characters become data again. b: the byte that broke the
+ * sequence when it is the first of a read; it follows the '+' as data at
+ * once, so that it cannot start a sequence itself (the gap rule). Returns
+ * the bytes of the read consumed (0 or 1). */
+static size_t
+release(struct console *c, int64_t now, const uint8_t *b)
 {
 	size_t n = c->nheld;
 
@@ -49,6 +52,41 @@ release(struct console *c, int64_t now)
 	console_set_state(c, CON_DATA);
 	if (n)
 		c->ops->data(c->arg, c->held, n, now);
+	if (!b)
+		return 0;
+	c->last_rx = now;
+	c->ops->data(c->arg, b, 1, now);
+	return 1;
+}
+
+/* The echo of what was read so far goes out before any reply to it. */
+static void
+flush_echo(struct console *c)
+{
+	if (c->necho)
+		c->ops->reply(c->arg, c->echo_buf, c->necho);
+	c->necho = 0;
+}
+
+static void
+echo_byte(struct console *c, uint8_t b)
+{
+	if (c->necho == sizeof(c->echo_buf))
+		flush_echo(c);
+	c->echo_buf[c->necho++] = b;
+}
+
+static void
+end_line(struct console *c)
+{
+	c->line[c->len < CONSOLE_LINE_MAX ? c->len : CONSOLE_LINE_MAX] = '\0';
+	if (c->len > 0 || c->overflow) {
+		flush_echo(c);
+		if (c->ops->line(c->arg, c->line, c->len, c->overflow) == 1)
+			c->busy = 1;
+	}
+	c->len = 0;
+	c->overflow = 0;
 }
 
 static void
@@ -61,11 +99,7 @@ line_byte(struct console *c, uint8_t b)
 			return;
 		}
 		c->after_cr = b == '\r';
-		c->line[c->len < CONSOLE_LINE_MAX ? c->len : CONSOLE_LINE_MAX] = '\0';
-		if (c->len > 0 || c->overflow)
-			c->ops->line(c->arg, c->line, c->len, c->overflow);
-		c->len = 0;
-		c->overflow = 0;
+		end_line(c);
 		return;
 	}
 	c->after_cr = 0;
@@ -75,29 +109,53 @@ line_byte(struct console *c, uint8_t b)
 		c->overflow = 1;
 }
 
+/* Input while a command waits: kept in order up to the cap; beyond it only
+ * the line ends are counted, each answered as an overlong line. */
+static void
+hold_bytes(struct console *c, const uint8_t *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t b = d[i];
+		int lf_after_cr = b == '\n' && c->hold_after_cr;
+
+		c->hold_after_cr = b == '\r';
+		if (c->nhold < sizeof(c->hold) && !c->hold_lost && !c->hold_cut) {
+			c->hold[c->nhold++] = b;
+		} else if (b == '\r' || b == '\n') {
+			if (!lf_after_cr) {
+				c->hold_lost++;
+				c->hold_cut = 0;
+			}
+		} else {
+			c->hold_cut = 1;
+		}
+	}
+}
+
 static int
 guard_ok(const struct console *c, int64_t now)
 {
 	return c->last_rx == INT64_MIN || now - c->last_rx >= c->p.t1_us;
 }
 
-void
-console_input(struct console *c, const uint8_t *d, size_t n, int64_t now)
+/* fresh: d is a new read, its first byte carries the idle time since the
+ * last one; held input fed again is not. */
+static void
+feed(struct console *c, const uint8_t *d, size_t n, int64_t now, int fresh)
 {
 	size_t i = 0;
 
-	/* Time runs out before new bytes count. */
-	console_timeout(c, now);
 	while (i < n) {
 		/* The first byte of a read carries the idle time since the last
 		 * byte; the rest of the read arrived together with it. */
 		uint8_t b = d[i];
+		int first = fresh && i == 0;
 
 		switch (c->state) {
 		case CON_DATA: {
 			size_t start = i;
 
-			if (b == '+' && (i == 0 ? guard_ok(c, now) : c->p.t1_us <= 0)) {
+			if (b == '+' && (first ? guard_ok(c, now) : c->p.t1_us <= 0)) {
 				c->held[0] = b;
 				c->nheld = 1;
 				c->mark = now;
@@ -136,13 +194,7 @@ console_input(struct console *c, const uint8_t *d, size_t n, int64_t now)
 			 * this byte is looked at again in CON_DATA (as the next
 			 * byte of the same read, so it cannot start a sequence
 			 * unless T1 is zero). */
-			release(c, now);
-			if (i == 0) {
-				/* Keep the gap rule: b follows the held '+'. */
-				c->last_rx = now;
-				c->ops->data(c->arg, &d[i], 1, now);
-				i++;
-			}
+			i += release(c, now, first ? &d[i] : NULL);
 			break;
 		case CON_WAIT_A:
 			if (b == 'a' && now - c->mark < c->p.wait_a_us) {
@@ -156,16 +208,16 @@ console_input(struct console *c, const uint8_t *d, size_t n, int64_t now)
 				i++;
 				break;
 			}
-			release(c, now);
-			if (i == 0) {
-				c->last_rx = now;
-				c->ops->data(c->arg, &d[i], 1, now);
-				i++;
-			}
+			i += release(c, now, first ? &d[i] : NULL);
 			break;
 		case CON_COMMAND:
+			if (c->busy) {
+				hold_bytes(c, d + i, n - i);
+				i = n;
+				break;
+			}
 			if (c->echo)
-				c->ops->reply(c->arg, &d[i], 1);
+				echo_byte(c, b);
 			line_byte(c, b);
 			i++;
 			/* A line may have switched us back to data mode (ENTM):
@@ -176,8 +228,67 @@ console_input(struct console *c, const uint8_t *d, size_t n, int64_t now)
 			break;
 		}
 	}
+	flush_echo(c);
+}
+
+/* Processes held input until it is used up or a command waits again. */
+static void
+drain(struct console *c, int64_t now)
+{
+	uint8_t buf[CONSOLE_HOLD_MAX];
+
+	while (!c->busy && (c->nhold || c->hold_lost || c->hold_cut)) {
+		size_t n = c->nhold;
+
+		if (n) {
+			/* What is not used now is held again, still first. */
+			memcpy(buf, c->hold, n);
+			c->nhold = 0;
+			feed(c, buf, n, now, 0);
+			continue;
+		}
+		if (c->state != CON_COMMAND) {
+			/* AT+ENTM came first: what was discarded was never data. */
+			c->hold_lost = 0;
+			c->hold_cut = 0;
+			break;
+		}
+		c->overflow = 1;
+		if (c->hold_lost) {
+			c->hold_lost--;
+			end_line(c);
+			c->after_cr = c->hold_after_cr;
+		} else {
+			c->hold_cut = 0;	/* the line goes on in what comes next */
+		}
+	}
+	flush_echo(c);
+}
+
+void
+console_input(struct console *c, const uint8_t *d, size_t n, int64_t now)
+{
+	/* Time runs out before new bytes count. */
+	console_timeout(c, now);
+	c->depth++;
+	feed(c, d, n, now, 1);
+	/* A command that answered from inside this read left input held. */
+	drain(c, now);
+	c->depth--;
 	if (n)
 		c->last_rx = now;
+}
+
+void
+console_resume(struct console *c, int64_t now)
+{
+	c->busy = 0;
+	/* From inside a callback of this console, the outer call goes on. */
+	if (c->depth)
+		return;
+	c->depth++;
+	drain(c, now);
+	c->depth--;
 }
 
 int64_t
@@ -200,7 +311,7 @@ console_timeout(struct console *c, int64_t now)
 	int64_t dl = console_deadline(c);
 
 	if (dl >= 0 && now >= dl)
-		release(c, now);
+		release(c, now, NULL);
 }
 
 void
@@ -210,6 +321,13 @@ console_set_command(struct console *c, int command)
 	c->len = 0;
 	c->overflow = 0;
 	c->after_cr = 0;
+	/* Command-mode input held for a waiting command is no data: a mode
+	 * switch from outside drops it (AT+ENTM among held lines is fed
+	 * from a copy, so the rest of those still follows as data). */
+	c->busy = 0;
+	c->nhold = 0;
+	c->hold_lost = 0;
+	c->hold_cut = 0;
 	console_set_state(c, command ? CON_COMMAND : CON_DATA);
 }
 

@@ -9,6 +9,11 @@
 #include <stdint.h>
 
 #define CONSOLE_LINE_MAX 512
+/* Input kept while a command waits for its reply: a few whole lines. More
+ * is discarded and answered as an overlong line is (PROTOCOLS.md §1). */
+#define CONSOLE_HOLD_MAX (4 * (CONSOLE_LINE_MAX + 2))
+/* Echo of one read, written with one reply call (a longer read: more). */
+#define CONSOLE_ECHO_MAX 1024
 
 enum console_state {
 	CON_DATA,	/* transparent: bytes are data; a '+' after T1 of silence -> CON_PLUS1 */
@@ -33,8 +38,10 @@ struct console_ops {
 	/* Bytes for the serial line: 'a', "+ok", echo. */
 	void (*reply)(void *arg, const uint8_t *d, size_t n);
 	/* A command line without its terminator; overflow: it was longer than
-	 * CONSOLE_LINE_MAX and only the first bytes are given. */
-	void (*line)(void *arg, const char *line, size_t n, int overflow);
+	 * CONSOLE_LINE_MAX and only the first bytes are given. Returns 1 when
+	 * the command answers later: the console then holds further input,
+	 * in order, until console_resume(); else 0. */
+	int (*line)(void *arg, const char *line, size_t n, int overflow);
 	/* Command mode entered (1) or left (0). */
 	void (*mode)(void *arg, int command);
 	/* Every state change, for debug logs (may be NULL). */
@@ -48,6 +55,8 @@ struct console {
 	const struct console_ops *ops;
 	void *arg;
 	int echo;		/* AT+E / ATE1: echo every byte received in command mode */
+	uint8_t echo_buf[CONSOLE_ECHO_MAX];	/* echo not yet given to reply */
+	size_t necho;
 	int64_t last_rx;	/* arrival of the last byte; INT64_MIN: none yet */
 	int64_t mark;		/* arrival of the last '+', or when 'a' was sent */
 	uint8_t held[3];
@@ -56,6 +65,15 @@ struct console {
 	size_t len;
 	int overflow;
 	int after_cr;		/* the previous byte ended a line with CR */
+	/* A command is waiting for its reply (line returned 1): command-mode
+	 * input goes to hold until console_resume(). */
+	int busy;
+	uint8_t hold[CONSOLE_HOLD_MAX];
+	size_t nhold;
+	unsigned hold_lost;	/* line ends among the bytes beyond the cap */
+	int hold_cut;		/* bytes beyond the cap after the last of them */
+	int hold_after_cr;	/* the last byte held or discarded was CR */
+	int depth;		/* inside console_input / console_resume */
 };
 
 void console_init(struct console *c, const struct console_params *p,
@@ -64,7 +82,11 @@ void console_input(struct console *c, const uint8_t *d, size_t n, int64_t now);
 /* When console_timeout must be called next (absolute µs), or -1. */
 int64_t console_deadline(const struct console *c);
 void console_timeout(struct console *c, int64_t now);
-/* Leaves command mode (AT+ENTM, restart) or enters it (CIMOD=2). */
+/* The command that made the console busy has answered: the input held
+ * meanwhile is processed now (it may make the console busy again). */
+void console_resume(struct console *c, int64_t now);
+/* Leaves command mode (AT+ENTM) or enters it (CIMOD=2); input held for a
+ * waiting command is dropped. */
 void console_set_command(struct console *c, int command);
 int console_in_command(const struct console *c);
 

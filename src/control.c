@@ -46,10 +46,25 @@
 struct client {
 	TAILQ_ENTRY(client) entry;
 	struct control *ctl;
-	struct bufferevent *bev;
+	struct bufferevent *bev;	/* NULL: control_handle_line()'s client */
+	struct evbuffer *out;		/* where replies go: bev's output, or the caller's */
 	int monitor;		/* after "monitor": receives the traffic stream */
 	int closing;		/* close once the output has been written */
+	/* The client's own AT session: a request that answers later holds
+	 * this client's next request, never another client's. */
+	struct at_session at;
+	struct evbuffer *at_bytes;	/* reply bytes of "at LINE" */
+	int at_kind;			/* enum ctl_at: what the final reply is for */
+	int dispatching;		/* inside at_dispatch/at_submit */
+	int at_rc;			/* the last AT request's result */
+	char at_what[CONTROL_REQUEST_MAX + 8];	/* "AT+SOCK=...", for messages */
 };
+
+/* What an AT request of a client was: its reply is built from the final. */
+enum ctl_at { CTL_AT_LINE, CTL_AT_GET, CTL_AT_SET };
+
+/* A command's reply comes from the AT session's done callback. */
+#define CMD_LATER 1
 
 TAILQ_HEAD(client_list, client);
 
@@ -68,11 +83,6 @@ struct control {
 	int tapped;			/* our tap is registered with the host */
 	int full_noted;			/* "too many clients" was logged */
 	int applied;			/* control_apply() ran once */
-	/* One AT session for every request: it lives as long as the control,
-	 * so a handler that answers later (AT_PENDING) never writes into freed
-	 * memory; what it writes late is discarded at the next request. */
-	struct at_session at;
-	struct evbuffer *at_out;
 };
 
 /* --- replies -------------------------------------------------------------- */
@@ -114,64 +124,65 @@ replyf(struct evbuffer *out, int ok, const char *fmt, ...)
 
 /* --- AT through the dispatcher --------------------------------------------- */
 
+static void client_resume(struct client *cl);
+
 static void
 at_capture(void *arg, const char *d, size_t n)
 {
-	struct control *c = arg;
+	struct client *cl = arg;
 
-	if (evbuffer_get_length(c->at_out) + n <= CONTROL_AT_REPLY_MAX)
-		evbuffer_add(c->at_out, d, n);
+	if (evbuffer_get_length(cl->at_bytes) + n <= CONTROL_AT_REPLY_MAX)
+		evbuffer_add(cl->at_bytes, d, n);
 }
 
-/* Runs one AT line; its reply bytes go to body. The dispatcher's code. */
-static int
-run_at(struct control *c, const char *line, struct evbuffer *body)
+static int fields_need_restart(const struct at_cmd *cmd);
+
+/* The final reply of the client's AT request: "at" gets the reply bytes,
+ * get the structured values, set the result; then the next request. */
+static void
+at_done(void *arg, struct at_req *r, int rc)
 {
-	int rc;
+	struct client *cl = arg;
+	char e[32];
 
-	evbuffer_drain(c->at_out, evbuffer_get_length(c->at_out));
-	rc = at_dispatch(&c->at, line, strlen(line), 0);
-	if (rc == AT_PENDING) {
-		/* at.h has no completion hook yet for replies that come later
-		 * (the 721's modem commands): refuse rather than guess an end. */
-		evbuffer_add_printf(body, "\r\nERROR\r\n");
-		log_warn("control: %s answers later; not supported on the control socket", line);
-		return AT_ERR_PERM;
-	}
-	evbuffer_add_buffer(body, c->at_out);
-	return rc;
-}
-
-int
-control_at_value(const char *reply_text, size_t n, char *out, size_t cap)
-{
-	const char *p = reply_text, *end = reply_text + n, *v, *e;
-
-	if (n < 4 || memcmp(p, "\r\n", 2) != 0)
-		return -EINVAL;
-	p += 2;
-	if ((size_t)(end - p) > 4 && memcmp(p, "+OK=", 4) == 0) {
-		/* 30X: "\r\n+OK=<value>\r\n" (PROTOCOLS.md §3) */
-		v = p + 4;
-		e = end;
-		if (e - v >= 2 && memcmp(e - 2, "\r\n", 2) == 0)
-			e -= 2;
-	} else if (*p == '+' && (v = memchr(p, ':', (size_t)(end - p))) != NULL) {
-		/* 721: "\r\n+CMD: <values>\r\n\r\nOK\r\n" (PROTOCOLS.md §4) */
-		v++;
-		if (v < end && *v == ' ')
-			v++;
-		e = v;
-		while (e < end && *e != '\r' && *e != '\n')
-			e++;
+	cl->at_rc = rc;
+	if (cl->at_kind == CTL_AT_LINE) {
+		reply_buf(cl->out, rc >= 0, cl->at_bytes);
 	} else {
-		return -EINVAL;
+		evbuffer_drain(cl->at_bytes, evbuffer_get_length(cl->at_bytes));
+		if (rc < 0) {
+			r->d->error_text(rc, e, sizeof(e));
+			replyf(cl->out, 0, "%s: %s\n", cl->at_what, e);
+		} else if (cl->at_kind == CTL_AT_GET) {
+			for (int i = 0; i < r->nvalues; i++) {
+				evbuffer_add_printf(cl->at_bytes, "%s\n", r->value[i]);
+			}
+			reply_buf(cl->out, 1, cl->at_bytes);
+		} else if (fields_need_restart(r->cmd)) {
+			replyf(cl->out, 1, "saved; AT+%s takes effect at the next restart "
+			    "(usrbridgectl restart)\n", r->cmd->name);
+		} else {
+			reply(cl->out, 1, "", 0);
+		}
 	}
-	if ((size_t)(e - v) >= cap)
-		return -ENOSPC;
-	memmove(out, v, (size_t)(e - v));	/* out may be reply_text */
-	out[e - v] = '\0';
-	return 0;
+	if (!cl->dispatching && cl->bev)
+		client_resume(cl);
+}
+
+/* Starts an AT request on the client's session; the reply is at_done's. */
+static int
+start_at(struct client *cl, enum ctl_at kind, const struct at_cmd *cmd, enum at_op op,
+    const char *text)
+{
+	cl->at_kind = kind;
+	evbuffer_drain(cl->at_bytes, evbuffer_get_length(cl->at_bytes));
+	cl->dispatching = 1;
+	if (cmd)
+		at_submit(&cl->at, cmd, op, text);
+	else
+		at_dispatch(&cl->at, text, strlen(text), 0);
+	cl->dispatching = 0;
+	return CMD_LATER;
 }
 
 /* "AT+SOCK?" style name lookup: "SOCK", "sock" or "AT+SOCK". */
@@ -189,34 +200,24 @@ find_at(struct control *c, const char *name)
 static int
 fields_need_restart(const struct at_cmd *cmd)
 {
-	for (int i = 0; i < AT_ARGS_MAX && cmd->fields[i]; i++) {
-		struct setting_ref s = settings_find(cmd->fields[i]);
+	for (int i = 0; i < AT_ARGS_MAX && cmd->fields[i].keys[0]; i++)
+		for (int k = 0; k < AT_FIELD_KEYS && cmd->fields[i].keys[k]; k++) {
+			struct setting_ref s = settings_find(cmd->fields[i].keys[k]);
 
-		if (s.s && (s.s->flags & S_RESTART))
-			return 1;
-	}
+			if (s.s && (s.s->flags & S_RESTART))
+				return 1;
+		}
 	return 0;
 }
 
-/* The reply bytes without their CR LF framing, for messages. */
-static void
-flatten(struct evbuffer *b, char *out, size_t cap)
-{
-	size_t n = evbuffer_copyout(b, out, cap - 1), o = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (out[i] != '\r' && out[i] != '\n')
-			out[o++] = out[i];
-	out[o] = '\0';
-}
-
 /* --- commands ----------------------------------------------------------------
- * Each returns 0 (OK) or -errno (ERR) having written its body. */
+ * Each returns 0 (OK) or -errno (ERR) having written its body, or CMD_LATER
+ * when the AT session replies. */
 
 static int
 cmd_at(struct client *cl, char *arg, struct evbuffer *body)
 {
-	return run_at(cl->ctl, arg, body) < 0 ? -EINVAL : 0;
+	return start_at(cl, CTL_AT_LINE, NULL, AT_EXEC, arg);
 }
 
 static int
@@ -246,8 +247,7 @@ cmd_get(struct client *cl, char *arg, struct evbuffer *body)
 	const struct settings *st = host_settings(&c->host);
 	struct setting_ref s;
 	const struct at_cmd *cmd;
-	char line[64], val[4096], key[SETTINGS_KEY_MAX];
-	int rc;
+	char val[4096], key[SETTINGS_KEY_MAX];
 
 	if (!*arg)
 		return get_all(c, body);
@@ -273,26 +273,8 @@ cmd_get(struct client *cl, char *arg, struct evbuffer *body)
 		    cmd->name, cmd->name);
 		return -EINVAL;
 	}
-	snprintf(line, sizeof(line), "AT+%s?", cmd->name);
-	{
-		struct evbuffer *r = evbuffer_new();
-		size_t n;
-
-		if (!r)
-			return -EINVAL;
-		rc = run_at(c, line, r);
-		n = evbuffer_copyout(r, val, sizeof(val) - 1);
-		val[n] = '\0';
-		if (rc < 0 || control_at_value(val, n, val, sizeof(val)) < 0) {
-			flatten(r, val, sizeof(val));
-			evbuffer_add_printf(body, "%s: %s\n", line, val);
-			evbuffer_free(r);
-			return -EINVAL;
-		}
-		evbuffer_free(r);
-	}
-	evbuffer_add_printf(body, "%s\n", val);
-	return 0;
+	snprintf(cl->at_what, sizeof(cl->at_what), "AT+%s?", cmd->name);
+	return start_at(cl, CTL_AT_GET, cmd, AT_QUERY, NULL);
 }
 
 static int
@@ -303,7 +285,7 @@ cmd_set(struct client *cl, char *arg, struct evbuffer *body)
 	struct setting_ref s;
 	const struct at_cmd *cmd;
 	char *name = arg, *value = strchr(arg, ' ');
-	char why[256], line[CONTROL_REQUEST_MAX + 8], key[SETTINGS_KEY_MAX];
+	char why[256], key[SETTINGS_KEY_MAX];
 	const char *text;
 	int r;
 
@@ -346,24 +328,10 @@ cmd_set(struct client *cl, char *arg, struct evbuffer *body)
 		evbuffer_add_printf(body, "AT+%s cannot be set\n", cmd->name);
 		return -EINVAL;
 	}
-	snprintf(line, sizeof(line), "AT+%s=%s", cmd->name, value);
-	{
-		struct evbuffer *rb = evbuffer_new();
-
-		if (!rb)
-			return -EINVAL;
-		r = run_at(c, line, rb);
-		flatten(rb, why, sizeof(why));
-		evbuffer_free(rb);
-	}
-	if (r < 0) {
-		evbuffer_add_printf(body, "%s: %s\n", line, why);
-		return -EINVAL;
-	}
-	if (fields_need_restart(cmd))
-		evbuffer_add_printf(body, "saved; AT+%s takes effect at the next restart "
-		    "(usrbridgectl restart)\n", cmd->name);
-	return 0;
+	/* The value is the argument list of an AT set: same parser, codecs,
+	 * bounds and saving as on the serial line. */
+	snprintf(cl->at_what, sizeof(cl->at_what), "AT+%s=%s", cmd->name, value);
+	return start_at(cl, CTL_AT_SET, cmd, AT_SET, value);
 }
 
 static int
@@ -511,7 +479,8 @@ handle(struct client *cl, char *line, struct evbuffer *out)
 		return -ENOMEM;
 	}
 	r = commands[i].fn(cl, arg, body);
-	reply_buf(out, r == 0, body);
+	if (r != CMD_LATER)
+		reply_buf(out, r == 0, body);
 	evbuffer_free(body);
 	return r;
 }
@@ -519,15 +488,32 @@ handle(struct client *cl, char *line, struct evbuffer *out)
 int
 control_handle_line(struct control *c, const char *line, struct evbuffer *out)
 {
-	/* A client without a connection: not in c->clients, never freed. */
-	struct client cl = { .ctl = c };
+	/* A client without a connection: not in c->clients, freed here. */
+	struct client cl = { .ctl = c, .out = out };
 	char buf[CONTROL_REQUEST_MAX];
+	int r;
 
 	if (util_strlcpy(buf, line, sizeof(buf)) >= sizeof(buf)) {
 		replyf(out, 0, "request longer than %d bytes\n", CONTROL_REQUEST_MAX);
 		return -EMSGSIZE;
 	}
-	return handle(&cl, buf, out);
+	cl.at_bytes = evbuffer_new();
+	if (!cl.at_bytes) {
+		replyf(out, 0, "out of memory\n");
+		return -ENOMEM;
+	}
+	at_session_init(&cl.at, c->host.ops->at, c->host.h, at_capture, NULL, at_done, &cl);
+	r = handle(&cl, buf, out);
+	/* An AT reply that comes later needs a connection to go to. */
+	if (at_busy(&cl.at)) {
+		at_cancel(&cl.at);
+		replyf(out, 0, "the reply of this AT command comes later; use the socket\n");
+		r = -EINPROGRESS;
+	}
+	evbuffer_free(cl.at_bytes);
+	if (r == CMD_LATER)
+		r = cl.at_rc < 0 ? -EINVAL : 0;
+	return r;
 }
 
 /* --- connections ----------------------------------------------------------- */
@@ -544,9 +530,12 @@ client_free(struct client *cl)
 			c->tapped = 0;
 		}
 	}
+	at_cancel(&cl->at);
 	TAILQ_REMOVE(&c->clients, cl, entry);
 	c->nclients--;
 	bufferevent_free(cl->bev);
+	if (cl->at_bytes)
+		evbuffer_free(cl->at_bytes);
 	free(cl);
 }
 
@@ -574,8 +563,9 @@ client_process(struct client *cl)
 			evbuffer_drain(in, evbuffer_get_length(in));
 			return;
 		}
-		/* Replies not yet read by the peer: the next request waits. */
-		if (evbuffer_get_length(out) > CONTROL_OUTPUT_PAUSE)
+		/* Replies not yet read by the peer, or an AT request not yet
+		 * answered: the next request waits. */
+		if (evbuffer_get_length(out) > CONTROL_OUTPUT_PAUSE || at_busy(&cl->at))
 			return;
 		line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
 		if (!line) {
@@ -600,14 +590,19 @@ client_process(struct client *cl)
 	}
 }
 
+/* Reads what requests can be handled now; frees a client that is done. */
+static void
+client_resume(struct client *cl)
+{
+	client_process(cl);
+	if (cl->closing && evbuffer_get_length(bufferevent_get_output(cl->bev)) == 0)
+		client_free(cl);
+}
+
 static void
 on_read(struct bufferevent *bev, void *arg)
 {
-	struct client *cl = arg;
-
-	client_process(cl);
-	if (cl->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		client_free(cl);
+	client_resume(arg);
 }
 
 static void
@@ -633,7 +628,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	/* A peer that half-closes after its request (socat, nc -N) still gets
 	 * its replies. */
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !cl->monitor &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+	    (evbuffer_get_length(bufferevent_get_output(bev)) > 0 || at_busy(&cl->at))) {
 		client_close(cl);
 		return;
 	}
@@ -701,11 +696,19 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	}
 	cl->ctl = c;
 	cl->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!cl->bev) {
-		evutil_closesocket(fd);
+	cl->at_bytes = evbuffer_new();
+	if (!cl->bev || !cl->at_bytes) {
+		if (cl->bev)
+			bufferevent_free(cl->bev);
+		else
+			evutil_closesocket(fd);
+		if (cl->at_bytes)
+			evbuffer_free(cl->at_bytes);
 		free(cl);
 		return;
 	}
+	cl->out = bufferevent_get_output(cl->bev);
+	at_session_init(&cl->at, c->host.ops->at, c->host.h, at_capture, NULL, at_done, cl);
 	TAILQ_INSERT_TAIL(&c->clients, cl, entry);
 	c->nclients++;
 	bufferevent_setcb(cl->bev, on_read, on_write, on_event, cl);
@@ -866,15 +869,6 @@ control_new(const struct host *host)
 	c->host = *host;
 	c->base = host_base(host);
 	TAILQ_INIT(&c->clients);
-	c->at_out = evbuffer_new();
-	if (!c->at_out) {
-		control_free(c);
-		return NULL;
-	}
-	c->at = (struct at_session){
-		.host = host->ops->at, .h = host->h, .source = AT_SRC_CONTROL,
-		.write = at_capture, .entm = NULL, .arg = c,
-	};
 	return c;
 }
 
@@ -886,8 +880,6 @@ control_free(struct control *c)
 	while (!TAILQ_EMPTY(&c->clients))
 		client_free(TAILQ_FIRST(&c->clients));
 	close_listener(c);
-	if (c->at_out)
-		evbuffer_free(c->at_out);
 	free(c);
 }
 

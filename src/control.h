@@ -45,9 +45,4 @@ const char *control_path(const struct control *c);
  * and free as above; its status part is the socket path. */
 extern const struct service control_service;
 
-/* The value part of an AT query reply, in either dialect:
- * "\r\n+OK=v\r\n" -> "v"; "\r\n+CMD: v\r\n\r\nOK\r\n" -> "v". -EINVAL when
- * the reply is not a value. */
-int control_at_value(const char *reply, size_t n, char *out, size_t cap);
-
 #endif

@@ -195,12 +195,14 @@ con_reply(void *arg, const uint8_t *d, size_t n)
 	serial_write(in->serial, d, n);
 }
 
-static void
+/* A command that answers later keeps the console busy: further input is
+ * held in the console, in order, until at_serial_done(). */
+static int
 con_line(void *arg, const char *line, size_t n, int overflow)
 {
 	struct instance *in = arg;
 
-	at_dispatch(&in->at_serial, line, n, overflow);
+	return at_dispatch(&in->at_serial, line, n, overflow) == AT_PENDING;
 }
 
 static void
@@ -437,6 +439,18 @@ at_serial_entm(void *arg)
 	release_held(in);
 }
 
+/* The final reply of a request went out: input held meanwhile runs now. */
+static void
+at_serial_done(void *arg, struct at_req *r, int rc)
+{
+	struct instance *in = arg;
+
+	if (in->console.busy) {
+		console_resume(&in->console, util_now_us());
+		arm_timers(in);
+	}
+}
+
 /* --- start, restart --------------------------------------------------------- */
 
 static void
@@ -521,6 +535,8 @@ start_runtime(struct instance *in)
 		return -ENOMEM;
 	in->pers = personality_get((enum personality)in->run.personality);
 	in->pers->console_params(&in->run, &cp);
+	/* A command still waiting for its reply is dropped with the console. */
+	at_cancel(&in->at_serial);
 	console_init(&in->console, &cp, &con_ops, in);
 	in->console.echo = in->run.echo;
 	/* The work mode is a setting of the 721 (AT+CIMOD, its issue); the
@@ -680,11 +696,8 @@ instance_new(struct event_base *base, const char *config_path, const struct sett
 	in->ev_child = evsignal_new(base, SIGCHLD, on_child, in);
 	if (in->ev_child)
 		event_add(in->ev_child, NULL);
-	in->at_serial = (struct at_session){
-		.host = &instance_at_host, .h = in, .source = AT_SRC_SERIAL,
-		.write = at_serial_write,
-		.entm = at_serial_entm, .arg = in,
-	};
+	at_session_init(&in->at_serial, &instance_at_host, in, at_serial_write, at_serial_entm,
+	    at_serial_done, in);
 	in->started_us = util_now_us();
 	if (!in->held || !in->ev_pack || !in->ev_console || !in->ev_restart ||
 	    new_services(in) < 0 || start_runtime(in) < 0) {
@@ -706,6 +719,7 @@ instance_free(struct instance *in)
 	if (!in)
 		return;
 	free_services(in);
+	at_cancel(&in->at_serial);
 	stop_runtime(in);
 	curl_lazy_free(&in->curl);
 	if (in->leds) {

@@ -342,16 +342,8 @@ at_names(const char *key, enum personality p, char *buf, size_t cap)
 	size_t o = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < d->ncmds && o < cap; i++) {
-		const struct at_cmd *c = &d->cmds[i];
-
-		if (c->ops & AT_HIDDEN)
-			continue;
-		for (int f = 0; f < AT_ARGS_MAX && c->fields[f]; f++)
-			if (strcmp(c->fields[f], key) == 0)
-				o += (size_t)snprintf(buf + o, cap - o, "%sAT+%s", o ? " " : "",
-				    c->name);
-	}
+	for (const struct at_cmd *c = NULL; o < cap && (c = at_next_for_key(d, key, c));)
+		o += (size_t)snprintf(buf + o, cap - o, "%sAT+%s", o ? " " : "", c->name);
 }
 
 struct form_state {

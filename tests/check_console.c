@@ -15,13 +15,17 @@ static struct {
 	size_t nreply;
 	char lines[16][600];
 	int overflow[16];
+	size_t reply_at_line[16];	/* reply bytes written before the line */
+	int nreplies;			/* reply calls */
 	int nlines;
 	int mode;
 } rec;
 
+/* Bounded recorders: more than they hold fails the test. */
 static void
 r_data(void *arg, const uint8_t *d, size_t n, int64_t now)
 {
+	ck_assert_msg(rec.ndata + n < sizeof(rec.data), "data overflow");
 	memcpy(rec.data + rec.ndata, d, n);
 	rec.ndata += n;
 	rec.data[rec.ndata] = '\0';
@@ -30,20 +34,26 @@ r_data(void *arg, const uint8_t *d, size_t n, int64_t now)
 static void
 r_reply(void *arg, const uint8_t *d, size_t n)
 {
+	ck_assert_msg(rec.nreply + n < sizeof(rec.reply), "reply overflow");
 	memcpy(rec.reply + rec.nreply, d, n);
 	rec.nreply += n;
 	rec.reply[rec.nreply] = '\0';
+	rec.nreplies++;
 }
 
-static void
+/* "WAIT..." answers later (the console holds input until resumed). */
+static int
 r_line(void *arg, const char *line, size_t n, int overflow)
 {
+	ck_assert_msg(rec.nlines < 16, "more than 16 lines");
 	memcpy(rec.lines[rec.nlines], line, n);
 	rec.lines[rec.nlines][n] = '\0';
 	rec.overflow[rec.nlines++] = overflow;
+	rec.reply_at_line[rec.nlines - 1] = rec.nreply;
 	/* AT+ENTM: the dispatcher switches back to data mode. */
 	if (strcmp(rec.lines[rec.nlines - 1], "AT+ENTM") == 0)
 		console_set_command(arg, 0);
+	return strncmp(line, "WAIT", 4) == 0;
 }
 
 static void
@@ -280,8 +290,94 @@ START_TEST(test_echo)
 	init(&p30);
 	enter(0);
 	c.echo = 1;
+	rec.nreplies = 0;
 	in("AT\r\n", 100000);
 	ck_assert_str_eq(rec.reply, "a+okAT\r\n");
+	/* The echo before the line's reply, in one write; the LF after it in
+	 * a second (one write per line, not per byte). */
+	ck_assert_int_eq(rec.reply_at_line[0], strlen("a+okAT\r"));
+	ck_assert_int_eq(rec.nreplies, 2);
+	rec.nreplies = 0;
+	in("AT+VER", 100001);
+	ck_assert_int_eq(rec.nreplies, 1);
+	ck_assert_str_eq(rec.reply, "a+okAT\r\nAT+VER");
+}
+END_TEST
+
+/* A command that answers later: what follows is held, in order, and runs
+ * at console_resume(); echo comes with it, after the reply. */
+START_TEST(test_busy_holds_input)
+{
+	init(&p30);
+	enter(0);
+	c.echo = 1;
+	in("WAIT1\rAT+A\r", 100000);
+	ck_assert_int_eq(rec.nlines, 1);
+	ck_assert(c.busy);
+	in("AT+B\r\nWAIT2\rAT+C\r", 100001);
+	ck_assert_int_eq(rec.nlines, 1);
+	ck_assert_str_eq(rec.reply, "a+okWAIT1\r");
+	console_resume(&c, 200000);
+	ck_assert_int_eq(rec.nlines, 4);		/* up to WAIT2, busy again */
+	ck_assert_str_eq(rec.lines[1], "AT+A");
+	ck_assert_str_eq(rec.lines[2], "AT+B");
+	ck_assert_str_eq(rec.lines[3], "WAIT2");
+	console_resume(&c, 200001);
+	ck_assert_int_eq(rec.nlines, 5);
+	ck_assert_str_eq(rec.lines[4], "AT+C");
+	ck_assert(!c.busy);
+	ck_assert_str_eq(rec.reply, "a+okWAIT1\rAT+A\rAT+B\r\nWAIT2\rAT+C\r");
+	/* A resume with nothing held does nothing. */
+	console_resume(&c, 200002);
+	ck_assert_int_eq(rec.nlines, 5);
+}
+END_TEST
+
+/* Beyond CONSOLE_HOLD_MAX: each line cut is answered as an overlong one;
+ * nothing of it is taken for a command. */
+START_TEST(test_busy_hold_cap)
+{
+	char big[CONSOLE_HOLD_MAX + 1];
+
+	init(&p30);
+	enter(0);
+	in("WAIT\r", 100000);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	big[10] = '\r';			/* a line of 10 bytes, then one too long, */
+	big[sizeof(big) - 2] = '\r';		/* ending at the cap */
+	in(big, 100001);
+	in("AT+X\rAT+Y\r\n", 100002);	/* all beyond the cap */
+	in("AT+Z", 100003);
+	console_resume(&c, 200000);
+	ck_assert_int_eq(rec.nlines, 5);
+	ck_assert_int_eq(strlen(rec.lines[1]), 10);
+	ck_assert_int_eq(rec.overflow[1], 0);
+	ck_assert_int_eq(rec.overflow[2], 1);		/* longer than a line */
+	ck_assert_int_eq(rec.overflow[3], 1);		/* AT+X, discarded */
+	ck_assert_int_eq(rec.overflow[4], 1);		/* AT+Y */
+	/* The line going on beyond the cap (AT+Z) is cut too. */
+	in("\r", 200001);
+	ck_assert_int_eq(rec.nlines, 6);
+	ck_assert_int_eq(rec.overflow[5], 1);
+	/* Then all is as before. */
+	in("AT\r", 200002);
+	ck_assert_int_eq(rec.overflow[6], 0);
+	ck_assert_str_eq(rec.lines[6], "AT");
+}
+END_TEST
+
+/* AT+ENTM among held lines: the rest is data, in order. */
+START_TEST(test_busy_then_entm)
+{
+	init(&p30);
+	enter(0);
+	in("WAIT\r", 100000);
+	in("AT+ENTM\rhello", 100001);
+	ck_assert_str_eq(rec.data, "");
+	console_resume(&c, 200000);
+	ck_assert(!console_in_command(&c));
+	ck_assert_str_eq(rec.data, "hello");
 }
 END_TEST
 
@@ -317,6 +413,9 @@ suite_console(void)
 	tcase_add_test(tc, test_lines);
 	tcase_add_test(tc, test_overlong_line);
 	tcase_add_test(tc, test_echo);
+	tcase_add_test(tc, test_busy_holds_input);
+	tcase_add_test(tc, test_busy_hold_cap);
+	tcase_add_test(tc, test_busy_then_entm);
 	tcase_add_test(tc, test_entm_rest_is_data);
 	suite_add_tcase(s, tc);
 	return s;
