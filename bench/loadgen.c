@@ -338,6 +338,24 @@ print_result(const char *extra_fmt, ...)
 	printf("}\n");
 }
 
+/* Says where a reader's bytes stop matching the payload and, when the
+ * stream resumes further on, how many bytes went missing (a bridge that
+ * dropped data) rather than changed. */
+static void __attribute__((noreturn))
+mismatch(int reader, const uint8_t *payload, size_t got, const uint8_t *buf, size_t n)
+{
+	size_t k = 0, probe;
+
+	while (k < n && buf[k] == payload[got + k])
+		k++;
+	probe = n - k < 32 ? n - k : 32;
+	for (size_t j = got + k + 1; probe >= 16 && j + probe <= o.size; j++)
+		if (memcmp(payload + j, buf + k, probe) == 0)
+			fail("reader %d: %zu bytes missing at offset %zu (the stream resumes "
+			    "after them)", reader, j - got - k, got + k);
+	fail("reader %d: data differs at offset %zu", reader, got + k);
+}
+
 /* Writes payload from wfd to every non-stuck reader and verifies it. */
 static void
 transfer(int wfd, struct reader *rd, int nr)
@@ -405,7 +423,7 @@ transfer(int wfd, struct reader *rd, int nr)
 				fail("reader %d: %zu bytes more than sent", i,
 				    rd[i].got + (size_t)n - o.size);
 			if (memcmp(buf, payload + rd[i].got, (size_t)n) != 0)
-				fail("reader %d: data differs near offset %zu", i, rd[i].got);
+				mismatch(i, payload, rd[i].got, buf, (size_t)n);
 			rd[i].got += (size_t)n;
 			total += (size_t)n;
 			last = now_ns();
