@@ -118,8 +118,12 @@ main(int argc, char **argv)
 			perror("poll");
 			return 1;
 		}
-		if (pf[1].revents & POLLIN) {
+		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = read(ser, buf, sizeof(buf));
+			/* The runner closed the pty (EIO): nothing left to relay,
+			 * and polling it again would spin. */
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+				return 0;
 			for (int i = nclients - 1; n > 0 && i >= 0; i--)
 				if (write_all(clients[i], buf, (size_t)n) < 0)
 					drop(i);
