@@ -2,7 +2,15 @@
  * capped, jittered backoff; binds SOCKPORT as its local port when set. While
  * it is down the bridge keeps serial data in its offline cache. With short
  * connections (SOCKSL=ON) it connects only when the bridge kicks it because
- * a frame waits, and closes after SHORTO seconds without data either way. */
+ * a frame waits, and closes after SHORTO seconds without data either way.
+ *
+ * Writes as in TCPS (link-tcps.c): the frames of a loop pass are written
+ * with one write by ev_flush, after the serial read's callback in the same
+ * pass; the bufferevent's write event is on only while the socket is full.
+ * Left to the bufferevent, every pass cost two epoll_ctl() and a loop trip,
+ * and it wrote at most 16 KiB a pass (libevent's max_single_write) against
+ * serial reads of up to 64 KiB: the queue grew to its bound and frames went
+ * to the offline cache. */
 #include "config.h"
 
 #include <errno.h>
@@ -25,6 +33,9 @@ struct tcpc {
 	struct bufferevent *bev;	/* the connection, or NULL */
 	struct event *ev_retry;		/* backoff timer */
 	struct event *ev_idle;		/* SOCKSL: closes an idle connection */
+	struct event *ev_flush;		/* activated by a send: writes the pass's frames */
+	int flush_pending;
+	int writing;			/* the socket was full: the bufferevent writes */
 	int64_t last_io;		/* SOCKSL: last data either way (µs) */
 	int blocked;			/* a send returned -ENOBUFS */
 	int want;			/* a connection is wanted (short connections: data waits) */
@@ -49,6 +60,32 @@ drop_connection(struct link *l)
 	if (c->bev) {
 		bufferevent_free(c->bev);
 		c->bev = NULL;
+	}
+	c->writing = 0;
+}
+
+/* Writes what this pass queued; what the socket does not take is left to
+ * the bufferevent, which also reports a write error to on_event. */
+static void
+on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct link *l = arg;
+	struct tcpc *c = l->priv;
+	struct evbuffer *out;
+
+	c->flush_pending = 0;
+	if (!c->bev || l->state != LINK_UP || c->writing)
+		return;
+	out = bufferevent_get_output(c->bev);
+	if (evbuffer_write(out, bufferevent_getfd(c->bev)) < 0 && errno != EAGAIN &&
+	    errno != EINTR) {
+		c->writing = 1;
+		bufferevent_enable(c->bev, EV_WRITE);
+		return;
+	}
+	if (evbuffer_get_length(out) > 0) {
+		c->writing = 1;
+		bufferevent_enable(c->bev, EV_WRITE);
 	}
 }
 
@@ -78,6 +115,11 @@ on_write(struct bufferevent *bev, void *arg)
 	struct link *l = arg;
 	struct tcpc *c = l->priv;
 
+	/* libevent wrote the queue out: back to on_flush. */
+	if (c->writing) {
+		c->writing = 0;
+		bufferevent_disable(bev, EV_WRITE);
+	}
 	if (c->blocked) {
 		c->blocked = 0;
 		if (l->cbs.on_writable)
@@ -99,7 +141,10 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		l->stats.connects++;
 		link_set_state(l, LINK_UP);
 		log_info("link%d: connected to %s", l->index + 1, c->peer);
-		bufferevent_enable(bev, l->paused ? EV_WRITE : EV_READ | EV_WRITE);
+		/* EV_WRITE only while the socket is full (on_flush). */
+		bufferevent_disable(bev, EV_WRITE);
+		if (!l->paused)
+			bufferevent_enable(bev, EV_READ);
 		if (l->set->short_conn) {
 			struct timeval tv = { l->set->short_timeout, 0 };
 
@@ -226,9 +271,14 @@ tcpc_start(struct link *l)
 		return -ENOMEM;
 	c->ev_retry = evtimer_new(l->base, on_retry, l);
 	c->ev_idle = evtimer_new(l->base, on_idle, l);
-	if (!c->ev_retry || !c->ev_idle) {
+	c->ev_flush = event_new(l->base, -1, 0, on_flush, l);
+	if (!c->ev_retry || !c->ev_idle || !c->ev_flush) {
 		if (c->ev_retry)
 			event_free(c->ev_retry);
+		if (c->ev_idle)
+			event_free(c->ev_idle);
+		if (c->ev_flush)
+			event_free(c->ev_flush);
 		free(c);
 		return -ENOMEM;
 	}
@@ -255,6 +305,7 @@ tcpc_stop(struct link *l)
 	drop_connection(l);
 	event_free(c->ev_retry);
 	event_free(c->ev_idle);
+	event_free(c->ev_flush);
 	free(c);
 	l->priv = NULL;
 	link_set_state(l, LINK_DOWN);
@@ -281,6 +332,11 @@ tcpc_send(struct link *l, const uint8_t *data, size_t len)
 	l->stats.tx_bytes += len;
 	if (l->set->short_conn)
 		c->last_io = util_now_us();
+	/* Written once per loop pass, whatever the number of frames. */
+	if (!c->flush_pending && !c->writing) {
+		c->flush_pending = 1;
+		event_active(c->ev_flush, EV_WRITE, 0);
+	}
 	return 0;
 }
 
