@@ -15,7 +15,9 @@
  * accepts a client (ser2net opens the device at the first connection).
  * Single-threaded and poll()-driven, so the generator's own cost is the
  * same whatever bridge is measured. Loopback only: it connects to
- * 127.0.0.1 and nothing else. */
+ * 127.0.0.1 and nothing else. With --listen-fd (the TCPC scenarios) it
+ * does not connect at all: the bridge dials the runner's listening socket
+ * on 127.0.0.1, and the load generator accepts its clients there. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -44,6 +46,7 @@ struct opts {
 	const char *mode;
 	int master;		/* pty master fd, inherited */
 	int port;
+	int listen_fd;		/* TCPC: accept the bridge's connections here */
 	int clients;
 	int stuck;		/* clients that stop reading after the sync */
 	size_t size;
@@ -67,7 +70,7 @@ struct reader {
 };
 
 static struct opts o = {
-	.master = -1, .port = 0, .clients = 1, .size = 16u << 20, .seed = 1,
+	.master = -1, .port = 0, .listen_fd = -1, .clients = 1, .size = 16u << 20, .seed = 1,
 	.count = 5000, .warmup = 500, .pid = 0, .stall = 5.0, .deadline = 120.0,
 };
 static uint8_t marker[MARK_LEN], terminator[MARK_LEN];
@@ -183,12 +186,33 @@ set_nonblock(int fd, int on)
 	fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
 }
 
+/* TCPC: the bridge is the client; waits up to 4 stall times for it. */
+static int
+accept_client(int rcvbuf)
+{
+	struct pollfd pf = { .fd = o.listen_fd, .events = POLLIN };
+	int fd, one = 1;
+
+	if (poll(&pf, 1, (int)(o.stall * 4000)) <= 0)
+		fail("the bridge did not connect within %.0f s", o.stall * 4);
+	fd = accept4(o.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		fail("accept: %s", strerror(errno));
+	if (rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
 static int
 connect_client(int rcvbuf)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)o.port) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	int fd, one = 1;
 
+	if (o.listen_fd >= 0)
+		return accept_client(rcvbuf);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		fail("socket: %s", strerror(errno));
 	/* A peer that never reads gets a small window, as a stuck embedded
@@ -314,6 +338,24 @@ print_result(const char *extra_fmt, ...)
 	printf("}\n");
 }
 
+/* Says where a reader's bytes stop matching the payload and, when the
+ * stream resumes further on, how many bytes went missing (a bridge that
+ * dropped data) rather than changed. */
+static void __attribute__((noreturn))
+mismatch(int reader, const uint8_t *payload, size_t got, const uint8_t *buf, size_t n)
+{
+	size_t k = 0, probe;
+
+	while (k < n && buf[k] == payload[got + k])
+		k++;
+	probe = n - k < 32 ? n - k : 32;
+	for (size_t j = got + k + 1; probe >= 16 && j + probe <= o.size; j++)
+		if (memcmp(payload + j, buf + k, probe) == 0)
+			fail("reader %d: %zu bytes missing at offset %zu (the stream resumes "
+			    "after them)", reader, j - got - k, got + k);
+	fail("reader %d: data differs at offset %zu", reader, got + k);
+}
+
 /* Writes payload from wfd to every non-stuck reader and verifies it. */
 static void
 transfer(int wfd, struct reader *rd, int nr)
@@ -381,7 +423,7 @@ transfer(int wfd, struct reader *rd, int nr)
 				fail("reader %d: %zu bytes more than sent", i,
 				    rd[i].got + (size_t)n - o.size);
 			if (memcmp(buf, payload + rd[i].got, (size_t)n) != 0)
-				fail("reader %d: data differs near offset %zu", i, rd[i].got);
+				mismatch(i, payload, rd[i].got, buf, (size_t)n);
 			rd[i].got += (size_t)n;
 			total += (size_t)n;
 			last = now_ns();
@@ -514,7 +556,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: loadgen s2n|n2s|rtt --master-fd FD --port PORT [--clients N] [--stuck K]\n"
+	    "usage: loadgen s2n|n2s|rtt --master-fd FD --port PORT|--listen-fd FD\n"
+	    "               [--clients N] [--stuck K]\n"
 	    "               [--size BYTES] [--seed S] [--count N] [--warmup N] [--pid PID]\n"
 	    "               [--stall SECONDS] [--deadline SECONDS]\n");
 	exit(2);
@@ -526,6 +569,7 @@ main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "master-fd", required_argument, NULL, 'm' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "listen-fd", required_argument, NULL, 'l' },
 		{ "clients", required_argument, NULL, 'c' },
 		{ "stuck", required_argument, NULL, 'k' },
 		{ "size", required_argument, NULL, 's' },
@@ -548,6 +592,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'm': o.master = atoi(optarg); break;
 		case 'p': o.port = atoi(optarg); break;
+		case 'l': o.listen_fd = atoi(optarg); break;
 		case 'c': o.clients = atoi(optarg); break;
 		case 'k': o.stuck = atoi(optarg); break;
 		case 's': o.size = strtoull(optarg, NULL, 0); break;
@@ -560,7 +605,7 @@ main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (o.master < 0 || o.port <= 0 || o.clients < 1 || o.clients > CLIENTS_MAX ||
+	if (o.master < 0 || (o.port <= 0 && o.listen_fd < 0) || o.clients < 1 || o.clients > CLIENTS_MAX ||
 	    o.stuck < 0 || o.stuck >= o.clients || o.size == 0 || o.count < 1 ||
 	    o.count > RTT_MAX || o.warmup < 0)
 		usage();

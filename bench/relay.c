@@ -6,8 +6,11 @@
  * and nothing it does is bounded but its buffer.
  *
  *   relay SERIAL_PATH PORT [MAX_CLIENTS]
+ *   relay -c SERIAL_PATH PORT
  *
- * Listens on 127.0.0.1 only. */
+ * Listens on 127.0.0.1 only; with -c it is a TCP client instead: it connects
+ * to 127.0.0.1:PORT once (the benchmark's TCPC scenarios); when that peer
+ * goes away it does not dial again, and serial data goes nowhere. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -61,11 +64,15 @@ main(int argc, char **argv)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	static char buf[BUF];
-	int ser, lfd, one = 1, max = argc > 3 ? atoi(argv[3]) : 1;
+	int ser, lfd = -1, one = 1, max, dial = argc > 1 && strcmp(argv[1], "-c") == 0;
 	struct termios t;
 
+	argc -= dial;
+	argv += dial;
+	max = argc > 3 && !dial ? atoi(argv[3]) : 1;
 	if (argc < 3 || max < 1 || max > CLIENTS_MAX) {
-		fprintf(stderr, "usage: relay SERIAL_PATH PORT [MAX_CLIENTS]\n");
+		fprintf(stderr, "usage: relay SERIAL_PATH PORT [MAX_CLIENTS]\n"
+		    "       relay -c SERIAL_PATH PORT\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -76,13 +83,25 @@ main(int argc, char **argv)
 	}
 	cfmakeraw(&t);
 	tcsetattr(ser, TCSANOW, &t);
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	a.sin_port = htons((unsigned short)atoi(argv[2]));
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lfd, 64) < 0) {
-		perror("listen");
-		return 1;
+	if (dial) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+			perror("connect");
+			return 1;
+		}
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		clients[nclients++] = fd;
+	} else {
+		lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lfd, 64) < 0) {
+			perror("listen");
+			return 1;
+		}
 	}
 	for (;;) {
 		struct pollfd pf[CLIENTS_MAX + 2];
@@ -99,8 +118,12 @@ main(int argc, char **argv)
 			perror("poll");
 			return 1;
 		}
-		if (pf[1].revents & POLLIN) {
+		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = read(ser, buf, sizeof(buf));
+			/* The runner closed the pty (EIO): nothing left to relay,
+			 * and polling it again would spin. */
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+				return 0;
 			for (int i = nclients - 1; n > 0 && i >= 0; i--)
 				if (write_all(clients[i], buf, (size_t)n) < 0)
 					drop(i);

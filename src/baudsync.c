@@ -118,7 +118,8 @@ baudsync_input(struct baudsync *b, const uint8_t *d, size_t n, int64_t now)
 			continue;
 		}
 		if (tn < BAUDSYNC_LEN && prefix_ok(tmp, tn)) {
-			/* Still a prefix, and the read is used up: keep holding. */
+			/* Still a prefix (two bytes or more), and the read is
+			 * used up: keep holding. */
 			memcpy(b->held, tmp, tn);
 			b->nheld = tn;
 			return;
@@ -131,6 +132,10 @@ baudsync_input(struct baudsync *b, const uint8_t *d, size_t n, int64_t now)
 	}
 	if (n > 0)
 		scan(b, d, n, now);
+	/* A read that ends with a lone 55 is not held (baudsync.h): one byte
+	 * in 256 of ordinary data would wait BAUDSYNC_HOLD_US for it. */
+	if (b->nheld == 1)
+		baudsync_flush(b);
 }
 
 int64_t

@@ -6,11 +6,15 @@
  * How packets are found (our decision, documented in the man page):
  * - anywhere in the data: a packet embedded between other bytes of the same
  *   read is taken out and the bytes around it are passed on, in order;
- * - across reads: when a read ends with a proper prefix of a packet (1 to 7
- *   bytes starting with 55 that match the magic as far as they go), those
- *   bytes are held back until the next read decides, or for at most
- *   BAUDSYNC_HOLD_US, after which they are passed on as data. The hold is
- *   bounded (7 bytes, 10 ms) and costs only reads that end that way;
+ * - across reads: when a read ends with a proper prefix of a packet of 2 to
+ *   7 bytes (55 AA, 55 AA 55, ...), those bytes are held back until the next
+ *   read decides, or for at most BAUDSYNC_HOLD_US, after which they are
+ *   passed on as data. The hold is bounded (7 bytes, 10 ms) and costs only
+ *   reads that end that way. A read that ends with a lone 55 is passed on at
+ *   once: holding it cost one read in 256 of ordinary data (and every 'U')
+ *   up to 10 ms (bench/run rtt: p999 12 ms); the price is that a packet
+ *   split right after its first byte is not recognised but passed on as
+ *   data;
  * - a complete 8-byte candidate with a bad sum is ordinary data: its first
  *   byte is passed on and the search goes on from the second byte. */
 #ifndef USRB_BAUDSYNC_H

@@ -4,14 +4,18 @@
  * connections (SOCKSL=ON) it connects only when the bridge kicks it because
  * a frame waits, and closes after SHORTO seconds without data either way.
  *
- * The data path is the one link-tcps.c has for a lone client: a frame goes
- * to the socket with one write() when nothing is queued, and only what the
- * socket did not take waits in the bufferevent's output (bounded by
- * tcps.client_queue; past it send() says -ENOBUFS and the bridge keeps the
- * frame in its offline cache). Reads are a plain read event into a stack
- * buffer: a bufferevent's read path costs an ioctl(FIONREAD) per read and a
- * copy through its input buffer. The bufferevent connects, writes the queue
- * and reports write errors; it never reads. */
+ * The data path is the one link-tcps.c has: the frames of a loop pass are
+ * queued and written with one write by ev_flush, after the serial read's
+ * callback in the same pass; the bufferevent's write event is on only
+ * while the socket is full. Left to the bufferevent, every pass cost two
+ * epoll_ctl() and a loop trip, and it wrote at most 16 KiB a pass
+ * (libevent's max_single_write) against serial reads of up to 64 KiB. The
+ * queue is bounded by tcps.client_queue; past it send() says -ENOBUFS and
+ * the bridge keeps the frame in its offline cache. Reads are a plain read
+ * event into a stack buffer: a bufferevent's read path costs an
+ * ioctl(FIONREAD) per read and a copy through its input buffer. The
+ * bufferevent connects, writes what the socket did not take and reports
+ * write errors; it never reads. */
 #include "config.h"
 
 #include <errno.h>
@@ -38,6 +42,9 @@ struct tcpc {
 	struct event *ev_read;		/* reads the fd once connected; owned */
 	struct event *ev_retry;		/* backoff timer */
 	struct event *ev_idle;		/* SOCKSL: closes an idle connection */
+	struct event *ev_flush;		/* activated by a send: writes the pass's frames */
+	int flush_pending;
+	int writing;			/* the socket was full: the bufferevent writes */
 	int64_t last_io;		/* SOCKSL: last data either way (µs) */
 	int blocked;			/* a send returned -ENOBUFS */
 	char peer[64];
@@ -65,6 +72,32 @@ drop_connection(struct link *l)
 	if (c->bev) {
 		bufferevent_free(c->bev);
 		c->bev = NULL;
+	}
+	c->writing = 0;
+}
+
+/* Writes what this pass queued; what the socket does not take is left to
+ * the bufferevent, which also reports a write error to on_event. */
+static void
+on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct link *l = arg;
+	struct tcpc *c = l->priv;
+	struct evbuffer *out;
+
+	c->flush_pending = 0;
+	if (!c->bev || l->state != LINK_UP || c->writing)
+		return;
+	out = bufferevent_get_output(c->bev);
+	if (evbuffer_write(out, bufferevent_getfd(c->bev)) < 0 && errno != EAGAIN &&
+	    errno != EINTR) {
+		c->writing = 1;
+		bufferevent_enable(c->bev, EV_WRITE);
+		return;
+	}
+	if (evbuffer_get_length(out) > 0) {
+		c->writing = 1;
+		bufferevent_enable(c->bev, EV_WRITE);
 	}
 }
 
@@ -119,6 +152,11 @@ on_write(struct bufferevent *bev, void *arg)
 	struct link *l = arg;
 	struct tcpc *c = l->priv;
 
+	/* libevent wrote the queue out: back to on_flush. */
+	if (c->writing) {
+		c->writing = 0;
+		bufferevent_disable(bev, EV_WRITE);
+	}
 	if (c->blocked) {
 		c->blocked = 0;
 		if (l->cbs.on_writable)
@@ -149,9 +187,8 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		l->stats.connects++;
 		link_set_state(l, LINK_UP);
 		log_info("link%d: connected to %s", l->index + 1, c->peer);
-		/* The bufferevent writes; ev_read reads. */
-		bufferevent_disable(bev, EV_READ);
-		bufferevent_enable(bev, EV_WRITE);
+		/* ev_read reads; EV_WRITE only while the socket is full (on_flush). */
+		bufferevent_disable(bev, EV_READ | EV_WRITE);
 		if (!l->paused)
 			event_add(c->ev_read, NULL);
 		if (l->set->short_conn) {
@@ -260,9 +297,14 @@ tcpc_start(struct link *l)
 		return -ENOMEM;
 	c->ev_retry = evtimer_new(l->base, on_retry, l);
 	c->ev_idle = evtimer_new(l->base, on_idle, l);
-	if (!c->ev_retry || !c->ev_idle) {
+	c->ev_flush = event_new(l->base, -1, 0, on_flush, l);
+	if (!c->ev_retry || !c->ev_idle || !c->ev_flush) {
 		if (c->ev_retry)
 			event_free(c->ev_retry);
+		if (c->ev_idle)
+			event_free(c->ev_idle);
+		if (c->ev_flush)
+			event_free(c->ev_flush);
 		free(c);
 		return -ENOMEM;
 	}
@@ -289,6 +331,7 @@ tcpc_stop(struct link *l)
 	drop_connection(l);
 	event_free(c->ev_retry);
 	event_free(c->ev_idle);
+	event_free(c->ev_flush);
 	free(c);
 	l->priv = NULL;
 	link_set_state(l, LINK_DOWN);
@@ -299,33 +342,27 @@ tcpc_send(struct link *l, const uint8_t *data, size_t len)
 {
 	struct tcpc *c = l->priv;
 	struct evbuffer *out;
-	size_t done = 0;
 
 	if (!c || !c->bev || l->state != LINK_UP)
 		return -ENOTCONN;
 	out = bufferevent_get_output(c->bev);
-	if (evbuffer_get_length(out) == 0) {
-		/* Nothing queued: straight to the socket (see the top). A hard
-		 * error is left to the bufferevent, which meets it writing the
-		 * rest and reports it to on_event. */
-		ssize_t w = send(bufferevent_getfd(c->bev), data, len, MSG_NOSIGNAL);
-
-		done = w > 0 ? (size_t)w : 0;
-	} else {
-		/* As in TCPS: a burst of frames from one read must not look
-		 * like a server that stopped reading. */
-		if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue)
-			evbuffer_write(out, bufferevent_getfd(c->bev));
-		if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue) {
-			c->blocked = 1;
-			return -ENOBUFS;
-		}
+	/* As in TCPS: a burst of frames from one read must not look like a
+	 * server that stopped reading. */
+	if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue)
+		evbuffer_write(out, bufferevent_getfd(c->bev));
+	if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue) {
+		c->blocked = 1;
+		return -ENOBUFS;
 	}
-	if (done < len)
-		evbuffer_add(out, data + done, len - done);
+	evbuffer_add(out, data, len);
 	l->stats.tx_bytes += len;
 	if (l->set->short_conn)
 		c->last_io = util_now_us();
+	/* Written once per loop pass, whatever the number of frames. */
+	if (!c->flush_pending && !c->writing) {
+		c->flush_pending = 1;
+		event_active(c->ev_flush, EV_WRITE, 0);
+	}
 	return 0;
 }
 

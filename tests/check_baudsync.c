@@ -150,7 +150,7 @@ START_TEST(test_embedded_in_data)
 }
 END_TEST
 
-/* The packet split after byte _i (1..7), with data on both sides. */
+/* The packet split after byte _i (2..7), with data on both sides. */
 START_TEST(test_split_everywhere)
 {
 	uint8_t a[16], b[16];
@@ -174,13 +174,42 @@ START_TEST(test_split_everywhere)
 }
 END_TEST
 
+/* After its first two bytes, the rest may come one byte a read. */
 START_TEST(test_byte_by_byte)
 {
 	reset();
-	for (int i = 0; i < 8; i++)
+	baudsync_input(&bs, pkt115200, 2, 0);
+	for (int i = 2; i < 8; i++)
 		baudsync_input(&bs, pkt115200 + i, 1, i);
 	ck_assert_int_eq(out.syncs, 1);
 	ck_assert_int_eq(out.len, 0);
+}
+END_TEST
+
+/* A read that ends with a lone 55 is not held (baudsync.h): a 'U' typed
+ * alone goes out at once; a packet split right after it is data. */
+START_TEST(test_lone_55_is_not_held)
+{
+	uint8_t a[3] = { 'a', 'b', 0x55 };
+
+	reset();
+	baudsync_input(&bs, a, 3, 100);
+	ck_assert_int_eq(out.len, 3);
+	ck_assert_int_eq(baudsync_deadline(&bs), -1);
+	baudsync_input(&bs, a + 2, 1, 200);
+	ck_assert_int_eq(out.len, 4);
+	ck_assert_int_eq(baudsync_deadline(&bs), -1);
+	baudsync_input(&bs, pkt115200 + 1, 7, 300);
+	ck_assert_int_eq(out.syncs, 0);
+	ck_assert_uint_eq(out.len, 11);
+	ck_assert(memcmp(out.data + 4, pkt115200 + 1, 7) == 0);
+	/* A held prefix that fails may leave a lone 55 at the read's end. */
+	reset();
+	baudsync_input(&bs, (const uint8_t *)"\x55\xAA", 2, 0);
+	baudsync_input(&bs, (const uint8_t *)"x\x55", 2, 1);
+	ck_assert_int_eq(out.len, 4);
+	ck_assert(memcmp(out.data, "\x55\xAAx\x55", 4) == 0);
+	ck_assert_int_eq(baudsync_deadline(&bs), -1);
 }
 END_TEST
 
@@ -219,7 +248,7 @@ START_TEST(test_overlapping_start)
 {
 	uint8_t buf[16];
 
-	/* "55" then a real packet: the first 55 is data. */
+	/* "55" then a real packet: the first 55 is data (at once). */
 	reset();
 	buf[0] = 0x55;
 	memcpy(buf + 1, pkt115200, 8);
@@ -288,6 +317,11 @@ START_TEST(test_property_any_split)
 		k = 1 + (seed >> 16) % 11;
 		if (k > n - i)
 			k = n - i;
+		/* Never a read that ends with 55: a lone one is passed on at
+		 * once (test_lone_55_is_not_held), which the reference does
+		 * not model; every other split is. */
+		while (i + k < n && stream[i + k - 1] == 0x55)
+			k++;
 		baudsync_input(&bs, stream + i, k, (int64_t)i);
 		i += k;
 	}
@@ -309,8 +343,9 @@ suite_baudsync(void)
 	tcase_add_test(tc, test_whole_packet_is_consumed);
 	tcase_add_test(tc, test_bad_sum_is_data);
 	tcase_add_test(tc, test_embedded_in_data);
-	tcase_add_loop_test(tc, test_split_everywhere, 1, 8);
+	tcase_add_loop_test(tc, test_split_everywhere, 2, 8);
 	tcase_add_test(tc, test_byte_by_byte);
+	tcase_add_test(tc, test_lone_55_is_not_held);
 	tcase_add_test(tc, test_hold_expires_as_data);
 	tcase_add_test(tc, test_held_prefix_that_fails);
 	tcase_add_test(tc, test_overlapping_start);
