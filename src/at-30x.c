@@ -38,14 +38,6 @@ final30(struct at_req *r, int rc)
 }
 
 static void
-line30(struct at_session *s, const char *text)
-{
-	at_puts(s, "\r\n");
-	at_puts(s, text);
-	at_puts(s, "\r\n");
-}
-
-static void
 error_text30(int rc, char *buf, size_t cap)
 {
 	snprintf(buf, cap, "+ERR=%d", rc);
@@ -226,6 +218,6 @@ const struct at_dialect at_dialect_30x = {
 	.cmds = cmds30,
 	.ncmds = ARRAY_SIZE(cmds30),
 	.final = final30,
-	.line = line30,
+	.line = at_line_crlf,
 	.error_text = error_text30,
 };

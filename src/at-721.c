@@ -39,14 +39,6 @@ final721(struct at_req *r, int rc)
 }
 
 static void
-line721(struct at_session *s, const char *text)
-{
-	at_puts(s, "\r\n");
-	at_puts(s, text);
-	at_puts(s, "\r\n");
-}
-
-static void
 error_text721(int rc, char *buf, size_t cap)
 {
 	snprintf(buf, cap, "ERROR");
@@ -93,6 +85,6 @@ const struct at_dialect at_dialect_721 = {
 	.cmds = cmds721,
 	.ncmds = ARRAY_SIZE(cmds721),
 	.final = final721,
-	.line = line721,
+	.line = at_line_crlf,
 	.error_text = error_text721,
 };

@@ -665,3 +665,11 @@ at_plain(struct at_req *r)
 	r->s->host->edit(r->s->h, &next);
 	return AT_DONE;
 }
+
+void
+at_line_crlf(struct at_session *s, const char *text)
+{
+	at_puts(s, "\r\n");
+	at_puts(s, text);
+	at_puts(s, "\r\n");
+}

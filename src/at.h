@@ -192,7 +192,7 @@ struct at_dialect {
 	void (*final)(struct at_req *r, int rc);
 	/* Writes one line that is not a final reply: intermediate
 	 * ("CONNECT OK") or unsolicited. */
-	void (*line)(struct at_session *s, const char *text);
+	void (*line)(struct at_session *s, const char *text);	/* at_line_crlf */
 	/* The final result of an error, without framing ("+ERR=-4", "ERROR"),
 	 * for messages (usrbridgectl). */
 	void (*error_text)(int rc, char *buf, size_t cap);
@@ -260,5 +260,9 @@ int at_plain_value(const struct at_cmd *cmd, const struct settings *st, char *bu
 
 extern const struct at_dialect at_dialect_30x;
 extern const struct at_dialect at_dialect_721;
+
+/* "\r\n" text "\r\n": an intermediate or unsolicited line of both
+ * dialects (seed 000 §4; V.250 §5.7.1). */
+void at_line_crlf(struct at_session *s, const char *text);
 
 #endif
