@@ -54,9 +54,9 @@ static const struct personality_desc descs[PERS_COUNT] = {
 		.name = "gprs232-721",
 		.device = "USR-GPRS232-721",
 		.links = LINKS_MAX,
-		/* The 721's V.250 dialect (PROTOCOLS.md §4) is its own table;
-		 * until it lands the 721 answers in the 30X's. */
-		.dialect = &at_dialect_30x,
+		/* The 721's V.250 dialect (PROTOCOLS.md §4): its table holds
+		 * the first rows; the rest come with the 721 issue. */
+		.dialect = &at_dialect_721,
 		/* Its rules (heartbeat failure, RTIME both ways, password AT)
 		 * are a hook set of the 721 issue; the core alone until then. */
 		.bridge_hooks = NULL,

@@ -212,4 +212,33 @@ def test_at_line_endings(tmp):
     assert d.pty.read(0.3) == b""   # "\n\r" and "\r\n" end one line, not two
 
 
+def test_721_edit_save_restart(tmp):
+    """PROTOCOLS.md §4: on the 721 a change lives in memory (a query shows
+    it at once) until ATW saves it; a restart starts from the saved
+    settings, so a change not saved is lost, as on the device."""
+    port = free_port()
+    settings = ('network = { allow_out = [ "127.0.0.0/8", "::1" ]; };\n'
+                'link1 = { mode = "TCPC"; host = "127.0.0.1"; port = %d; };' % port)
+    with Daemon(tmp, settings, personality="gprs232-721") as d:
+        d.start()
+        d.command_mode(guard=0.3)       # seed 003 §3.1.1: T1 > 200 ms
+        assert d.at("AT+CIPR=9600") == b"\r\nOK\r\n"
+        assert d.at("AT+CIPR?") == b"\r\n+CIPR: 9600\r\n\r\nOK\r\n"
+        assert d.ctl("get", "serial.baud")[1] == "9600\n"
+        state = os.path.join(d.state_dir, "settings.conf")
+        assert not os.path.exists(state) or "9600" not in open(state).read()
+        d.ctl("restart")
+        d.wait_log(r"restarted \(usrbridgectl restart\)")
+        d.command_mode(guard=0.3)
+        assert d.at("AT+CIPR?") == b"\r\n+CIPR: 115200\r\n\r\nOK\r\n"
+        assert d.at("AT+CIPR=9600") == b"\r\nOK\r\n"
+        assert d.at("ATW") == b"\r\nOK\r\n"
+        assert "baud = 9600;" in open(state).read()
+        d.ctl("restart")
+        d.wait_log(r"restarted \(usrbridgectl restart\)", count=2)
+        d.command_mode(guard=0.3)
+        assert d.at("AT+CIPR?") == b"\r\n+CIPR: 9600\r\n\r\nOK\r\n"
+        assert d.at("AT+NOPE") == b"\r\nERROR\r\n"
+
+
 run_tests(globals())
