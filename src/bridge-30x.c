@@ -66,7 +66,7 @@ static void
 deliver(struct b30x *h, int link, int client, const uint8_t *data, size_t len)
 {
 	/* PROTOCOLS.md §3 INDEXEN: data from client m is "I" m + data. */
-	if (client > 0 && h->set->index && mode_of(h, link) == LINK_TCPS) {
+	if (client > 0 && h->set->tcps_index && mode_of(h, link) == LINK_TCPS) {
 		if (len + 2 > h->rx.cap) {
 			uint8_t *p = realloc(h->rx.p, len + 2);
 
@@ -182,7 +182,7 @@ conn(void *state, int link, int client, int up, int n)
 	/* Bytes held back by RFCEN belong before what follows. */
 	if (!up && client >= 0 && client <= LINK_CLIENTS_MAX)
 		baudsync_flush(&h->sync[link][client].dec);
-	if (mode_of(h, link) == LINK_TCPS && h->set->index && client > 0 &&
+	if (mode_of(h, link) == LINK_TCPS && h->set->tcps_index && client > 0 &&
 	    client <= INDEX_CLIENTS_MAX && n <= INDEX_CLIENTS_MAX) {
 		/* PROTOCOLS.md §3 INDEXEN: "C" m n / "D" m n. */
 		uint8_t ev[3] = { up ? 'C' : 'D', (uint8_t)('0' + client), (uint8_t)('0' + n) };

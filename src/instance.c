@@ -104,7 +104,7 @@ struct instance {
 	struct event *ev_child;		/* SIGCHLD: reaps the apply hook */
 	struct settings applied;	/* what the apply hook last saw */
 	int hook_ran;
-	struct evbuffer *held;		/* network data held in command mode */
+	struct evbuffer *held_net;	/* network data held while in command mode */
 	uint64_t held_dropped;
 	char restart_why[64];
 	unsigned restarts;
@@ -323,11 +323,11 @@ to_serial(int link, int client, const uint8_t *d, size_t n, void *arg)
 
 	if (console_in_command(&in->console)) {
 		/* Held until AT+ENTM, bounded by the cache size (PROTOCOLS.md §1). */
-		if (evbuffer_get_length(in->held) + n > (size_t)in->run.cache_size) {
+		if (evbuffer_get_length(in->held_net) + n > (size_t)in->run.cache_size) {
 			in->held_dropped += n;
 			return;
 		}
-		evbuffer_add(in->held, d, n);
+		evbuffer_add(in->held_net, d, n);
 		return;
 	}
 	if (in->ntaps)
@@ -416,16 +416,16 @@ at_serial_write(void *arg, const char *d, size_t n)
 }
 
 static void
-release_held(struct instance *in)
+release_held_net(struct instance *in)
 {
-	while (evbuffer_get_length(in->held) > 0) {
+	while (evbuffer_get_length(in->held_net) > 0) {
 		struct evbuffer_iovec v;
 
-		evbuffer_peek(in->held, -1, NULL, &v, 1);
+		evbuffer_peek(in->held_net, -1, NULL, &v, 1);
 		if (in->ntaps)
 			tap(in, TAP_TO_SERIAL, v.iov_base, v.iov_len);
 		serial_write(in->serial, v.iov_base, v.iov_len);
-		evbuffer_drain(in->held, v.iov_len);
+		evbuffer_drain(in->held_net, v.iov_len);
 	}
 }
 
@@ -436,7 +436,7 @@ at_serial_entm(void *arg)
 
 	console_set_command(&in->console, 0);
 	log_info("console: transparent mode");
-	release_held(in);
+	release_held_net(in);
 }
 
 /* The final reply of a request went out: input held meanwhile runs now. */
@@ -582,7 +582,7 @@ stop_runtime(struct instance *in)
 	if (in->ingress)
 		in->ingress->stop(in);
 	in->ingress = NULL;
-	evbuffer_drain(in->held, evbuffer_get_length(in->held));
+	evbuffer_drain(in->held_net, evbuffer_get_length(in->held_net));
 	event_del(in->ev_console);
 }
 
@@ -684,7 +684,7 @@ instance_new(struct event_base *base, const char *config_path, const struct sett
 		if (in->dns)
 			evdns_base_load_hosts(in->dns, NULL);
 	}
-	in->held = evbuffer_new();
+	in->held_net = evbuffer_new();
 	in->pack_armed = -1;
 	in->pack_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (in->pack_fd >= 0)
@@ -699,7 +699,7 @@ instance_new(struct event_base *base, const char *config_path, const struct sett
 	at_session_init(&in->at_serial, &instance_at_host, in, at_serial_write, at_serial_entm,
 	    at_serial_done, in);
 	in->started_us = util_now_us();
-	if (!in->held || !in->ev_pack || !in->ev_console || !in->ev_restart ||
+	if (!in->held_net || !in->ev_pack || !in->ev_console || !in->ev_restart ||
 	    new_services(in) < 0 || start_runtime(in) < 0) {
 		util_strlcpy(err->file, config_path, sizeof(err->file));
 		err->line = 0;
@@ -737,8 +737,8 @@ instance_free(struct instance *in)
 		event_free(in->ev_restart);
 	if (in->ev_child)
 		event_free(in->ev_child);
-	if (in->held)
-		evbuffer_free(in->held);
+	if (in->held_net)
+		evbuffer_free(in->held_net);
 	if (in->dns)
 		evdns_base_free(in->dns, 0);
 	free(in);
@@ -847,7 +847,7 @@ instance_status(const struct instance *in, struct daemon_status *st)
 	if (in->serial)
 		serial_stats(in->serial, &st->serial);
 	st->command_mode = console_in_command(&in->console);
-	st->held_bytes = evbuffer_get_length(in->held);
+	st->held_bytes = evbuffer_get_length(in->held_net);
 	st->held_dropped = in->held_dropped;
 	for (int i = 0; in->bridge && bridge_link_status(in->bridge, i, &st->link[i]) == 0; i++)
 		st->nlinks = i + 1;

@@ -381,7 +381,7 @@ tcps_start(struct link *l)
 	t->max = (int)l->set->max_clients;
 	t->pause_at = MIN((size_t)TCPS_PAUSE_MAX, (size_t)l->set->client_queue / 2);
 	/* INDEXEN numbers clients with one ASCII digit: at most 8. */
-	if (l->set->index && t->max > 8)
+	if (l->set->tcps_index && t->max > 8)
 		t->max = 8;
 	fd = link_socket_any(SOCK_STREAM, port);
 	if (fd < 0) {

@@ -178,7 +178,7 @@ const struct setting settings_table[] = {
 	  "AT+TCPSE: a client beyond max_clients kicks the oldest (kick) or is refused (keep)." },
 	{ "tcps.max_clients", ST_INT, F(max_clients), 1, 16, NULL, D("4", "4"),
 	  S_30X | S_RESTART | S_PERSIST, "AT+MAXSK: clients of the TCP server (1-16)." },
-	{ "tcps.index", ST_BOOL, F(index), 0, 0, ch_ON, D("OFF", "OFF"),
+	{ "tcps.index", ST_BOOL, F(tcps_index), 0, 0, ch_ON, D("OFF", "OFF"),
 	  S_30X | S_RESTART | S_PERSIST,
 	  "AT+INDEXEN: number clients 1-8 and mark their data and events on the serial line." },
 	{ "tcps.client_queue", ST_INT, F(client_queue), 4096, 16777216, NULL,

@@ -113,7 +113,7 @@ struct settings {
 	struct link_settings link[LINKS_MAX];
 	int tcps_full;			/* enum tcps_full */
 	long max_clients;
-	int index;			/* INDEXEN */
+	int tcps_index;		/* INDEXEN: number TCPS clients and mark their data */
 	long client_queue;		/* per-client queue bound, bytes */
 	long cache_size;		/* offline cache bound, bytes */
 	int clear_cache;		/* UARTCLBUF */

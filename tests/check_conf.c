@@ -74,7 +74,7 @@ START_TEST(test_good_config)
 	ck_assert_int_eq(st.web_enabled, 0);
 	ck_assert_str_eq(st.allow_out, "127.0.0.0/8,::1");
 	ck_assert_int_eq(st.link[0].mode, LINK_TCPS);
-	ck_assert_int_eq(st.index, 1);
+	ck_assert_int_eq(st.tcps_index, 1);
 	ck_assert_int_eq(st.client_reset, 1);
 	/* Untouched keys keep the factory default. */
 	ck_assert_int_eq(st.max_clients, 4);
