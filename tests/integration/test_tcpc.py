@@ -195,4 +195,45 @@ def test_tcpc_refused_loopback_when_not_allowed(tmp):
             d.stop()
 
 
+def test_721_stuck_link_does_not_stall_the_others(tmp):
+    """Congestion is per link: with four links (the 721), a TCP server link
+    whose one client never reads fills that link's queue, then its offline
+    cache, then loses its oldest bytes, counted; the serial line is not
+    paused for the other links (a lone 30X link pauses it instead, as
+    before: test_tcps), and a link whose server reads gets every byte, in
+    order."""
+    import json
+    sport = free_port()
+    with Server() as good:
+        good.start()
+        settings = ('link1 = { mode = "TCPS"; port = %d; };\n'
+                    'link2 = { enabled = true; mode = "TCPC"; host = "127.0.0.1"; port = %d; };\n'
+                    'tcps = { client_queue = 4096; };\n'
+                    'serial = { device = "%s"; pack_gap_us = 0; };'
+                    % (sport, good.port, os.path.join(tmp, "d-tty")))
+        with Daemon(tmp, settings, personality="gprs232-721") as d:
+            d.start()
+            stuck = socket.socket()
+            stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            stuck.connect(("127.0.0.1", sport))
+            d.wait_log("client 1 connected")
+            wait_for(lambda: good.conns, 10, "link2's connection")
+            n = 8 * MIB
+            data = random_bytes(n, seed=41)
+            d.pty.write(data)
+            wait_for(lambda: len(good.received()) >= n, 60, "8 MiB at the reading server")
+            assert good.received() == data, "the reading link lost or reordered bytes"
+
+            def link1():
+                return json.loads(d.ctl("status", "--json")[1])["links"][0]
+            l1 = link1()
+            assert l1["cache_dropped"] + l1["tx_dropped"] > 0, l1
+            assert l1["cache_bytes"] <= l1["cache_max"], l1
+            # The data went by while the client that never reads was
+            # still connected: nothing waited for it to be dropped.
+            assert l1["clients_dropped"] == 0 and l1["connections"] == 1, l1
+            stuck.close()
+            d.stop()
+
+
 run_tests(globals())
