@@ -538,6 +538,53 @@ test_dialects(void)
 	test721.ncmds = test30.ncmds;
 }
 
+/* V.250 basic commands as table rows (the 721 passes ATA, ATD, ATH and ATS0
+ * to its modem): the handler sees the operator and the argument text. */
+static int
+t_basic(struct at_req *r)
+{
+	char v[AT_TEXT_MAX + 16];
+
+	snprintf(v, sizeof(v), "%s %s %s", r->cmd->name,
+	    r->op == AT_EXEC ? "exec" : r->op == AT_SET ? "set" : r->op == AT_QUERY ? "query" :
+	    "test", r->argc ? r->argv[0] : "-");
+	at_value(r, v);
+	return AT_DONE;
+}
+
+#define B(n, ops) { n, t_basic, (ops) | AT_BASIC, { { { NULL } } }, "" }
+static const struct at_cmd basic_cmds[] = {
+	B("", AT_X), B("A", AT_X), B("D", AT_X | AT_S | AT_RAW), B("H", AT_S),
+	B("S0", AT_Q | AT_S),
+};
+
+START_TEST(test_basic_rows)
+{
+	static struct at_dialect d;
+
+	d = at_dialect_721;
+	d.cmds = basic_cmds;
+	d.ncmds = sizeof(basic_cmds) / sizeof(basic_cmds[0]);
+	fake_reset_as(PERS_721, &d);
+	ck_assert_str_eq(run("AT"), "\r\n exec -\r\n\r\nOK\r\n");
+	ck_assert_str_eq(run("ATA"), "\r\nA exec -\r\n\r\nOK\r\n");
+	ck_assert_str_eq(run("ata"), "\r\nA exec -\r\n\r\nOK\r\n");
+	/* The dial string is the rest of the line, ';' and '+' included. */
+	ck_assert_str_eq(run("ATD+8613800000000;"), "\r\nD set +8613800000000;\r\n\r\nOK\r\n");
+	ck_assert_str_eq(run("ATDL"), "\r\nD set L\r\n\r\nOK\r\n");
+	ck_assert_str_eq(run("ATD"), "\r\nD exec -\r\n\r\nOK\r\n");
+	ck_assert_str_eq(run("ATH"), "\r\nH set 0\r\n\r\nOK\r\n");	/* ATH is ATH0 */
+	ck_assert_str_eq(run("ATH0"), "\r\nH set 0\r\n\r\nOK\r\n");
+	ck_assert_str_eq(run("ATS0=2"), "\r\nS0 set 2\r\n\r\nOK\r\n");
+	ck_assert_str_eq(run("ATS0?"), "\r\nS0 query -\r\n\r\nOK\r\n");
+	ck_assert_str_eq(run("ATS0"), ERR721);			/* needs ? or = */
+	ck_assert_str_eq(run("ATS1?"), ERR721);			/* no such row */
+	ck_assert_str_eq(run("ATH0X"), ERR721);			/* one command per line */
+	ck_assert_str_eq(run("ATA1"), ERR721);			/* A takes no value */
+	ck_assert_str_eq(run("AT+A"), ERR721);			/* a basic row is not AT+A */
+}
+END_TEST
+
 START_TEST(test_pending)
 {
 	test_dialects();
@@ -812,6 +859,7 @@ suite_at(void)
 	tcase_add_test(tc, test_help_lists_forty);
 	tcase_add_test(tc, test_721_effects);
 	tcase_add_test(tc, test_pending);
+	tcase_add_test(tc, test_basic_rows);
 	tcase_add_test(tc, test_value_lines);
 	tcase_add_test(tc, test_submit);
 	tcase_add_test(tc, test_codec_hex);
