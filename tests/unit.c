@@ -24,6 +24,7 @@ main(void)
 	srunner_add_suite(sr, suite_status());
 	srunner_add_suite(sr, suite_web());
 	srunner_add_suite(sr, suite_baudsync());
+	srunner_add_suite(sr, suite_bridge());
 	srunner_add_suite(sr, suite_cache());
 	srunner_add_suite(sr, suite_regpkt());
 	srunner_add_suite(sr, suite_htpc_req());

@@ -6,6 +6,7 @@
 
 Suite *suite_at(void);
 Suite *suite_baudsync(void);
+Suite *suite_bridge(void);
 Suite *suite_cache(void);
 Suite *suite_conf(void);
 Suite *suite_htpc_req(void);
