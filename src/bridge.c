@@ -530,6 +530,12 @@ bridge_link_status(const struct bridge *b, int i, struct bridge_link_status *st)
 	st->congested = link_congested(b, i);
 	l->ops->peers(l, st->peers, sizeof(st->peers));
 	st->stats = l->stats;
+	st->now_us = util_now_us();
+	link_where_text(l, st->where, sizeof(st->where));
+	st->server = l->ops == &link_tcps_ops || l->ops == &link_udps_ops;
+	link_why_text(l, st->now_us, st->why, sizeof(st->why));
+	st->npeers = l->ops->peer_list ? l->ops->peer_list(l, st->peer, LINK_CLIENTS_MAX) :
+	    link_peers_default(l, st->peer, LINK_CLIENTS_MAX);
 	return 0;
 }
 

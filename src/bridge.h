@@ -82,6 +82,12 @@ struct bridge_link_status {
 	uint64_t cache_in;		/* bytes that went into the cache */
 	uint64_t cache_dropped;		/* bytes dropped: cache full (oldest first) */
 	uint64_t cache_cleared;		/* bytes discarded by UARTCLBUF */
+	char where[160];		/* listen address (servers) or destination */
+	int server;			/* where is a listen address (TCPS, UDPS) */
+	char why[224];			/* why it is not up ("" when up) */
+	int npeers;
+	struct link_peer peer[LINK_CLIENTS_MAX];	/* with their own counters */
+	int64_t now_us;			/* when this was taken (peer ages) */
 };
 
 struct bridge *bridge_new(struct event_base *base, struct evdns_base *dns,

@@ -33,6 +33,7 @@
 #include "host.h"
 #include "listener.h"
 #include "log.h"
+#include "portlock.h"
 #include "ports.h"
 #include "settings.h"
 #include "status.h"
@@ -389,6 +390,9 @@ cmd_ports(struct client *cl, char *arg, struct evbuffer *body)
 		evbuffer_add_printf(body, "cannot list serial ports: %s\n", strerror(-r));
 		return -EINVAL;
 	}
+	/* Which process holds which port: the lock files of serial.lock_dir
+	 * (this daemon's among them). */
+	portlock_list(host_settings(&cl->ctl->host)->lock_dir, body);
 	return 0;
 }
 

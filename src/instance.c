@@ -32,6 +32,7 @@
 #include "log.h"
 #include "packer.h"
 #include "personality.h"
+#include "sdnotify.h"
 #include "serial.h"
 #include "settings.h"
 #include "status.h"
@@ -109,6 +110,11 @@ struct instance {
 	char restart_why[64];
 	unsigned restarts;
 	int64_t started_us;
+	/* Link counters of the bridges before the last restart: status counts
+	 * from the daemon's start, as the serial counters do. */
+	struct bridge_link_status before[LINKS_MAX];
+	char notified[256];		/* the last sd_notify STATUS= text */
+	struct event *ev_notify;	/* re-checks STATUS= while something is down */
 	struct {
 		host_tap_fn fn;
 		void *arg;
@@ -124,6 +130,8 @@ tap(struct instance *in, int dir, const uint8_t *d, size_t n)
 }
 
 static void arm_timers(struct instance *in);
+static void on_link_state(int link, enum link_state st, void *arg);
+static void on_serial_state(int up, void *arg);
 
 /* --- serial -> network ---------------------------------------------------- */
 
@@ -505,11 +513,13 @@ start_runtime(struct instance *in)
 	static const struct serial_cbs scbs = {
 		.on_data = on_serial_data,
 		.on_drain = on_serial_drain,
+		.on_state = on_serial_state,
 	};
 	static const struct bridge_cbs bcbs = {
 		.to_serial = to_serial,
 		.want_restart = want_restart,
 		.on_conn = on_conn,
+		.on_state = on_link_state,
 		.baud_sync = on_baud_sync,
 		.on_writable = on_bridge_writable,
 	};
@@ -529,8 +539,8 @@ start_runtime(struct instance *in)
 	if (in->serial)
 		serial_configure(in->serial, &sp);
 	else
-		in->serial = serial_new(in->base, in->run.serial_device, in->run.pty_link, &sp,
-		    &scbs, in);
+		in->serial = serial_new(in->base, in->run.serial_device, in->run.pty_link,
+		    in->run.lock_dir, &sp, &scbs, in);
 	if (!in->serial)
 		return -ENOMEM;
 	in->pers = personality_get((enum personality)in->run.personality);
@@ -574,9 +584,34 @@ start_runtime(struct instance *in)
 	return 0;
 }
 
+/* Keeps what the bridge counted before it goes (a restart). failures is
+ * "in a row" and the cache fill is the cache's: neither adds up. */
+static void
+keep_link_counters(struct instance *in)
+{
+	struct bridge_link_status ls;
+
+	for (int i = 0; in->bridge && bridge_link_status(in->bridge, i, &ls) == 0; i++) {
+		struct bridge_link_status *b = &in->before[i];
+
+		b->stats.rx_bytes += ls.stats.rx_bytes;
+		b->stats.tx_bytes += ls.stats.tx_bytes;
+		b->stats.tx_dropped += ls.stats.tx_dropped;
+		b->stats.rx_refused += ls.stats.rx_refused;
+		b->stats.connects += ls.stats.connects;
+		b->stats.clients_dropped += ls.stats.clients_dropped;
+		b->stats.requests_failed += ls.stats.requests_failed;
+		b->stats.rx_dropped += ls.stats.rx_dropped;
+		b->cache_in += ls.cache_in;
+		b->cache_dropped += ls.cache_dropped;
+		b->cache_cleared += ls.cache_cleared;
+	}
+}
+
 static void
 stop_runtime(struct instance *in)
 {
+	keep_link_counters(in);
 	bridge_free(in->bridge);
 	in->bridge = NULL;
 	if (in->ingress)
@@ -624,6 +659,87 @@ free_services(struct instance *in)
 	}
 }
 
+/* sd_notify STATUS= (systemctl status shows it): what is not working and
+ * why, or that all is. Sent when it changes; while something is down, a
+ * one-second timer looks again (a listener or the serial port may come back
+ * on its own retry timer, which does not report here). */
+static void
+notify_status(struct instance *in)
+{
+	struct daemon_status *st = malloc(sizeof(*st));
+	char text[256];
+	size_t o;
+	int down = 0;
+
+	if (!st)
+		return;
+	instance_status(in, st);
+	o = (size_t)snprintf(text, sizeof(text), "STATUS=");
+	if (!st->serial.open && st->serial.why[0]) {
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "serial %s; ", st->serial.why);
+		down = 1;
+	}
+	for (int i = 0; i < st->nlinks && o < sizeof(text); i++) {
+		char *why = st->link[i].why, *cut;
+
+		/* A listener that cannot listen; client links that wait for
+		 * their server are their normal life, not the daemon's trouble. */
+		if (!st->link[i].active || !st->link[i].server || !why[0])
+			continue;
+		/* The countdown would make the text change every second. */
+		if ((cut = strstr(why, "; next attempt in ")))
+			*cut = '\0';
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "link%d %s; ", i + 1, why);
+		down = 1;
+	}
+	if (st->web_why[0] && o < sizeof(text)) {
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "web %s; ", st->web_why);
+		down = 1;
+	}
+	if (!down)
+		snprintf(text, sizeof(text), "STATUS=running: %s on %.200s",
+		    personality_name(st->personality), st->serial_device);
+	else if (o < sizeof(text))
+		text[o - 2] = '\0';	/* the last "; " */
+	free(st);
+	/* Nothing was ever wrong: READY=1 says it all (and systemd shows no
+	 * stale STATUS=). Once something was, its end is said too. */
+	if (!down && !in->notified[0])
+		return;
+	if (strcmp(text, in->notified) != 0) {
+		util_strlcpy(in->notified, text, sizeof(in->notified));
+		sdnotify(text);
+		if (down)
+			log_debug("sd_notify %s", text);
+	}
+	if (down && in->ev_notify) {
+		struct timeval tv = { 1, 0 };
+
+		evtimer_add(in->ev_notify, &tv);
+	}
+}
+
+static void
+on_notify(evutil_socket_t fd, short what, void *arg)
+{
+	notify_status(arg);
+}
+
+static void
+on_link_state(int link, enum link_state st, void *arg)
+{
+	struct instance *in = arg;
+
+	if (in->ev_notify && !evtimer_pending(in->ev_notify, NULL))
+		event_active(in->ev_notify, EV_TIMEOUT, 0);
+}
+
+static void
+on_serial_state(int up, void *arg)
+{
+	on_link_state(0, LINK_DOWN, arg);
+}
+
 static void
 on_restart(evutil_socket_t fd, short what, void *arg)
 {
@@ -635,6 +751,7 @@ on_restart(evutil_socket_t fd, short what, void *arg)
 		log_err("restart: cannot start; retrying with the same settings later");
 	apply_services(in);
 	in->restarts++;
+	notify_status(in);
 	log_info("restarted (%s) in %lld us", in->restart_why, (long long)(util_now_us() - t0));
 }
 
@@ -693,6 +810,7 @@ instance_new(struct event_base *base, const char *config_path, const struct sett
 		event_add(in->ev_pack, NULL);
 	in->ev_console = evtimer_new(base, on_console_timer, in);
 	in->ev_restart = event_new(base, -1, 0, on_restart, in);
+	in->ev_notify = evtimer_new(base, on_notify, in);
 	in->ev_child = evsignal_new(base, SIGCHLD, on_child, in);
 	if (in->ev_child)
 		event_add(in->ev_child, NULL);
@@ -707,7 +825,21 @@ instance_new(struct event_base *base, const char *config_path, const struct sett
 		instance_free(in);
 		return NULL;
 	}
+	/* One daemon per serial port: a second one on a held port stops here
+	 * (a port taken later, while running, is retried and shown instead). */
+	if (serial_held_by(in->serial)) {
+		struct serial_stats ss;
+
+		serial_stats(in->serial, &ss);
+		util_strlcpy(err->file, config_path, sizeof(err->file));
+		err->line = 0;
+		snprintf(err->msg, sizeof(err->msg), "serial port %.100s is %.180s; one daemon per port",
+		    in->run.serial_device, ss.why);
+		instance_free(in);
+		return NULL;
+	}
 	apply_services(in);
+	notify_status(in);
 	log_info("%s on %s, %s", personality_name((enum personality)in->run.personality),
 	    in->run.serial_device, in->run.link[0].mode == LINK_TCPS ? "TCP server" : "running");
 	return in;
@@ -735,6 +867,8 @@ instance_free(struct instance *in)
 		event_free(in->ev_console);
 	if (in->ev_restart)
 		event_free(in->ev_restart);
+	if (in->ev_notify)
+		event_free(in->ev_notify);
 	if (in->ev_child)
 		event_free(in->ev_child);
 	if (in->held_net)
@@ -849,11 +983,31 @@ instance_status(const struct instance *in, struct daemon_status *st)
 	st->command_mode = console_in_command(&in->console);
 	st->held_bytes = evbuffer_get_length(in->held_net);
 	st->held_dropped = in->held_dropped;
-	for (int i = 0; in->bridge && bridge_link_status(in->bridge, i, &st->link[i]) == 0; i++)
+	for (int i = 0; in->bridge && bridge_link_status(in->bridge, i, &st->link[i]) == 0; i++) {
+		struct link_stats *t = &st->link[i].stats;
+		const struct bridge_link_status *b = &in->before[i];
+
+		t->rx_bytes += b->stats.rx_bytes;
+		t->tx_bytes += b->stats.tx_bytes;
+		t->tx_dropped += b->stats.tx_dropped;
+		t->rx_refused += b->stats.rx_refused;
+		t->connects += b->stats.connects;
+		t->clients_dropped += b->stats.clients_dropped;
+		t->requests_failed += b->stats.requests_failed;
+		t->rx_dropped += b->stats.rx_dropped;
+		st->link[i].cache_in += b->cache_in;
+		st->link[i].cache_dropped += b->cache_dropped;
+		st->link[i].cache_cleared += b->cache_cleared;
 		st->nlinks = i + 1;
+	}
 	serial_params_of(&in->run, &st->line);
-	if (in->serial)
+	if (in->serial) {
 		serial_get_params(in->serial, &st->line);
+		/* What is in force, not what was asked for (a port may refuse a
+		 * speed); the refused settings are shown with the reason. */
+		st->line_known = serial_get_active(in->serial, &st->line) == 0;
+		st->line_err = serial_refused(in->serial, &st->line_wanted);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(services); i++)
 		if (services[i]->status)
 			services[i]->status(in->svc[i], st);

@@ -68,11 +68,15 @@ struct tcps_client {
 	int writing;			/* libevent writes (EV_WRITE on): the socket was
 					 * full, or several clients wait (on_flush) */
 	uint64_t seq;			/* accept order, for "kick the oldest" */
+	uint64_t rx_bytes, tx_bytes;	/* this client's (tx: handed to its socket/queue) */
+	int64_t since_us;		/* connected at (util_now_us) */
 	char addr[64];
 };
 
 struct tcps {
-	struct listener *lev;		/* pauses itself after EMFILE */
+	struct listener *lev;		/* pauses itself after EMFILE; NULL: port busy */
+	struct event *ev_relisten;	/* retries a busy port (tcps_listen) */
+	unsigned listen_failures;	/* in a row; the first is logged */
 	struct event *ev_flush;		/* activated by a send: hands pend out */
 	int flush_pending;
 	uint8_t *pend;			/* this pass's frames, for every client; owned */
@@ -167,6 +171,7 @@ client_readable(evutil_socket_t fd, short what, void *arg)
 	n = read(fd, buf, sizeof(buf));
 	if (n > 0) {
 		l->stats.rx_bytes += (uint64_t)n;
+		c->rx_bytes += (uint64_t)n;
 		/* May drop this client (restarts are deferred: t lives on). */
 		l->cbs.on_data(l, slot + 1, buf, (size_t)n);
 		return;
@@ -218,6 +223,7 @@ distribute(struct tcps *t)
 			client_drop(t, slot, why);
 			continue;
 		}
+		c->tx_bytes += n;
 		if (lone && !c->writing && q == 0) {
 			ssize_t w = write(bufferevent_getfd(c->bev), p, n);
 
@@ -349,6 +355,8 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 	t->c[slot].t = t;
 	t->c[slot].seq = t->next_seq++;
 	t->c[slot].writing = 0;
+	t->c[slot].rx_bytes = t->c[slot].tx_bytes = 0;
+	t->c[slot].since_us = util_now_us();
 	util_strlcpy(t->c[slot].addr, addr, sizeof(t->c[slot].addr));
 	/* The bufferevent only writes: EV_WRITE (on from birth) only while the
 	 * socket is full (distribute); reading is ev_read's. */
@@ -367,13 +375,61 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 		l->cbs.on_conn(l, slot + 1, 1, t->count);
 }
 
+/* Listens on link.bind:port. A port that is busy (another program has it)
+ * or an address that is not there yet is retried with a short capped
+ * backoff: logged once, then on success; status shows why meanwhile. */
+static int
+tcps_listen(struct link *l)
+{
+	struct tcps *t = l->priv;
+	long port = l->ls->local_port ? l->ls->local_port : l->ls->port;
+	char name[16], where[160];
+	struct timeval tv;
+	long ms;
+	int fd;
+
+	link_listen_text(l->ls->bind, port, where, sizeof(where));
+	fd = link_socket_bind(SOCK_STREAM, l->ls->bind, port);
+	if (fd >= 0) {
+		/* -1: the system's default backlog; a short one drops SYNs under a
+		 * burst of connections, and each dropped SYN costs its client a
+		 * second. */
+		snprintf(name, sizeof(name), "link%d", l->index + 1);
+		t->lev = listener_new(l->base, name, fd, -1, TCPS_ACCEPT_PAUSE_MS, on_accept, l);
+		if (!t->lev)
+			return -ENOMEM;		/* listener_new closed fd */
+		l->why[0] = '\0';
+		l->retry_at_us = 0;
+		log_info("link%d: TCP server on port %ld%s%s, up to %d clients%s", l->index + 1,
+		    port, l->ls->bind[0] ? " of " : "", l->ls->bind, t->max,
+		    t->listen_failures ? " (port free again)" : "");
+		t->listen_failures = 0;
+		link_set_state(l, LINK_UP);
+		return 0;
+	}
+	link_listen_why(where, fd, l->why, sizeof(l->why));
+	if (t->listen_failures++ == 0)
+		log_err("link%d: cannot listen on TCP port %ld: %s; retrying until it is free",
+		    l->index + 1, port, l->why);
+	ms = link_listen_retry_ms(t->listen_failures);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = ms % 1000 * 1000;
+	l->retry_at_us = util_now_us() + ms * 1000;
+	evtimer_add(t->ev_relisten, &tv);
+	link_set_state(l, LINK_BACKOFF);
+	return fd;
+}
+
+static void
+on_relisten(evutil_socket_t fd, short what, void *arg)
+{
+	tcps_listen(arg);
+}
+
 static int
 tcps_start(struct link *l)
 {
 	struct tcps *t = calloc(1, sizeof(*t));
-	long port = l->ls->local_port ? l->ls->local_port : l->ls->port;
-	char name[16];
-	int fd;
 
 	if (!t)
 		return -ENOMEM;
@@ -383,34 +439,30 @@ tcps_start(struct link *l)
 	/* INDEXEN numbers clients with one ASCII digit: at most 8. */
 	if (l->set->tcps_index && t->max > 8)
 		t->max = 8;
-	fd = link_socket_any(SOCK_STREAM, port);
-	if (fd < 0) {
-		log_err("link%d: cannot listen on TCP port %ld: %s", l->index + 1, port,
-		    strerror(-fd));
-		free(t);
-		return fd;
-	}
-	/* -1: the system's default backlog; a short one drops SYNs under a burst
-	 * of connections, and each dropped SYN costs its client a second. */
-	snprintf(name, sizeof(name), "link%d", l->index + 1);
-	t->lev = listener_new(l->base, name, fd, -1, TCPS_ACCEPT_PAUSE_MS, on_accept, l);
 	t->ev_flush = event_new(l->base, -1, 0, on_flush, t);
 	t->ev_writable = event_new(l->base, -1, 0, on_decongested, l);
+	t->ev_relisten = evtimer_new(l->base, on_relisten, l);
 	t->pend = malloc(TCPS_PEND_MAX);
-	if (!t->lev || !t->ev_flush || !t->ev_writable || !t->pend) {
-		listener_free(t->lev);	/* closes fd; so did a failed listener_new */
-		if (t->ev_flush)
-			event_free(t->ev_flush);
-		if (t->ev_writable)
-			event_free(t->ev_writable);
-		free(t->pend);
-		free(t);
-		return -ENOMEM;
-	}
+	if (!t->ev_flush || !t->ev_writable || !t->ev_relisten || !t->pend)
+		goto err_free;
 	l->priv = t;
-	log_info("link%d: TCP server on port %ld, up to %d clients", l->index + 1, port, t->max);
-	link_set_state(l, LINK_UP);
+	/* A busy port is retried (tcps_listen); only memory is fatal. */
+	if (tcps_listen(l) == -ENOMEM) {
+		l->priv = NULL;
+		goto err_free;
+	}
 	return 0;
+
+err_free:
+	if (t->ev_flush)
+		event_free(t->ev_flush);
+	if (t->ev_writable)
+		event_free(t->ev_writable);
+	if (t->ev_relisten)
+		event_free(t->ev_relisten);
+	free(t->pend);
+	free(t);
+	return -ENOMEM;
 }
 
 static void
@@ -429,6 +481,7 @@ tcps_stop(struct link *l)
 	listener_free(t->lev);
 	event_free(t->ev_flush);
 	event_free(t->ev_writable);
+	event_free(t->ev_relisten);
 	free(t->pend);
 	free(t);
 	l->priv = NULL;
@@ -503,6 +556,27 @@ tcps_peers(const struct link *l, char *buf, size_t cap)
 			    t->c[i].addr);
 }
 
+static int
+tcps_peer_list(const struct link *l, struct link_peer *p, int max)
+{
+	const struct tcps *t = l->priv;
+	int n = 0;
+
+	for (int i = 0; t && i < LINK_CLIENTS_MAX && n < max; i++) {
+		const struct tcps_client *c = &t->c[i];
+
+		if (!c->bev)
+			continue;
+		p[n].client = i + 1;
+		util_strlcpy(p[n].addr, c->addr, sizeof(p[n].addr));
+		p[n].rx_bytes = c->rx_bytes;
+		p[n].tx_bytes = c->tx_bytes;
+		p[n].since_us = c->since_us;
+		n++;
+	}
+	return n;
+}
+
 static void
 tcps_kick(struct link *l)
 {
@@ -537,4 +611,5 @@ const struct link_ops link_tcps_ops = {
 	.congested = tcps_congested,
 	.peers = tcps_peers,
 	.reset = tcps_reset,
+	.peer_list = tcps_peer_list,
 };

@@ -24,10 +24,11 @@ struct udp {
 	int fd;
 	int client;			/* UDPC */
 	struct event *ev_read;
-	struct event *ev_retry;		/* UDPC: name lookup retry */
+	struct event *ev_retry;		/* UDPC: name lookup retry; UDPS: busy port */
 	struct sockaddr_storage peer;	/* UDPS: last sender; UDPC: the server */
 	socklen_t peer_len;
 	int refused_noted;		/* the last sender is outside allow_out: said once */
+	unsigned bind_failures;		/* UDPS: busy port, in a row (the first is logged) */
 	char peer_text[64];
 };
 
@@ -83,7 +84,8 @@ udp_open(struct link *l, int family, long port)
 	struct udp *u = l->priv;
 	int size = UDP_RCVBUF;
 
-	u->fd = family == AF_UNSPEC ? link_socket_any(SOCK_DGRAM, port) :
+	/* UDPS listens on link.bind (family AF_UNSPEC); UDPC binds the wildcard. */
+	u->fd = family == AF_UNSPEC ? link_socket_bind(SOCK_DGRAM, l->ls->bind, port) :
 	    link_socket(family, SOCK_DGRAM, port);
 	if (u->fd < 0)
 		return u->fd;
@@ -129,22 +131,65 @@ udp_stop(struct link *l)
 	link_set_state(l, LINK_DOWN);
 }
 
+/* Binds link.bind:port; a busy port is retried like a TCPS listener
+ * (link-tcps.c tcps_listen): logged once, then on success. */
+static int
+udps_bind(struct link *l)
+{
+	struct udp *u = l->priv;
+	long port = l->ls->local_port ? l->ls->local_port : l->ls->port;
+	char where[160];
+	struct timeval tv;
+	long ms;
+	int r;
+
+	r = udp_open(l, AF_UNSPEC, port);
+	if (r == 0) {
+		l->why[0] = '\0';
+		log_info("link%d: UDP server on port %ld%s%s%s", l->index + 1, port,
+		    l->ls->bind[0] ? " of " : "", l->ls->bind,
+		    u->bind_failures ? " (port free again)" : "");
+		u->bind_failures = 0;
+		link_set_state(l, LINK_UP);
+		return 0;
+	}
+	if (u->fd >= 0)
+		close(u->fd);
+	u->fd = -1;
+	if (r == -ENOMEM)
+		return r;
+	link_listen_text(l->ls->bind, port, where, sizeof(where));
+	link_listen_why(where, r, l->why, sizeof(l->why));
+	if (u->bind_failures++ == 0)
+		log_err("link%d: cannot bind UDP port %ld: %s; retrying until it is free",
+		    l->index + 1, port, l->why);
+	ms = link_listen_retry_ms(u->bind_failures);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = ms % 1000 * 1000;
+	evtimer_add(u->ev_retry, &tv);
+	link_set_state(l, LINK_BACKOFF);
+	l->retry_at_us = util_now_us() + ms * 1000;
+	return r;
+}
+
+static void
+udps_retry(evutil_socket_t fd, short what, void *arg)
+{
+	udps_bind(arg);
+}
+
 static int
 udps_start(struct link *l)
 {
-	long port = l->ls->local_port ? l->ls->local_port : l->ls->port;
-	int r;
+	struct udp *u = udp_alloc(l, 0);
 
-	if (!udp_alloc(l, 0))
+	if (!u)
 		return -ENOMEM;
-	r = udp_open(l, AF_UNSPEC, port);
-	if (r < 0) {
-		log_err("link%d: cannot bind UDP port %ld: %s", l->index + 1, port, strerror(-r));
+	u->ev_retry = evtimer_new(l->base, udps_retry, l);
+	if (!u->ev_retry || udps_bind(l) == -ENOMEM) {
 		udp_stop(l);
-		return r;
+		return -ENOMEM;
 	}
-	log_info("link%d: UDP server on port %ld", l->index + 1, port);
-	link_set_state(l, LINK_UP);
 	return 0;
 }
 

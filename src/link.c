@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,13 @@ link_set_state(struct link *l, enum link_state st)
 	log_debug("link%d (%s): %s -> %s", l->index + 1, l->ops->name,
 	    link_state_names[l->state], link_state_names[st]);
 	l->state = st;
+	if (st == LINK_UP) {
+		l->up_since_us = util_now_us();
+		l->rx_at_up = l->stats.rx_bytes;
+		l->tx_at_up = l->stats.tx_bytes;
+	}
+	if (st != LINK_BACKOFF)
+		l->retry_at_us = 0;
 	if (l->cbs.on_state)
 		l->cbs.on_state(l, st);
 }
@@ -210,6 +218,7 @@ link_retry_later(struct link *l, struct event *ev)
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	link_set_state(l, LINK_BACKOFF);
+	l->retry_at_us = util_now_us() + ms * 1000;
 	event_add(ev, &tv);
 }
 
@@ -223,45 +232,52 @@ link_fail(struct link *l, struct event *ev)
 		link_retry_later(l, ev);
 }
 
-int
-link_socket(int family, int type, long port)
+/* A non-blocking socket with SO_REUSEADDR (dual-stack for IPv6) of sa's
+ * family, bound to sa unless it is a wildcard address with port 0 on a
+ * stream socket (the kernel picks the source port at connect). */
+static int
+socket_at(const struct sockaddr *sa, socklen_t len, int type, int do_bind)
 {
 	int fd, one = 1, zero = 0;
 
-	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (family == AF_INET6)
+	if (sa->sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (port > 0 || type == SOCK_DGRAM) {
-		struct sockaddr_storage ss;
-		socklen_t len;
+	if (do_bind && bind(fd, sa, len) < 0) {
+		int e = -errno;
 
-		memset(&ss, 0, sizeof(ss));
-		if (family == AF_INET6) {
-			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-			a->sin6_family = AF_INET6;
-			a->sin6_addr = in6addr_any;
-			a->sin6_port = htons((uint16_t)port);
-			len = sizeof(*a);
-		} else {
-			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-			a->sin_family = AF_INET;
-			a->sin_addr.s_addr = htonl(INADDR_ANY);
-			a->sin_port = htons((uint16_t)port);
-			len = sizeof(*a);
-		}
-		if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
-			int e = -errno;
-
-			close(fd);
-			return e;
-		}
+		close(fd);
+		return e;
 	}
 	return fd;
+}
+
+int
+link_socket(int family, int type, long port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_any;
+		a->sin6_port = htons((uint16_t)port);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_ANY);
+		a->sin_port = htons((uint16_t)port);
+		len = sizeof(*a);
+	}
+	return socket_at((struct sockaddr *)&ss, len, type, port > 0 || type == SOCK_DGRAM);
 }
 
 int
@@ -273,4 +289,116 @@ link_socket_any(int type, long port)
 	if (fd == -EAFNOSUPPORT || fd == -EADDRNOTAVAIL)
 		fd = link_socket(AF_INET, type, port);
 	return fd;
+}
+
+int
+link_socket_bind(int type, const char *host, long port)
+{
+	struct addrinfo hints, *res = NULL;
+	char service[8];
+	int fd, r;
+
+	if (!host || !*host)
+		return link_socket_any(type, port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = type;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(service, sizeof(service), "%ld", port);
+	/* A listen address is local: an address, or a name from /etc/hosts
+	 * ("localhost"); looked up once per (re)start, like the config. */
+	r = getaddrinfo(host, service, &hints, &res);
+	if (r != 0)
+		return r == EAI_SYSTEM ? -errno : -EADDRNOTAVAIL;
+	fd = socket_at(res->ai_addr, res->ai_addrlen, type, 1);
+	freeaddrinfo(res);
+	return fd;
+}
+
+void
+link_listen_text(const char *host, long port, char *buf, size_t cap)
+{
+	if (!host || !*host)
+		snprintf(buf, cap, "*:%ld", port);
+	else if (strchr(host, ':'))
+		snprintf(buf, cap, "[%s]:%ld", host, port);
+	else
+		snprintf(buf, cap, "%s:%ld", host, port);
+}
+
+long
+link_listen_retry_ms(unsigned failures)
+{
+	long ms = LINK_LISTEN_RETRY_MIN_MS;
+
+	for (unsigned i = 1; i < failures && ms < LINK_LISTEN_RETRY_MAX_MS; i++)
+		ms *= 2;
+	return ms > LINK_LISTEN_RETRY_MAX_MS ? LINK_LISTEN_RETRY_MAX_MS : ms;
+}
+
+void
+link_listen_why(const char *where, int err, char *buf, size_t cap)
+{
+	const char *what;
+
+	switch (-err) {
+	case EADDRINUSE: what = "busy"; break;
+	case EADDRNOTAVAIL: what = "address not on this host"; break;
+	case EACCES: case EPERM: what = "not permitted"; break;
+	default: what = "cannot listen"; break;
+	}
+	snprintf(buf, cap, "%s %s (%s)", where, what, strerror(-err));
+}
+
+void
+link_why_text(const struct link *l, int64_t now, char *buf, size_t cap)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (l->state == LINK_UP)
+		return;
+	if (l->why[0])
+		o = (size_t)snprintf(buf, cap, "%s", l->why);
+	else if (l->state == LINK_REFUSED)
+		o = (size_t)snprintf(buf, cap, "destination refused by network.allow_out");
+	else if (l->state == LINK_BACKOFF)
+		o = (size_t)snprintf(buf, cap, "backoff after %u failure%s", l->stats.failures,
+		    l->stats.failures == 1 ? "" : "s");
+	else if (l->state == LINK_RESOLVING)
+		o = (size_t)snprintf(buf, cap, "looking up %s", l->ls->host);
+	else if (l->state == LINK_CONNECTING)
+		o = (size_t)snprintf(buf, cap, "connecting");
+	else if (l->set->short_conn)
+		o = (size_t)snprintf(buf, cap, "waiting for data (short connections)");
+	if (o < cap && l->retry_at_us > 0)
+		snprintf(buf + o, cap - o, "%snext attempt in %.1f s", o ? "; " : "",
+		    l->retry_at_us > now ? (double)(l->retry_at_us - now) / 1e6 : 0.0);
+}
+
+void
+link_where_text(const struct link *l, char *buf, size_t cap)
+{
+	long port = l->ls->local_port ? l->ls->local_port : l->ls->port;
+
+	if (l->ops == &link_tcps_ops || l->ops == &link_udps_ops)
+		link_listen_text(l->ls->bind, port, buf, cap);
+	else if (l->ops == &link_htpc_ops)
+		snprintf(buf, cap, "%s", l->set->http_url);
+	else
+		link_listen_text(l->ls->host, l->ls->port, buf, cap);
+}
+
+int
+link_peers_default(const struct link *l, struct link_peer *p, int max)
+{
+	if (max < 1 || l->ops->connections(l) < 1)
+		return 0;
+	memset(p, 0, sizeof(*p));
+	l->ops->peers(l, p->addr, sizeof(p->addr));
+	/* One peer: the link's counters are its own. */
+	p->rx_bytes = l->stats.rx_bytes - l->rx_at_up;
+	p->tx_bytes = l->stats.tx_bytes - l->tx_at_up;
+	p->since_us = l->up_since_us;
+	return 1;
 }

@@ -62,6 +62,14 @@ struct link_cbs {
 	void (*on_state)(struct link *l, enum link_state st);
 };
 
+/* One connected peer as status shows it. */
+struct link_peer {
+	int client;			/* TCPS client number (1-16), else 0 */
+	char addr[64];			/* "addr:port" */
+	uint64_t rx_bytes, tx_bytes;	/* this connection's, since it connected */
+	int64_t since_us;		/* when it connected (util_now_us) */
+};
+
 struct link_ops {
 	const char *name;
 	int (*start)(struct link *l);
@@ -89,6 +97,10 @@ struct link_ops {
 	 * (a server drops its clients and keeps listening; a short
 	 * connection waits for data as usual). Reports the drops on_conn. */
 	void (*reset)(struct link *l);
+	/* Fills up to max peers with their own counters; returns how many.
+	 * May be NULL: the link's one peer (peers()) with the link's counters
+	 * since it came up (link_peers_default). */
+	int (*peer_list)(const struct link *l, struct link_peer *p, int max);
 };
 
 /* Owned by the bridge; priv is owned by the ops module. */
@@ -109,6 +121,12 @@ struct link {
 	struct evdns_getaddrinfo_request *resolving;	/* pending name lookup */
 	link_resolved_fn resolved_cb;
 	struct curl_lazy *curl;		/* the daemon's libcurl glue (HTPC) */
+	/* Why the link is not up, when its module knows better than the
+	 * state ("*:8000 busy (Address already in use)"); "" otherwise. */
+	char why[160];
+	int64_t retry_at_us;		/* next attempt (util_now_us), 0: none */
+	int64_t up_since_us;		/* when it last came up (util_now_us) */
+	uint64_t rx_at_up, tx_at_up;	/* stats.rx/tx_bytes then */
 };
 
 struct link *link_new(struct event_base *base, struct evdns_base *dns,
@@ -120,6 +138,18 @@ void link_set_state(struct link *l, enum link_state st);
 
 /* "addr:port" of a socket address, for logs and status. */
 void link_addr_text(const struct sockaddr *sa, char *buf, size_t cap);
+
+/* Why l is not up, for status: its module's reason (l->why) or what its
+ * state says ("backoff after 3 failures"), with the next attempt when one
+ * is planned; "" when it is up. now is util_now_us(). */
+void link_why_text(const struct link *l, int64_t now, char *buf, size_t cap);
+
+/* Where l's data goes: its listen address for servers ("*:8000"), its
+ * destination for clients ("127.0.0.1:9000", a URL for HTPC). */
+void link_where_text(const struct link *l, char *buf, size_t cap);
+
+/* The peer_list of a link with at most one peer. */
+int link_peers_default(const struct link *l, struct link_peer *p, int max);
 
 /* Resolves host:port (numeric at once, names through evdns) and calls back
  * with the first address allow_out permits, or err < 0 (-EACCES: refused). */
@@ -143,6 +173,26 @@ int link_socket(int family, int type, long port);
 
 /* Listening/bound socket on port for both IPv4 and IPv6 when possible. */
 int link_socket_any(int type, long port);
+
+/* Bound to host:port; host "" (link.bind, web.bind empty) is every address,
+ * as link_socket_any. The fd or -errno (-EADDRNOTAVAIL: no such local
+ * address or name). */
+int link_socket_bind(int type, const char *host, long port);
+
+/* "127.0.0.2:8000", "[::1]:8000", "*:8000" (host "": every address). */
+void link_listen_text(const char *host, long port, char *buf, size_t cap);
+
+/* A listener whose port is busy (or address missing) retries: 1 s doubling
+ * to LINK_LISTEN_RETRY_MAX_MS, no jitter (nothing to spread: one host, one
+ * port). The cap keeps a freed port listening again within 15 s (issue
+ * "Safe and honest in operation"). */
+#define LINK_LISTEN_RETRY_MIN_MS 1000
+#define LINK_LISTEN_RETRY_MAX_MS 8000
+long link_listen_retry_ms(unsigned failures);
+
+/* Why a listener is not listening, for logs and status: "*:8000 busy
+ * (Address already in use)". err is -errno. */
+void link_listen_why(const char *where, int err, char *buf, size_t cap);
 
 extern const struct link_ops link_tcps_ops;
 extern const struct link_ops link_tcpc_ops;

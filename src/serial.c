@@ -8,8 +8,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libserialport.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -18,6 +21,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "portlock.h"
 #include "serial.h"
 #include "settings.h"
 #include "util.h"
@@ -33,7 +37,14 @@ struct serial {
 	struct event_base *base;
 	char device[256];
 	char pty_link[256];
-	struct serial_params params;
+	char lock_dir[256];	/* serial.lock_dir: "" = flock(2) only */
+	struct portlock lock;	/* held while the port is open */
+	pid_t held_by;		/* the last open found the port locked by this pid */
+	struct serial_params params;	/* what was asked for */
+	struct serial_params active;	/* what the port accepted (read back) */
+	int active_known;
+	struct serial_params refused;	/* the last settings the port refused ... */
+	int refused_err;		/* ... and why (-errno); 0: none */
 	struct serial_cbs cbs;
 	void *arg;
 
@@ -155,6 +166,80 @@ sp_apply(struct sp_port *sp, const struct serial_params *p)
 	return 0;
 }
 
+/* The line settings a tty runs with, from the kernel (termios): status
+ * shows these, not what was asked for. 0 or -errno. */
+static int
+termios_read(int fd, struct serial_params *p)
+{
+	struct termios t;
+	speed_t code;
+
+	if (tcgetattr(fd, &t) < 0)
+		return -errno;
+	code = cfgetospeed(&t);
+	p->baud = 0;		/* a speed outside the table (BOTHER): unknown */
+	for (size_t i = 0; i < ARRAY_SIZE(speeds); i++)
+		if (speeds[i].code == code)
+			p->baud = speeds[i].baud;
+	switch (t.c_cflag & CSIZE) {
+	case CS5: p->data_bits = 5; break;
+	case CS6: p->data_bits = 6; break;
+	case CS7: p->data_bits = 7; break;
+	default: p->data_bits = 8; break;
+	}
+	p->stop_bits = t.c_cflag & CSTOPB ? 2 : 1;
+	if (!(t.c_cflag & PARENB))
+		p->parity = PARITY_NONE;
+	else if (t.c_cflag & CMSPAR)
+		p->parity = t.c_cflag & PARODD ? PARITY_MARK : PARITY_SPACE;
+	else
+		p->parity = t.c_cflag & PARODD ? PARITY_ODD : PARITY_EVEN;
+	p->flow = t.c_cflag & CRTSCTS ? FLOW_RTSCTS : FLOW_NONE;
+	return 0;
+}
+
+/* The same through libserialport, which also knows non-standard speeds. */
+static int
+sp_read(struct sp_port *sp, struct serial_params *p)
+{
+	struct sp_port_config *c;
+	enum sp_parity par;
+	enum sp_cts cts;
+	int baud, bits, stop;
+	enum sp_return r;
+
+	if ((r = sp_new_config(&c)) != SP_OK)
+		return sp_errno(r);
+	if ((r = sp_get_config(sp, c)) != SP_OK ||
+	    (r = sp_get_config_baudrate(c, &baud)) != SP_OK ||
+	    (r = sp_get_config_bits(c, &bits)) != SP_OK ||
+	    (r = sp_get_config_parity(c, &par)) != SP_OK ||
+	    (r = sp_get_config_stopbits(c, &stop)) != SP_OK ||
+	    (r = sp_get_config_cts(c, &cts)) != SP_OK) {
+		int e = sp_errno(r);
+
+		sp_free_config(c);
+		return e;
+	}
+	sp_free_config(c);
+	p->baud = baud;
+	p->data_bits = bits;
+	p->stop_bits = stop;
+	p->parity = par == SP_PARITY_ODD ? PARITY_ODD : par == SP_PARITY_EVEN ? PARITY_EVEN :
+	    par == SP_PARITY_MARK ? PARITY_MARK : par == SP_PARITY_SPACE ? PARITY_SPACE :
+	    PARITY_NONE;
+	/* 0.1.1 has no sp_get_config_flowcontrol: CTS flow control is RTS/CTS. */
+	p->flow = cts == SP_CTS_FLOW_CONTROL ? FLOW_RTSCTS : FLOW_NONE;
+	return 0;
+}
+
+static void
+read_back(struct serial *s)
+{
+	s->active_known = (s->sp ? sp_read(s->sp, &s->active) :
+	    termios_read(s->is_own_pty ? s->hold_fd : s->fd, &s->active)) == 0;
+}
+
 int
 serial_configure(struct serial *s, const struct serial_params *p)
 {
@@ -167,12 +252,17 @@ serial_configure(struct serial *s, const struct serial_params *p)
 		r = sp_apply(s->sp, p);
 	else
 		r = termios_apply(s->is_own_pty ? s->hold_fd : s->fd, p);
-	if (r < 0)
+	if (r < 0) {
 		log_warn("serial %s: cannot apply %ld,%d,%d: %s", s->device, p->baud,
 		    p->data_bits, p->stop_bits, strerror(-r));
-	else
+		s->refused = *p;
+		s->refused_err = r;
+	} else {
 		log_debug("serial %s: %ld baud, %d data bits, %d stop bits", s->device,
 		    p->baud, p->data_bits, p->stop_bits);
+		s->refused_err = 0;
+	}
+	read_back(s);
 	return r;
 }
 
@@ -180,6 +270,29 @@ void
 serial_get_params(const struct serial *s, struct serial_params *p)
 {
 	*p = s->params;
+}
+
+int
+serial_get_active(const struct serial *s, struct serial_params *p)
+{
+	if (s->fd < 0 || !s->active_known)
+		return -ENOTCONN;
+	*p = s->active;
+	return 0;
+}
+
+int
+serial_refused(const struct serial *s, struct serial_params *p)
+{
+	if (s->refused_err)
+		*p = s->refused;
+	return s->refused_err;
+}
+
+pid_t
+serial_held_by(const struct serial *s)
+{
+	return s->fd < 0 ? s->held_by : 0;
 }
 
 static void
@@ -207,6 +320,8 @@ static void
 lost(struct serial *s, int err)
 {
 	log_warn("serial %s: lost (%s); retrying every %d s", s->device,
+	    err ? strerror(err) : "end of file", SERIAL_RETRY_SEC);
+	snprintf(s->st.why, sizeof(s->st.why), "lost (%s); reopening every %d s",
 	    err ? strerror(err) : "end of file", SERIAL_RETRY_SEC);
 	s->lost_noted = 1;
 	serial_close(s);
@@ -354,23 +469,81 @@ open_device(struct serial *s)
 	return 0;
 }
 
+/* One daemon per port (issue "Safe and honest in operation"): the lock
+ * file first (it names the holder), then, once open, flock(2), which also
+ * stops a second root process that TIOCEXCL lets through. Our own pty is
+ * locked by the link it publishes: two daemons must not fight over it. */
+static int
+lock_and_open(struct serial *s)
+{
+	char real[PATH_MAX];
+	const char *name = s->device;
+	pid_t holder = 0;
+	int r;
+
+	s->held_by = 0;
+	if (strcmp(s->device, "pty") == 0)
+		name = s->pty_link;
+	else if (realpath(s->device, real))
+		name = real;		/* /dev/ttyUSB0, whatever symlink led there */
+	r = portlock_acquire(&s->lock, s->lock_dir, name, &holder);
+	if (r == -EBUSY) {
+		s->held_by = holder;
+		return r;
+	}
+	r = strcmp(s->device, "pty") == 0 ? open_own_pty(s) : open_device(s);
+	if (r < 0) {
+		portlock_release(&s->lock);
+		return r;
+	}
+	if (!s->is_own_pty) {
+		if (flock(s->fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+			s->held_by = -1;	/* someone without a lock file */
+			serial_close(s);
+			return -EBUSY;
+		}
+		/* libserialport sets it itself; the termios path too. */
+		if (!s->sp)
+			ioctl(s->fd, TIOCEXCL);
+	}
+	return 0;
+}
+
+void
+serial_why_text(const struct serial *s, int err, char *buf, size_t cap)
+{
+	char who[320];
+
+	if (err == -EBUSY && s->held_by > 0) {
+		portlock_holder_text(s->held_by, who, sizeof(who));
+		snprintf(buf, cap, "in use by %s", who);
+	} else if (err == -EBUSY) {
+		snprintf(buf, cap, "in use by another process (locked with flock)");
+	} else {
+		snprintf(buf, cap, "cannot open (%s)", strerror(-err));
+	}
+}
+
 static int
 serial_open(struct serial *s)
 {
 	int r;
 
-	if (strcmp(s->device, "pty") == 0)
-		r = open_own_pty(s);
-	else
-		r = open_device(s);
+	r = lock_and_open(s);
 	if (r < 0) {
-		if (!s->lost_noted) {
-			log_warn("serial %s: cannot open (%s); retrying every %d s", s->device,
-			    strerror(-r), SERIAL_RETRY_SEC);
+		char why[sizeof(s->st.why)];
+
+		serial_why_text(s, r, why, sizeof(why));
+		/* Once, and again when the port turns out to be someone else's. */
+		if (!s->lost_noted || (r == -EBUSY && strcmp(why, s->st.why) != 0)) {
+			log_warn("serial %s: %s; retrying every %d s", s->device, why,
+			    SERIAL_RETRY_SEC);
 			s->lost_noted = 1;
 		}
+		snprintf(s->st.why, sizeof(s->st.why), "%s", why);
 		return r;
 	}
+	s->st.why[0] = '\0';
 	util_fd_nonblock_cloexec(s->fd);
 	serial_configure(s, &s->params);
 	s->ev_read = event_new(s->base, s->fd, EV_READ | EV_PERSIST, on_readable, s);
@@ -413,11 +586,14 @@ serial_close(struct serial *s)
 	s->fd = s->hold_fd = -1;
 	s->is_own_pty = 0;
 	s->st.open = 0;
+	s->active_known = 0;
+	portlock_release(&s->lock);
 }
 
 struct serial *
 serial_new(struct event_base *base, const char *device, const char *pty_link,
-    const struct serial_params *p, const struct serial_cbs *cbs, void *arg)
+    const char *lock_dir, const struct serial_params *p, const struct serial_cbs *cbs,
+    void *arg)
 {
 	struct serial *s = calloc(1, sizeof(*s));
 
@@ -427,6 +603,7 @@ serial_new(struct event_base *base, const char *device, const char *pty_link,
 	s->fd = s->hold_fd = -1;
 	util_strlcpy(s->device, device, sizeof(s->device));
 	util_strlcpy(s->pty_link, pty_link, sizeof(s->pty_link));
+	util_strlcpy(s->lock_dir, lock_dir, sizeof(s->lock_dir));
 	s->params = *p;
 	s->cbs = *cbs;
 	s->arg = arg;

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct event_base;
 
@@ -23,6 +24,7 @@ struct serial_stats {
 	unsigned reopens;
 	size_t queued;			/* bytes waiting to be written */
 	int open;
+	char why[256];			/* why it is not open ("" when open) */
 };
 
 struct serial_cbs {
@@ -37,14 +39,27 @@ struct serial_cbs {
 struct serial;
 
 /* device is a tty path or "pty"; pty_link is where the slave of our own pty
- * is published. Never fails for a missing port: it retries on a timer. */
+ * is published; lock_dir holds the UUCP lock files (portlock.h; "" = flock
+ * only). Never fails for a missing or busy port: it retries on a timer
+ * (serial_held_by says whether another process holds it). */
 struct serial *serial_new(struct event_base *base, const char *device, const char *pty_link,
-    const struct serial_params *sp, const struct serial_cbs *cbs, void *arg);
+    const char *lock_dir, const struct serial_params *sp, const struct serial_cbs *cbs,
+    void *arg);
 void serial_free(struct serial *s);
 
 /* Applies line settings at once. 0 or -errno. */
 int serial_configure(struct serial *s, const struct serial_params *sp);
+/* What was asked for (serial_configure, or serial_new). */
 void serial_get_params(const struct serial *s, struct serial_params *sp);
+/* What the open port runs with, read back from it: -ENOTCONN while closed. */
+int serial_get_active(const struct serial *s, struct serial_params *sp);
+/* The last settings the port refused (-errno, sp filled), or 0. */
+int serial_refused(const struct serial *s, struct serial_params *sp);
+/* While the port is closed because another process holds it: its pid (-1:
+ * unknown, flock only); else 0. */
+pid_t serial_held_by(const struct serial *s);
+/* "in use by pid 12 (usrbridged -c ...)", "cannot open (...)" for err. */
+void serial_why_text(const struct serial *s, int err, char *buf, size_t cap);
 
 /* Queues bytes for the line. -ENOBUFS (and counted) beyond the hard bound. */
 int serial_write(struct serial *s, const void *data, size_t len);

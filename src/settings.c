@@ -57,6 +57,10 @@ const struct setting settings_table[] = {
 	  D("/run/usrbridged/ttyUSR0", "/run/usrbridged/ttyUSR0"),
 	  S_BOTH | S_NO_AT | S_RESTART,
 	  "With device = \"pty\": the symlink published to the pty's slave end." },
+	{ "serial.lock_dir", ST_STRING, F(lock_dir), 0, 255, NULL,
+	  D("/run/lock", "/run/lock"), S_BOTH | S_NO_AT | S_RESTART | S_EMPTY_OK,
+	  "Directory of UUCP-style lock files (LCK..ttyUSB0) that keep a second daemon "
+	  "or a terminal program off the port; empty: flock(2) on the port only." },
 	{ "control.socket", ST_STRING, F(control_socket), 1, 107, NULL,
 	  D("/run/usrbridged/usrbridged.sock", "/run/usrbridged/usrbridged.sock"),
 	  S_BOTH | S_NO_AT | S_RESTART | S_EMPTY_OK,
@@ -67,6 +71,9 @@ const struct setting settings_table[] = {
 	{ "web.enabled", ST_BOOL, F(web_enabled), 0, 0, ch_bool,
 	  D("true", "true"), S_BOTH | S_NO_AT | S_RESTART,
 	  "Serve the status and settings page on web.port." },
+	{ "web.bind", ST_STRING, F(web_bind), 0, 127, NULL, D("", ""),
+	  S_BOTH | S_NO_AT | S_RESTART | S_EMPTY_OK,
+	  "Address (or local host name) the web page listens on; empty: every address." },
 	{ "network.allow_out", ST_LIST, F(allow_out), 0, 511, NULL,
 	  D("0.0.0.0/0,::/0", "0.0.0.0/0,::/0"), S_BOTH | S_NO_AT | S_RESTART,
 	  "Networks the daemon may connect or send to (CIDR list)." },
@@ -170,6 +177,11 @@ const struct setting settings_table[] = {
 	  S_BOTH | S_RESTART | S_PERSIST,
 	  "Local port of the link (AT+SOCKPORT): listen port of TCPS/UDPS, bound "
 	  "source port of TCPC/UDPC; 0 = the remote port for servers, any for clients.",
+	  .scope = SCOPE_LINK },
+	{ "link.bind", ST_STRING, FL(bind), 0, 127, NULL, D("", ""),
+	  S_BOTH | S_NO_AT | S_RESTART | S_EMPTY_OK,
+	  "Address (or local host name) TCPS/UDPS listen on; empty: every address. "
+	  "Not an AT setting: the devices have none.",
 	  .scope = SCOPE_LINK },
 
 	/* TCP server behaviour. */

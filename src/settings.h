@@ -67,6 +67,7 @@ struct link_settings {
 	char host[128];
 	long port;
 	long local_port;	/* SOCKPORT / CINETPT */
+	char bind[128];		/* TCPS/UDPS listen address; "" = every address */
 };
 
 /* Every setting's value. Plain data: copied by assignment. */
@@ -75,9 +76,11 @@ struct settings {
 	char state_dir[256];
 	char serial_device[256];
 	char pty_link[256];
+	char lock_dir[256];		/* UUCP lock files ("" = flock(2) only) */
 	char control_socket[108];
 	char control_group[32];
 	int web_enabled;
+	char web_bind[128];		/* listen address of the web page; "" = all */
 	char allow_out[512];
 	char allow_in[512];
 	char apply_hook[256];

@@ -86,6 +86,16 @@ status_text(const struct daemon_status *st, struct evbuffer *out)
 	    " B, queued %zu B, dropped %" PRIu64 " B, reopened %u times\n",
 	    st->serial.rx_bytes, st->serial.tx_bytes, st->serial.queued,
 	    st->serial.tx_dropped, st->serial.reopens) < 0;
+	if (!st->serial.open && st->serial.why[0])
+		r |= evbuffer_add_printf(out, "         not open: %s\n", st->serial.why) < 0;
+	if (st->line_err) {
+		char wanted[64];
+
+		status_line_text(&st->line_wanted, wanted, sizeof(wanted));
+		r |= evbuffer_add_printf(out, "         refused %s (%s); %s %s\n", wanted,
+		    strerror(-st->line_err), st->line_known ? "in force:" : "not open; last set:",
+		    line) < 0;
+	}
 	if (st->command_mode || st->held_bytes || st->held_dropped)
 		r |= evbuffer_add_printf(out, "         held for command mode %zu B, dropped %"
 		    PRIu64 " B\n", st->held_bytes, st->held_dropped) < 0;
@@ -106,7 +116,25 @@ status_text(const struct daemon_status *st, struct evbuffer *out)
 		r |= evbuffer_add_printf(out, "         cache %zu/%zu B, dropped %" PRIu64
 		    " B, cleared %" PRIu64 " B, refused %" PRIu64 "\n", l->cache_bytes,
 		    l->cache_max, l->cache_dropped, l->cache_cleared, l->stats.rx_refused) < 0;
+		r |= evbuffer_add_printf(out, "         %s %s%s%s\n",
+		    l->server ? "listening on" : "to", l->where, l->why[0] ? "; not up: " : "",
+		    l->why) < 0;
+		for (int k = 0; k < l->npeers; k++) {
+			const struct link_peer *p = &l->peer[k];
+			char age[64];
+
+			status_uptime_text(l->now_us - p->since_us, age, sizeof(age));
+			char num[16] = "";
+
+			if (p->client)
+				snprintf(num, sizeof(num), "%d=", p->client);
+			r |= evbuffer_add_printf(out, "         peer %s%s: connected %s ago, "
+			    "sent %" PRIu64 " B, received %" PRIu64 " B\n", num, p->addr, age,
+			    p->tx_bytes, p->rx_bytes) < 0;
+		}
 	}
+	r |= evbuffer_add_printf(out, "counters since the daemon started (%u restart%s), "
+	    "peers' since they connected\n", st->restarts, st->restarts == 1 ? "" : "s") < 0;
 	r |= evbuffer_add_printf(out, "traffic  serial -> network: %" PRIu64 " B in, %" PRIu64
 	    " B out, %" PRIu64 " B dropped\n", t.to_net_in, t.to_net_out, t.to_net_dropped) < 0;
 	r |= evbuffer_add_printf(out, "         network -> serial: %" PRIu64 " B in, %" PRIu64
@@ -114,8 +142,12 @@ status_text(const struct daemon_status *st, struct evbuffer *out)
 	    t.to_serial_dropped) < 0;
 	r |= evbuffer_add_printf(out, "control  %s\n",
 	    st->control_socket[0] ? st->control_socket : "(none)") < 0;
+	if (st->web_why[0])
+		r |= evbuffer_add_printf(out, "web      not listening: %s; retrying\n",
+		    st->web_why) < 0;
 	if (st->web_port > 0)
-		r |= evbuffer_add_printf(out, "web      port %d\n", st->web_port) < 0;
+		r |= evbuffer_add_printf(out, "web      port %d\n         listening on %s\n",
+		    st->web_port, st->web_listen) < 0;
 	else
 		r |= evbuffer_add_printf(out, "web      off\n") < 0;
 	return r ? -ENOMEM : 0;
@@ -159,6 +191,32 @@ json_peers(struct evbuffer *out, const char *peers)
 	return r;
 }
 
+/* The members a link has besides its counters: where its data goes, why
+ * it is not up, and its peers with their own counters. Closes the object. */
+static int
+json_link_more(struct evbuffer *out, const struct bridge_link_status *l)
+{
+	int r = 0;
+
+	r |= evbuffer_add_printf(out, ",\"%s\":", l->server ? "listen" : "destination") < 0;
+	r |= status_json_string(out, l->where);
+	r |= evbuffer_add_printf(out, ",\"why\":") < 0;
+	r |= status_json_string(out, l->why);
+	r |= evbuffer_add_printf(out, ",\"peer_list\":[") < 0;
+	for (int k = 0; k < l->npeers; k++) {
+		const struct link_peer *p = &l->peer[k];
+
+		r |= evbuffer_add_printf(out, "%s{\"client\":%d,\"addr\":", k ? "," : "",
+		    p->client) < 0;
+		r |= status_json_string(out, p->addr);
+		r |= evbuffer_add_printf(out, ",\"rx_bytes\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
+		    ",\"connected_s\":%.3f}", p->rx_bytes, p->tx_bytes,
+		    (double)(l->now_us - p->since_us) / 1e6) < 0;
+	}
+	r |= evbuffer_add(out, "]}", 2);
+	return r;
+}
+
 int
 status_json(const struct daemon_status *st, struct evbuffer *out)
 {
@@ -175,7 +233,7 @@ status_json(const struct daemon_status *st, struct evbuffer *out)
 	r |= evbuffer_add_printf(out, ",\"open\":%s,\"baud\":%ld,\"data_bits\":%d,"
 	    "\"stop_bits\":%d,\"parity\":\"%s\",\"flow\":\"%s\",\"mode\":\"%s\","
 	    "\"rx_bytes\":%" PRIu64 ",\"tx_bytes\":%" PRIu64 ",\"tx_dropped\":%" PRIu64 ","
-	    "\"queued\":%zu,\"reopens\":%u,\"held_bytes\":%zu,\"held_dropped\":%" PRIu64 "},",
+	    "\"queued\":%zu,\"reopens\":%u,\"held_bytes\":%zu,\"held_dropped\":%" PRIu64 ",",
 	    st->serial.open ? "true" : "false", st->line.baud, st->line.data_bits,
 	    st->line.stop_bits,
 	    par ? par : parity_name(PARITY_NONE),
@@ -183,6 +241,23 @@ status_json(const struct daemon_status *st, struct evbuffer *out)
 	    st->command_mode ? "command" : "transparent",
 	    st->serial.rx_bytes, st->serial.tx_bytes, st->serial.tx_dropped,
 	    st->serial.queued, st->serial.reopens, st->held_bytes, st->held_dropped) < 0;
+	r |= evbuffer_add_printf(out, "\"line_read_back\":%s,\"why\":",
+	    st->line_known ? "true" : "false") < 0;
+	r |= status_json_string(out, st->serial.why);
+	if (st->line_err) {
+		const char *wp = parity_name(st->line_wanted.parity);
+
+		r |= evbuffer_add_printf(out, ",\"refused\":{\"baud\":%ld,\"data_bits\":%d,"
+		    "\"stop_bits\":%d,\"parity\":\"%s\",\"flow\":\"%s\",\"error\":",
+		    st->line_wanted.baud, st->line_wanted.data_bits, st->line_wanted.stop_bits,
+		    wp ? wp : parity_name(PARITY_NONE),
+		    st->line_wanted.flow == FLOW_RTSCTS ? "FC" : "NFC") < 0;
+		r |= status_json_string(out, strerror(-st->line_err));
+		r |= evbuffer_add(out, "}", 1);
+	} else {
+		r |= evbuffer_add_printf(out, ",\"refused\":null") < 0;
+	}
+	r |= evbuffer_add(out, "},", 2);
 	r |= evbuffer_add_printf(out, "\"links\":[") < 0;
 	for (int i = 0; i < st->nlinks; i++) {
 		const struct bridge_link_status *l = &st->link[i];
@@ -196,16 +271,26 @@ status_json(const struct daemon_status *st, struct evbuffer *out)
 		    ",\"tx_dropped\":%" PRIu64 ",\"rx_refused\":%" PRIu64 ",\"connects\":%u,"
 		    "\"failures\":%u,\"clients_dropped\":%u,\"cache_bytes\":%zu,"
 		    "\"cache_max\":%zu,\"cache_dropped\":%" PRIu64 ",\"cache_cleared\":%" PRIu64
-		    "}", l->stats.rx_bytes, l->stats.tx_bytes, l->stats.tx_dropped,
+		    , l->stats.rx_bytes, l->stats.tx_bytes, l->stats.tx_dropped,
 		    l->stats.rx_refused, l->stats.connects, l->stats.failures,
 		    l->stats.clients_dropped, l->cache_bytes, l->cache_max, l->cache_dropped,
 		    l->cache_cleared) < 0;
+		r |= json_link_more(out, l);
 	}
 	r |= evbuffer_add_printf(out, "],\"traffic\":{\"serial_to_network\":{\"in\":%" PRIu64
 	    ",\"out\":%" PRIu64 ",\"dropped\":%" PRIu64 "},\"network_to_serial\":{\"in\":%"
 	    PRIu64 ",\"out\":%" PRIu64 ",\"dropped\":%" PRIu64 "}},", t.to_net_in,
 	    t.to_net_out, t.to_net_dropped, t.to_serial_in, t.to_serial_out,
 	    t.to_serial_dropped) < 0;
+	/* One lifetime for every counter (issue "Safe and honest in
+	 * operation"): the daemon's, restarts counted apart; a peer's own
+	 * counters since it connected. The members added after the first
+	 * release go here: usrbridgectl(1) shows web_port last. */
+	r |= evbuffer_add_printf(out, "\"counters_since\":\"daemon start\",\"web_listen\":") < 0;
+	r |= status_json_string(out, st->web_listen);
+	r |= evbuffer_add_printf(out, ",\"web_why\":") < 0;
+	r |= status_json_string(out, st->web_why);
+	r |= evbuffer_add(out, ",", 1);
 	r |= evbuffer_add_printf(out, "\"control_socket\":") < 0;
 	r |= status_json_string(out, st->control_socket);
 	r |= evbuffer_add_printf(out, ",\"web_port\":%d}\n", st->web_port) < 0;

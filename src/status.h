@@ -27,9 +27,15 @@ struct daemon_status {
 	uint64_t held_dropped;		/* ... and dropped beyond the bound */
 	int nlinks;
 	struct bridge_link_status link[LINKS_MAX];
-	struct serial_params line;	/* line settings the port runs with */
+	struct serial_params line;	/* line settings the port runs with (read back
+					 * from it; what was asked for while closed) */
+	int line_known;			/* line was read back from the open port */
+	int line_err;			/* the port refused line_wanted (-errno); 0 */
+	struct serial_params line_wanted;	/* ... the refused settings */
 	char control_socket[108];	/* where usrbridgectl connects; "" none */
 	int web_port;			/* port the web page listens on; 0 none */
+	char web_listen[160];		/* where it listens, or wants to ("*:80") */
+	char web_why[224];		/* why it does not listen; "" */
 };
 
 /* Sums over every link, per direction (the "traffic" block). */

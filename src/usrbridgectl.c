@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "control.h"
 #include "log.h"
+#include "portlock.h"
 #include "ports.h"
 #include "settings.h"
 #include "util.h"
@@ -356,6 +357,8 @@ list_ports_here(void)
 		evbuffer_free(b);
 		return EX_FAILED;
 	}
+	/* The holders, from the lock directory a daemon uses by default. */
+	portlock_list(settings_find("serial.lock_dir").s->def[PERS_30X], b);
 	evbuffer_write(b, STDOUT_FILENO);
 	evbuffer_free(b);
 	return EX_OK;

@@ -43,6 +43,11 @@ struct web {
 	struct listener *accept_policy;	/* pauses bound after EMFILE */
 	long port;			/* bound port; 0 when none */
 	long failed_port;		/* the port whose bind failure was logged */
+	struct event *ev_rebind;	/* retries a busy port (bind_port) */
+	unsigned bind_failures;		/* in a row */
+	long want_port;			/* what bind_port is trying for */
+	char bind_addr[128];		/* web.bind: "" = every address */
+	char why[224];			/* why it does not listen; "" */
 	int enabled;
 	char user[8], password[8];	/* WEBU of the running settings */
 	struct netacl allow_in;
@@ -688,6 +693,9 @@ out:
 static void
 unbind(struct web *w)
 {
+	if (w->ev_rebind)
+		evtimer_del(w->ev_rebind);
+	w->why[0] = '\0';
 	listener_free(w->accept_policy);
 	w->accept_policy = NULL;
 	if (w->bound) {
@@ -698,10 +706,14 @@ unbind(struct web *w)
 	w->port = 0;
 }
 
+/* Listens on web.bind:port. A busy port (or an address not there yet) is
+ * retried with the links' short capped backoff (link_listen_retry_ms):
+ * logged once, then on success; status shows why meanwhile. */
 static int
 bind_port(struct web *w, long port)
 {
-	int fd = link_socket_any(SOCK_STREAM, port);
+	int fd = link_socket_bind(SOCK_STREAM, w->bind_addr, port);
+	char where[160];
 
 	if (fd >= 0 && listen(fd, 16) < 0) {
 		int e = -errno;
@@ -710,10 +722,20 @@ bind_port(struct web *w, long port)
 		fd = e;
 	}
 	if (fd < 0) {
+		struct timeval tv;
+		long ms;
+
+		link_listen_text(w->bind_addr, port, where, sizeof(where));
+		link_listen_why(where, fd, w->why, sizeof(w->why));
 		if (w->failed_port != port)
-			log_err("web: cannot listen on port %ld: %s; running without the web page",
-			    port, strerror(-fd));
+			log_err("web: cannot listen on port %ld: %s; running without the web page "
+			    "until it is free (retrying)", port, strerror(-fd));
 		w->failed_port = port;
+		w->want_port = port;
+		ms = link_listen_retry_ms(++w->bind_failures);
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = ms % 1000 * 1000;
+		evtimer_add(w->ev_rebind, &tv);
 		return fd;
 	}
 	w->bound = evhttp_accept_socket_with_handle(w->http, fd);
@@ -727,8 +749,20 @@ bind_port(struct web *w, long port)
 	    evhttp_bound_socket_get_listener(w->bound), WEB_ACCEPT_PAUSE_MS);
 	w->port = port;
 	w->failed_port = 0;
-	log_info("web: listening on port %ld", port);
+	w->bind_failures = 0;
+	w->why[0] = '\0';
+	log_info("web: listening on port %ld%s%s", port, w->bind_addr[0] ? " of " : "",
+	    w->bind_addr);
 	return 0;
+}
+
+static void
+on_rebind(evutil_socket_t fd, short what, void *arg)
+{
+	struct web *w = arg;
+
+	if (w->enabled && !w->bound)
+		bind_port(w, w->want_port);
 }
 
 int
@@ -746,9 +780,11 @@ web_apply(struct web *w, const struct settings *run)
 		return 0;
 	}
 	w->enabled = 1;
-	if (w->bound && w->port == run->web_port)
+	if (w->bound && w->port == run->web_port && strcmp(w->bind_addr, run->web_bind) == 0)
 		return 0;
 	unbind(w);
+	util_strlcpy(w->bind_addr, run->web_bind, sizeof(w->bind_addr));
+	w->bind_failures = 0;
 	return bind_port(w, run->web_port);
 }
 
@@ -768,7 +804,8 @@ web_new(const struct host *host)
 	w->host = *host;
 	w->base = host_base(host);
 	w->http = evhttp_new(w->base);
-	if (!w->http) {
+	w->ev_rebind = evtimer_new(w->base, on_rebind, w);
+	if (!w->http || !w->ev_rebind) {
 		web_free(w);
 		return NULL;
 	}
@@ -786,6 +823,8 @@ web_free(struct web *w)
 	if (!w)
 		return;
 	listener_free(w->accept_policy);
+	if (w->ev_rebind)
+		event_free(w->ev_rebind);
 	if (w->http)
 		evhttp_free(w->http);
 	free(w);
@@ -814,7 +853,14 @@ service_free(void *svc)
 static void
 service_status(const void *svc, struct daemon_status *st)
 {
-	st->web_port = web_port(svc);
+	const struct web *w = svc;
+
+	st->web_port = web_port(w);
+	if (w && w->enabled) {
+		link_listen_text(w->bind_addr, w->bound ? w->port : w->want_port, st->web_listen,
+		    sizeof(st->web_listen));
+		util_strlcpy(st->web_why, w->why, sizeof(st->web_why));
+	}
 }
 
 const struct service web_service = {

@@ -250,7 +250,7 @@ START_TEST(test_link_scope)
 	for (struct setting_ref r = { NULL, 0 }; settings_next(&r);)
 		n++;
 	ck_assert_uint_eq(n, settings_nrefs());
-	ck_assert_uint_eq(n, settings_count + 3 * 5);	/* 5 link rows, links 2-4 */
+	ck_assert_uint_eq(n, settings_count + 3 * 6);	/* 6 link rows, links 2-4 */
 }
 END_TEST
 

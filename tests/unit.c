@@ -22,6 +22,7 @@ main(void)
 	srunner_add_suite(sr, suite_at());
 	srunner_add_suite(sr, suite_control());
 	srunner_add_suite(sr, suite_status());
+	srunner_add_suite(sr, suite_portlock());
 	srunner_add_suite(sr, suite_web());
 	srunner_add_suite(sr, suite_baudsync());
 	srunner_add_suite(sr, suite_bridge());

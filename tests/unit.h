@@ -17,6 +17,7 @@ Suite *suite_leds(void);
 Suite *suite_netacl(void);
 Suite *suite_packer(void);
 Suite *suite_personality(void);
+Suite *suite_portlock(void);
 Suite *suite_regpkt(void);
 Suite *suite_settings(void);
 Suite *suite_status(void);

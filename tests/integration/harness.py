@@ -202,10 +202,12 @@ class Daemon:
         self.write_config(settings, personality)
 
     def write_config(self, settings, personality="tcp232-30x", device=None):
+        # lock_dir "": flock(2) only, no lock files in the host's /run/lock;
+        # tests of the lock files give their own serial group.
         text = (
             'personality = "%s";\n'
             'state_dir = "%s";\n'
-            'serial = { device = "%s"; pty_link = "%s"; };\n'
+            'serial = { device = "%s"; pty_link = "%s"; lock_dir = ""; };\n'
             'control = { socket = "%s"; };\n'
             'web = { enabled = false; };\n'
             'network = { allow_out = %s; allow_in = %s; };\n'

@@ -1,6 +1,7 @@
 """The serial side: a pty that vanishes and comes back, the daemon's own
 pty, a port missing at start, a real UART through libserialport, signals."""
 
+import json
 import os
 import signal
 import socket
@@ -195,6 +196,116 @@ def test_sd_notify_ready_reloading_stopping(tmp):
         assert ns.recv(100) == b"READY=1"
         d.stop()
         assert ns.recv(100) == b"STOPPING=1"
+
+
+def test_refused_baud_shows_what_is_in_force(tmp):
+    """serial.baud 1234567 on a pty (termios has no such speed): status
+    shows the speed the port really runs at, and the refused one with why."""
+    with tcps(tmp, free_port()) as d:
+        d.start()
+        rc, out, err = d.ctl("set", "serial.baud", "1234567")
+        assert rc == 0, err
+        d.ctl("restart")
+        d.wait_log("cannot apply 1234567")
+        st = json.loads(d.ctl("status", "--json")[1])["serial"]
+        assert st["baud"] == 115200 and st["line_read_back"], st
+        assert st["refused"]["baud"] == 1234567 and st["refused"]["error"] == "Invalid argument", st
+        assert d.pty.speed() == termios.B115200
+        out = d.ctl("status")[1]
+        assert "115200 8N1 NFC, transparent mode" in out, out
+        assert "refused 1234567 8N1 NFC (Invalid argument); in force: 115200 8N1 NFC" in out, out
+        # A speed the port takes clears it.
+        d.ctl("set", "serial.baud", "9600")
+        d.ctl("restart")
+        wait_for(lambda: json.loads(d.ctl("status", "--json")[1])["serial"]["baud"] == 9600, 10,
+                 "9600 in force")
+        assert json.loads(d.ctl("status", "--json")[1])["serial"]["refused"] is None
+        d.stop()
+
+
+def test_one_daemon_per_port(tmp):
+    """A second daemon on the same serial port exits non-zero and says who
+    holds it; usrbridgectl ports names the holder. With lock files (in
+    serial.lock_dir) and with flock(2) alone (lock_dir empty)."""
+    locks = os.path.join(tmp, "lock")
+    os.makedirs(locks)
+    with tcps(tmp, free_port()) as d1:
+        serial = 'serial = { device = "%s"; lock_dir = "%s"; };\n' % (d1.tty_link, locks)
+        d1.write_config(d1.settings + "\n" + serial)
+        d1.start()
+        real = os.path.realpath(d1.tty_link)
+        with Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };\n%s' % (free_port(), serial),
+                    pty=False, name="second") as d2:
+            d2.start(wait=False)
+            assert d2.proc.wait(15) != 0
+            log = d2.log()
+            assert "serial port %s is in use by pid %d (" % (d1.tty_link, d1.pid()) in log, log
+            assert "one daemon per port" in log, log
+            d2.proc = None
+        rc, out, err = d1.ctl("ports")
+        assert rc == 0 and "%s held by pid %d (" % (real, d1.pid()) in out, (out, err)
+        assert d1.conf_path in out, out
+        # The first one never noticed.
+        assert d1.ctl("status")[0] == 0
+        d1.stop()
+        assert os.listdir(locks) == [], "lock file left behind"
+    # No lock directory: flock(2) still keeps the second one off.
+    with tcps(tmp, free_port()) as d1:
+        d1.start()
+        with Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };\n'
+                    'serial = { device = "%s"; lock_dir = ""; };' % (free_port(), d1.tty_link),
+                    pty=False, name="third") as d3:
+            d3.start(wait=False)
+            assert d3.proc.wait(15) != 0
+            assert "in use by another process" in d3.log(), d3.log()
+            d3.proc = None
+        d1.stop()
+
+
+def test_own_pty_link_is_locked(tmp):
+    """device = "pty": a second daemon publishing the same link would take
+    the first one's virtual port away; it exits instead."""
+    locks = os.path.join(tmp, "lock")
+    os.makedirs(locks)
+    link = os.path.join(tmp, "vport")
+    serial = 'serial = { device = "pty"; pty_link = "%s"; lock_dir = "%s"; };' % (link, locks)
+    with Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };\n%s' % (free_port(), serial),
+                pty=False) as d1:
+        d1.start()
+        target = os.readlink(link)
+        with Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };\n%s' % (free_port(), serial),
+                    pty=False, name="second") as d2:
+            d2.start(wait=False)
+            assert d2.proc.wait(15) != 0
+            assert "in use by pid %d" % d1.pid() in d2.log(), d2.log()
+            d2.proc = None
+        assert os.readlink(link) == target
+        d1.stop()
+
+
+def test_serial_down_in_status_and_sd_notify(tmp):
+    """A port that is not there: status says why and STATUS= too."""
+    path = os.path.join(tmp, "notify")
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(path)
+    ns.settimeout(20)
+    with tcps(tmp, free_port()) as d:
+        d.pty.close()
+        os.environ["NOTIFY_SOCKET"] = path
+        try:
+            d.start()
+        finally:
+            del os.environ["NOTIFY_SOCKET"]
+        got = []
+        wait_for(lambda: got.append(ns.recv(300)) or any(b"STATUS=serial cannot open" in g
+                                                           for g in got), 20, "STATUS=")
+        st = json.loads(d.ctl("status", "--json")[1])["serial"]
+        assert not st["open"] and st["why"].startswith("cannot open ("), st
+        assert "not open: cannot open (" in d.ctl("status")[1]
+        d.pty = Pty(d.tty_link)
+        wait_for(lambda: json.loads(d.ctl("status", "--json")[1])["serial"]["open"], 10, "open")
+        wait_for(lambda: b"STATUS=running" in ns.recv(300), 20, "STATUS=running")
+        d.stop()
 
 
 run_tests(globals())

@@ -279,4 +279,47 @@ def test_in_chromium(tmp):
         d.stop()
 
 
+def test_busy_port_comes_back(tmp):
+    """The web page's port held by another program: status and STATUS= say
+    why, and it listens once the port is free, with no restart."""
+    port = free_port()
+    blocker = socket.socket()
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    blocker.bind(("127.0.0.1", port))
+    blocker.listen(1)
+    with web(tmp, port) as d:
+        d.start()
+        d.wait_log("web: cannot listen on port %d" % port)
+        st = json.loads(d.ctl("status", "--json")[1])
+        assert st["web_port"] == 0 and st["web_listen"] == "*:%d" % port, st
+        assert st["web_why"].startswith("*:%d busy (Address already in use)" % port), st
+        assert "web      not listening: *:%d busy" % port in d.ctl("status")[1]
+        blocker.close()
+        d.wait_log("web: listening on port %d" % port, 15)
+        assert http(port)[0] == 200
+        st = json.loads(d.ctl("status", "--json")[1])
+        assert st["web_port"] == port and st["web_why"] == "", st
+        d.stop()
+
+
+def test_web_bind_address(tmp):
+    """web.bind: the page on 127.0.0.2 only."""
+    port = free_port()
+    with Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };\n'
+                'web = { enabled = true; port = %d; user = "admin"; password = "pw123"; '
+                'bind = "127.0.0.2"; };' % (free_port(), port)) as d:
+        d.start()
+        d.wait_log("web: listening on port %d of 127.0.0.2" % port)
+        c = httpclient.HTTPConnection("127.0.0.2", port, timeout=20)
+        c.request("GET", "/", headers={"Authorization": auth("admin", "pw123")})
+        assert c.getresponse().status == 200
+        try:
+            http(port)
+            assert False, "web page served on 127.0.0.1 too"
+        except ConnectionRefusedError:
+            pass
+        assert json.loads(d.ctl("status", "--json")[1])["web_listen"] == "127.0.0.2:%d" % port
+        d.stop()
+
+
 run_tests(globals())
