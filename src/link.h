@@ -144,6 +144,12 @@ int link_socket(int family, int type, long port);
 /* Listening/bound socket on port for both IPv4 and IPv6 when possible. */
 int link_socket_any(int type, long port);
 
+/* TCP liveness of a connected (or connecting) TCP socket from the tcp.*
+ * settings: keepalive idle/interval/count and TCP_USER_TIMEOUT, so that a
+ * peer that vanished without a FIN (power lost, cable pulled) is noticed:
+ * its read fails with ETIMEDOUT. 0 or -errno (the caller logs). */
+int link_tcp_keepalive(const struct settings *st, int fd);
+
 extern const struct link_ops link_tcps_ops;
 extern const struct link_ops link_tcpc_ops;
 extern const struct link_ops link_udps_ops;

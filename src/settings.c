@@ -185,6 +185,31 @@ const struct setting settings_table[] = {
 	  D("262144", "262144"), S_BOTH | S_NO_AT | S_RESTART | S_PERSIST,
 	  "Bytes queued for one TCP peer before it counts as stuck and is dropped." },
 
+	/* TCP liveness of every TCPS client and TCPC connection: ser2net's
+	 * "keepalive", Moxa's "TCP alive check". The defaults find a peer that
+	 * lost power within 2 minutes: 60 s idle, then 6 probes 10 s apart;
+	 * TCP_USER_TIMEOUT (RFC 5482) bounds unacknowledged data the same. */
+	{ "tcp.keepalive_idle", ST_INT, F(keepalive_idle), 1, 32767, NULL, D("60", "60"),
+	  S_BOTH | S_NO_AT | S_RESTART | S_ZERO_OK,
+	  "Seconds a TCP connection may be silent before keepalive probes start; 0: no "
+	  "keepalive." },
+	{ "tcp.keepalive_interval", ST_INT, F(keepalive_interval), 1, 32767, NULL,
+	  D("10", "10"), S_BOTH | S_NO_AT | S_RESTART,
+	  "Seconds between two keepalive probes." },
+	{ "tcp.keepalive_count", ST_INT, F(keepalive_count), 1, 127, NULL, D("6", "6"),
+	  S_BOTH | S_NO_AT | S_RESTART,
+	  "Unanswered keepalive probes after which the connection is dropped (a TCPS "
+	  "client frees its slot, a TCPC link reconnects)." },
+	{ "tcp.user_timeout", ST_INT, F(user_timeout), 1, 86400, NULL, D("120", "120"),
+	  S_BOTH | S_NO_AT | S_RESTART | S_ZERO_OK,
+	  "Seconds sent data may stay unacknowledged before the connection is dropped "
+	  "(TCP_USER_TIMEOUT); 0: the system's default." },
+	{ "tcp.half_close_wait", ST_INT, F(half_close_wait), 1, 3600, NULL, D("2", "2"),
+	  S_BOTH | S_NO_AT | S_RESTART | S_ZERO_OK,
+	  "Seconds a TCPS client that half-closed (shut down its sending side, as nc -N and "
+	  "socat do) keeps receiving after the last data sent to it; a client that closed "
+	  "fully is dropped when data sent to it bounces; 0: dropped at its FIN." },
+
 	/* Bridge behaviour. */
 	{ "bridge.cache_size", ST_INT, F(cache_size), 0, 16777216, NULL,
 	  D("16384", "15360"), S_BOTH | S_NO_AT | S_RESTART | S_PERSIST,
