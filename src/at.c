@@ -219,6 +219,7 @@ req_begin(struct at_session *s)
 	r->after = NULL;
 	r->cancel = NULL;
 	r->hdata = NULL;
+	r->why[0] = '\0';
 	r->state = AT_REQ_RUNNING;
 	return r;
 }
@@ -341,8 +342,11 @@ check_op(struct at_req *r, const char *args)
 		int want = at_nargs(c);
 
 		if (split_args(r, args, (c->ops & AT_RAW) != 0) < 0 ||
-		    (want > 0 && r->argc != want))
+		    (want > 0 && r->argc != want)) {
+			snprintf(r->why, sizeof(r->why), "AT+%s takes %d value%s separated by "
+			    "commas", c->name, want, want == 1 ? "" : "s");
 			return AT_ERR_PARAM;
+		}
 	}
 	return 0;
 }
@@ -629,12 +633,17 @@ at_plain(struct at_req *r)
 
 		while (nk < AT_FIELD_KEYS && f->keys[nk])
 			nk++;
-		if (a + nat > r->argc || n + nk > AT_ARGS_MAX)
+		if (a + nat > r->argc || n + nk > AT_ARGS_MAX) {
+			snprintf(r->why, sizeof(r->why), "AT+%s takes %d values separated by "
+			    "commas", r->cmd->name, at_nargs(r->cmd));
 			return AT_ERR_PARAM;
+		}
 		if (f->codec) {
 			if (f->codec->decode(f, (const char *const *)r->argv + a, texts + n) < 0) {
 				log_debug("at: AT+%s: field %d: not a valid %s", r->cmd->name,
 				    i + 1, f->codec->name);
+				snprintf(r->why, sizeof(r->why), "%s: not a valid %s", f->keys[0],
+				    f->codec->name);
 				return AT_ERR_PARAM;
 			}
 		} else if (util_strlcpy(texts[n], r->argv[a], AT_TEXT_MAX) >= AT_TEXT_MAX) {
@@ -651,6 +660,7 @@ at_plain(struct at_req *r)
 	rc = settings_set_many(&next, refs, tp, n, SET_AT, why, sizeof(why));
 	if (rc < 0) {
 		log_debug("at: AT+%s: %s", r->cmd->name, why);
+		util_strlcpy(r->why, why, sizeof(r->why));
 		return AT_ERR_PARAM;
 	}
 	/* Edit and save are two steps; the 30X does both at once, the 721
@@ -659,6 +669,8 @@ at_plain(struct at_req *r)
 		rc = r->s->host->save(r->s->h, &next);
 		if (rc < 0) {
 			log_warn("at: AT+%s: cannot save: %s", r->cmd->name, strerror(-rc));
+			snprintf(r->why, sizeof(r->why), "cannot save the state file: %s",
+			    strerror(-rc));
 			return AT_ERR_PERM;
 		}
 	}

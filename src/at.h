@@ -154,6 +154,10 @@ struct at_req {
 	/* A pending handler's I/O is dropped (session freed, restart). */
 	void (*cancel)(struct at_req *r);
 	void *hdata;			/* the handler's, while pending */
+	/* Why a set was refused, in the words of usrbridgectl's set by
+	 * config key ("link1.port: must be ..."); "" when there is none.
+	 * The serial line still gets the dialect's bare error. */
+	char why[160];
 };
 
 /* Where commands come from and replies go: the serial console, one control

@@ -130,6 +130,22 @@ value_text(const config_setting_t *cs, const struct setting *s, char *buf, size_
 	}
 }
 
+/* 1 if name is the group of some row ("serial" of serial.baud). */
+static int
+is_group(const char *name)
+{
+	char key[SETTINGS_KEY_MAX];
+
+	for (struct setting_ref r = { NULL, 0 }; settings_next(&r);) {
+		size_t glen = settings_group_len(r);
+
+		settings_key(r, key, sizeof(key));
+		if (glen && glen == strlen(name) && strncasecmp(key, name, glen) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Walks the tree: every scalar must name a row of the table. */
 static int
 apply_group(const config_setting_t *grp, const char *prefix, struct settings *st,
@@ -156,6 +172,13 @@ apply_group(const config_setting_t *grp, const char *prefix, struct settings *st
 			continue;
 		}
 		s = settings_find(key);
+		if (!s.s && !*prefix && is_group(key) &&
+		    (config_setting_type(cs) == CONFIG_TYPE_LIST ||
+		    config_setting_type(cs) == CONFIG_TYPE_ARRAY)) {
+			set_error(err, file, line, "'%s' is a group: write %s = { ... }; "
+			    "with braces, not a list", key, key);
+			return -EINVAL;
+		}
 		if (!s.s) {
 			set_error(err, file, line, "unknown setting '%s'", key);
 			return -EINVAL;
@@ -189,6 +212,14 @@ read_config(config_t *cfg, const char *path, const char *text, struct conf_error
 {
 	int ok;
 
+	struct stat sb;
+
+	/* fopen() takes a directory; the read then fails with a bare
+	 * libconfig "syntax error" or I/O error. */
+	if (!text && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		set_error(err, path, 0, "is a directory, not a config file");
+		return -EISDIR;
+	}
 	config_init(cfg);
 	ok = text ? config_read_string(cfg, text) : config_read_file(cfg, path);
 	if (!ok) {
@@ -199,8 +230,12 @@ read_config(config_t *cfg, const char *path, const char *text, struct conf_error
 			config_destroy(cfg);
 			return -ENOENT;
 		}
-		set_error(err, f ? f : path, config_error_line(cfg), "%s",
-		    config_error_text(cfg));
+		/* libconfig says only "syntax error"; the usual cause in a
+		 * hand-written file is an unquoted string (device = /dev/ttyS0). */
+		set_error(err, f ? f : path, config_error_line(cfg), "%s%s",
+		    config_error_text(cfg),
+		    strcmp(config_error_text(cfg), "syntax error") == 0 ?
+		    " (strings need double quotes; settings end with ';')" : "");
 		config_destroy(cfg);
 		return -EINVAL;
 	}
@@ -256,10 +291,34 @@ load(const char *path, const char *text, struct settings *out, struct conf_error
 	return r;
 }
 
+/* A relative path in the config file is relative to the file's directory
+ * (not to the cwd, which is "/" once the daemon detached): usrbridgectl -c
+ * finds the socket the daemon made. */
+static void
+absolutize(const char *config, char *p, size_t cap)
+{
+	const char *slash = strrchr(config, '/');
+	char buf[4096];
+
+	if (!*p || *p == '/' || !slash || strcmp(p, "pty") == 0)
+		return;
+	snprintf(buf, sizeof(buf), "%.*s/%s", (int)(slash - config), config, p);
+	if (strlen(buf) < cap)
+		util_strlcpy(p, buf, cap);
+}
+
 int
 conf_load(const char *path, struct settings *out, struct conf_error *err)
 {
-	return load(path, NULL, out, err);
+	int r = load(path, NULL, out, err);
+
+	if (r == 0) {
+		absolutize(path, out->state_dir, sizeof(out->state_dir));
+		absolutize(path, out->serial_device, sizeof(out->serial_device));
+		absolutize(path, out->pty_link, sizeof(out->pty_link));
+		absolutize(path, out->control_socket, sizeof(out->control_socket));
+	}
+	return r;
 }
 
 int

@@ -151,7 +151,12 @@ at_done(void *arg, struct at_req *r, int rc)
 		reply_buf(cl->out, rc >= 0, cl->at_bytes);
 	} else {
 		evbuffer_drain(cl->at_bytes, evbuffer_get_length(cl->at_bytes));
-		if (rc < 0) {
+		if (rc < 0 && r->why[0]) {
+			/* The words of set by config key, not the dialect's bare
+			 * "+ERR=-4" (that stays the serial line's reply). */
+			r->d->error_text(rc, e, sizeof(e));
+			replyf(cl->out, 0, "%s (the serial line gets %s)\n", r->why, e);
+		} else if (rc < 0) {
 			r->d->error_text(rc, e, sizeof(e));
 			replyf(cl->out, 0, "%s: %s\n", cl->at_what, e);
 		} else if (cl->at_kind == CTL_AT_GET) {
@@ -370,6 +375,8 @@ cmd_reload(struct client *cl, char *arg, struct evbuffer *body)
 	 * the host's reload only logs it. */
 	if (conf_load(host_config_path(host), &st, &err) < 0) {
 		conf_error_format(&err, msg, sizeof(msg));
+		/* Logged as the host's reload logs it (SIGHUP): every reload is. */
+		log_err("reload (usrbridgectl): %s; keeping the running settings", msg);
 		evbuffer_add_printf(body, "%s; the running settings stay\n", msg);
 		return -EINVAL;
 	}
@@ -667,7 +674,8 @@ on_tap(int dir, const uint8_t *d, size_t n, void *arg)
 			continue;
 		}
 		evbuffer_add_printf(out, "DATA %s %lld.%06ld %zu\n",
-		    dir == TAP_FROM_SERIAL ? "from-serial" : "to-serial",
+		    dir == TAP_FROM_SERIAL ? "from-serial" :
+		    dir == TAP_EVENT ? "event" : "to-serial",
 		    (long long)tv.tv_sec, (long)tv.tv_usec, n);
 		evbuffer_add(out, d, n);
 	}

@@ -17,8 +17,10 @@ struct setting_ref;
 struct settings;
 
 /* Traffic taps: usrbridgectl monitor, the data LED. dir 0 is serial ->
- * network (bytes read from the line), 1 network -> serial (written to it). */
-enum { TAP_FROM_SERIAL = 0, TAP_TO_SERIAL = 1 };
+ * network (bytes read from the line), 1 network -> serial (written to it),
+ * 2 an event between them (a line of text: connects, disconnects, mode
+ * changes), which is no traffic. */
+enum { TAP_FROM_SERIAL = 0, TAP_TO_SERIAL = 1, TAP_EVENT = 2 };
 typedef void (*host_tap_fn)(int dir, const uint8_t *d, size_t n, void *arg);
 
 struct host_ops {

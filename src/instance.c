@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,27 @@ static void arm_timers(struct instance *in);
 static void on_link_state(int link, enum link_state st, void *arg);
 static void on_serial_state(int up, void *arg);
 
+/* An event line for the taps (usrbridgectl monitor). */
+static void
+tap_event(struct instance *in, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+tap_event(struct instance *in, const char *fmt, ...)
+{
+	char text[160];
+	va_list ap;
+	int n;
+
+	if (!in->ntaps)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		tap(in, TAP_EVENT, (const uint8_t *)text, MIN((size_t)n, sizeof(text) - 1));
+}
+
 /* --- serial -> network ---------------------------------------------------- */
 
 static void
@@ -217,6 +239,7 @@ static void
 con_mode(void *arg, int command)
 {
 	log_info("console: %s mode", command ? "command" : "transparent");
+	tap_event(arg, "console: %s mode", command ? "command" : "transparent");
 }
 
 static void
@@ -381,13 +404,28 @@ leds_update(struct instance *in)
 static void
 on_conn(int link, int client, int up, int n, void *arg)
 {
-	leds_update(arg);
+	struct instance *in = arg;
+	struct bridge_link_status ls;
+	const char *peers = "";
+
+	leds_update(in);
+	if (!in->ntaps)
+		return;
+	if (up && !client && in->bridge && bridge_link_status(in->bridge, link, &ls) == 0)
+		peers = ls.peers;
+	if (client)
+		tap_event(in, "link%d: client %d %s (%d now)", link + 1, client,
+		    up ? "connected" : "disconnected", n);
+	else
+		tap_event(in, "link%d: %s%s%s", link + 1, up ? "connected" : "disconnected",
+		    peers[0] ? " to " : "", peers);
 }
 
 static void
 leds_tap(int dir, const uint8_t *d, size_t n, void *arg)
 {
-	leds_traffic(arg);
+	if (dir != TAP_EVENT)
+		leds_traffic(arg);
 }
 
 /* RFCEN (PROTOCOLS.md §3): new line settings at once, not saved; the
@@ -444,6 +482,7 @@ at_serial_entm(void *arg)
 
 	console_set_command(&in->console, 0);
 	log_info("console: transparent mode");
+	tap_event(in, "console: transparent mode");
 	release_held_net(in);
 }
 
@@ -890,6 +929,7 @@ instance_reload(struct instance *in)
 		log_err("reload: %s; keeping the running settings", msg);
 		return -EINVAL;
 	}
+	log_info("reload: %s read; restarting", in->config_path);
 	in->base_set = st;
 	load_state(in);
 	instance_restart(in, "reload");
@@ -945,7 +985,7 @@ instance_set_many(struct instance *in, const struct setting_ref *s,
 		return r;
 	r = instance_save(in, &next);
 	if (r < 0) {
-		snprintf(why, whycap, "cannot save: %s", strerror(-r));
+		snprintf(why, whycap, "cannot save %s: %s", in->state_path, strerror(-r));
 		return r;
 	}
 	instance_edit(in, &next);

@@ -143,7 +143,15 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	lost(l, n == 0 ? "closed by the peer" : "lost");
+	if (n < 0) {
+		char how[80];
+
+		/* ETIMEDOUT: keepalive or TCP_USER_TIMEOUT gave up on the server. */
+		snprintf(how, sizeof(how), "lost: %s", strerror(errno));
+		lost(l, how);
+		return;
+	}
+	lost(l, "closed by the peer");
 }
 
 static void
@@ -233,6 +241,13 @@ on_resolved(struct link *l, int err, const struct sockaddr *sa, socklen_t salen)
 		link_fail(l, c->ev_retry);
 		return;
 	}
+	/* A server that vanished without a FIN fails the read with ETIMEDOUT
+	 * and the link reconnects (set before connect(): the user timeout
+	 * bounds the handshake too). */
+	err = link_tcp_keepalive(l->set, fd);
+	if (err < 0)
+		log_warn("link%d: TCP keepalive for %s: %s", l->index + 1, c->peer,
+		    strerror(-err));
 	c->bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!c->bev) {
 		close(fd);

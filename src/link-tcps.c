@@ -23,7 +23,14 @@
  *
  * Reads are direct too: a plain read event per client reads into a stack
  * buffer and hands the bytes on; a bufferevent's read path costs an
- * ioctl(FIONREAD) per read and a copy through its input buffer. */
+ * ioctl(FIONREAD) per read and a copy through its input buffer.
+ *
+ * A client's FIN ends only its sending side: one that half-closed (nc -N,
+ * socat) keeps receiving. On the wire a half-close and a full close look
+ * the same (one FIN; RFC 9293 §3.6), so such a client is kept while data
+ * flows to it, until a write to it bounces (it closed fully: RST) or
+ * tcp.half_close_wait seconds after the last data sent to it (socat's -t
+ * is the same idea); a plain close() is thus reported that much later. */
 #include "config.h"
 
 #include <errno.h>
@@ -67,6 +74,8 @@ struct tcps_client {
 	struct tcps *t;
 	int writing;			/* libevent writes (EV_WRITE on): the socket was
 					 * full, or several clients wait (on_flush) */
+	int rd_eof;			/* half-closed: read no more, only send */
+	struct event *ev_linger;	/* rd_eof: drops it after half_close_wait */
 	uint64_t seq;			/* accept order, for "kick the oldest" */
 	uint64_t rx_bytes, tx_bytes;	/* this client's (tx: handed to its socket/queue) */
 	int64_t since_us;		/* connected at (util_now_us) */
@@ -140,6 +149,17 @@ others_keep_up(const struct tcps *t, int slot)
 	return 0;
 }
 
+static void client_drop(struct tcps *t, int slot, const char *why);
+
+static void
+drop_errno(struct tcps *t, int slot, int e)
+{
+	char why[96];
+
+	snprintf(why, sizeof(why), "connection error: %s", strerror(e));
+	client_drop(t, slot, why);
+}
+
 static void
 client_drop(struct tcps *t, int slot, const char *why)
 {
@@ -149,13 +169,63 @@ client_drop(struct tcps *t, int slot, const char *why)
 		return;
 	log_info("link%d: client %d (%s) %s", t->l->index + 1, slot + 1, c->addr, why);
 	event_free(c->ev_read);
+	if (c->ev_linger)
+		event_free(c->ev_linger);
 	bufferevent_free(c->bev);
 	c->ev_read = NULL;
+	c->ev_linger = NULL;
 	c->bev = NULL;
+	c->rd_eof = 0;
 	t->count--;
 	update_congestion(t);
 	if (t->l->cbs.on_conn)
 		t->l->cbs.on_conn(t->l, slot + 1, 0, t->count);
+}
+
+/* (Re)arms the half-closed client's timer: half_close_wait from now. */
+static void
+linger_arm(struct tcps_client *c)
+{
+	struct timeval tv = { c->t->l->set->half_close_wait, 0 };
+
+	event_add(c->ev_linger, &tv);
+}
+
+static void
+on_linger(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcps_client *c = arg;
+	struct tcps *t = c->t;
+
+	/* Still writing what was queued: wait for it. */
+	if (c->bev && queued(c) > 0) {
+		linger_arm(c);
+		return;
+	}
+	client_drop(t, (int)(c - t->c), "disconnected (half-closed, nothing more to send)");
+}
+
+/* The client sent its FIN: keep sending to it (top of the file). */
+static void
+client_half_closed(struct tcps *t, int slot)
+{
+	struct tcps_client *c = &t->c[slot];
+
+	if (t->l->set->half_close_wait == 0) {
+		client_drop(t, slot, "disconnected");
+		return;
+	}
+	c->ev_linger = evtimer_new(t->l->base, on_linger, c);
+	if (!c->ev_linger) {
+		client_drop(t, slot, "disconnected");
+		return;
+	}
+	c->rd_eof = 1;
+	/* EOF stays readable: reading on would spin. */
+	event_del(c->ev_read);
+	log_info("link%d: client %d (%s) half-closed; still sending to it", t->l->index + 1,
+	    slot + 1, c->addr);
+	linger_arm(c);
 }
 
 static void
@@ -178,7 +248,12 @@ client_readable(evutil_socket_t fd, short what, void *arg)
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	client_drop(t, slot, n == 0 ? "disconnected" : "connection error");
+	if (n == 0) {
+		client_half_closed(t, slot);
+		return;
+	}
+	/* ETIMEDOUT: keepalive or TCP_USER_TIMEOUT gave up on the peer. */
+	drop_errno(t, slot, errno);
 }
 
 static void
@@ -228,10 +303,12 @@ distribute(struct tcps *t)
 			ssize_t w = write(bufferevent_getfd(c->bev), p, n);
 
 			if (w < 0 && errno != EAGAIN && errno != EINTR) {
-				client_drop(t, slot, "connection error");
+				drop_errno(t, slot, errno);
 				continue;
 			}
 			done = w > 0 ? (size_t)w : 0;
+			if (c->rd_eof)
+				linger_arm(c);
 			if (done == n)
 				continue;
 		}
@@ -244,6 +321,8 @@ distribute(struct tcps *t)
 			b->refs++;
 		else
 			evbuffer_add(out, p + done, n - done);
+		if (c->rd_eof)
+			linger_arm(c);
 		if (!c->writing) {
 			c->writing = 1;
 			bufferevent_enable(c->bev, EV_WRITE);
@@ -315,7 +394,7 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 	struct tcps *t = l->priv;
 	char addr[64];
 	struct timeval stuck = { TCPS_STUCK_SEC, 0 };
-	int one = 1, slot;
+	int one = 1, slot, r;
 
 	link_addr_text(sa, addr, sizeof(addr));
 	if (!netacl_allows(l->allow_in, sa)) {
@@ -338,6 +417,9 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 	for (slot = 0; slot < t->max && t->c[slot].bev; slot++)
 		;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* A client that lost power sends no FIN: keepalive frees its slot. */
+	if ((r = link_tcp_keepalive(l->set, fd)) < 0)
+		log_warn("link%d: TCP keepalive for %s: %s", l->index + 1, addr, strerror(-r));
 	t->c[slot].bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	t->c[slot].ev_read = event_new(l->base, fd, EV_READ | EV_PERSIST, client_readable,
 	    &t->c[slot]);
@@ -357,6 +439,8 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 	t->c[slot].writing = 0;
 	t->c[slot].rx_bytes = t->c[slot].tx_bytes = 0;
 	t->c[slot].since_us = util_now_us();
+	t->c[slot].rd_eof = 0;
+	t->c[slot].ev_linger = NULL;
 	util_strlcpy(t->c[slot].addr, addr, sizeof(t->c[slot].addr));
 	/* The bufferevent only writes: EV_WRITE (on from birth) only while the
 	 * socket is full (distribute); reading is ev_read's. */
@@ -476,6 +560,8 @@ tcps_stop(struct link *l)
 		if (!t->c[i].bev)
 			continue;
 		event_free(t->c[i].ev_read);
+		if (t->c[i].ev_linger)
+			event_free(t->c[i].ev_linger);
 		bufferevent_free(t->c[i].bev);
 	}
 	listener_free(t->lev);
@@ -524,7 +610,7 @@ tcps_pause(struct link *l, int paused)
 	if (!t)
 		return;
 	for (int i = 0; i < LINK_CLIENTS_MAX; i++) {
-		if (!t->c[i].bev)
+		if (!t->c[i].bev || t->c[i].rd_eof)
 			continue;
 		if (paused)
 			event_del(t->c[i].ev_read);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -401,4 +402,24 @@ link_peers_default(const struct link *l, struct link_peer *p, int max)
 	p->tx_bytes = l->stats.tx_bytes - l->tx_at_up;
 	p->since_us = l->up_since_us;
 	return 1;
+}
+
+int
+link_tcp_keepalive(const struct settings *st, int fd)
+{
+	int on = st->keepalive_idle > 0;
+	int idle = (int)st->keepalive_idle, intvl = (int)st->keepalive_interval;
+	int cnt = (int)st->keepalive_count;
+	/* tcp(7): TCP_USER_TIMEOUT is in milliseconds; 0 keeps the kernel's. */
+	unsigned int ut = (unsigned int)st->user_timeout * 1000u;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) < 0)
+		return -errno;
+	if (on && (setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) < 0))
+		return -errno;
+	if (ut && setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof(ut)) < 0)
+		return -errno;
+	return 0;
 }

@@ -194,6 +194,12 @@ long link_listen_retry_ms(unsigned failures);
  * (Address already in use)". err is -errno. */
 void link_listen_why(const char *where, int err, char *buf, size_t cap);
 
+/* TCP liveness of a connected (or connecting) TCP socket from the tcp.*
+ * settings: keepalive idle/interval/count and TCP_USER_TIMEOUT, so that a
+ * peer that vanished without a FIN (power lost, cable pulled) is noticed:
+ * its read fails with ETIMEDOUT. 0 or -errno (the caller logs). */
+int link_tcp_keepalive(const struct settings *st, int fd);
+
 extern const struct link_ops link_tcps_ops;
 extern const struct link_ops link_tcpc_ops;
 extern const struct link_ops link_udps_ops;

@@ -107,9 +107,9 @@ const struct setting settings_table[] = {
 	  S_BOTH | S_RESTART | S_PERSIST, "Baud rate.",
 	  .at_min = { 600, 0 }, .at_max = { 230400, 0 } },
 	{ "serial.data_bits", ST_INT, F(data_bits), 5, 8, NULL, D("8", "8"),
-	  S_BOTH | S_RESTART | S_PERSIST, "Data bits: 5, 6, 7 or 8." },
+	  S_BOTH | S_RESTART | S_PERSIST, "Data bits." },
 	{ "serial.stop_bits", ST_INT, F(stop_bits), 1, 2, NULL, D("1", "1"),
-	  S_BOTH | S_RESTART | S_PERSIST, "Stop bits: 1 or 2." },
+	  S_BOTH | S_RESTART | S_PERSIST, "Stop bits." },
 	{ "serial.parity", ST_ENUM, F(parity), 0, 0, ch_parity, D("NONE", "NONE"),
 	  S_BOTH | S_RESTART | S_PERSIST, "Parity: NONE, ODD, EVEN, MARK or SPACE." },
 	{ "serial.flow", ST_ENUM, F(flow), 0, 0, ch_flow, D("NFC", "NFC"),
@@ -153,9 +153,9 @@ const struct setting settings_table[] = {
 	{ "web.port", ST_INT, F(web_port), 1, 65535, NULL, D("80", "80"),
 	  S_BOTH | S_RESTART | S_PERSIST, "AT+WEBPORT: port of the web page." },
 	{ "web.user", ST_STRING, F(web_user), 1, 5, NULL, D("admin", "admin"),
-	  S_BOTH | S_RESTART | S_PERSIST, "AT+WEBU user name (1-5 bytes)." },
+	  S_BOTH | S_RESTART | S_PERSIST, "AT+WEBU user name." },
 	{ "web.password", ST_STRING, F(web_password), 1, 5, NULL, D("admin", "admin"),
-	  S_BOTH | S_RESTART | S_PERSIST | S_SECRET, "AT+WEBU password (1-5 bytes)." },
+	  S_BOTH | S_RESTART | S_PERSIST | S_SECRET, "AT+WEBU password." },
 
 	/* Links: link1 is the 30X's one socket (AT+SOCK, AT+SOCKPORT). */
 	{ "link.enabled", ST_BOOL, FL(enabled), 0, 0, ch_ON, D("ON", "ON"),
@@ -189,13 +189,38 @@ const struct setting settings_table[] = {
 	  S_30X | S_RESTART | S_PERSIST,
 	  "AT+TCPSE: a client beyond max_clients kicks the oldest (kick) or is refused (keep)." },
 	{ "tcps.max_clients", ST_INT, F(max_clients), 1, 16, NULL, D("4", "4"),
-	  S_30X | S_RESTART | S_PERSIST, "AT+MAXSK: clients of the TCP server (1-16)." },
+	  S_30X | S_RESTART | S_PERSIST, "AT+MAXSK: clients of the TCP server." },
 	{ "tcps.index", ST_BOOL, F(tcps_index), 0, 0, ch_ON, D("OFF", "OFF"),
 	  S_30X | S_RESTART | S_PERSIST,
 	  "AT+INDEXEN: number clients 1-8 and mark their data and events on the serial line." },
 	{ "tcps.client_queue", ST_INT, F(client_queue), 4096, 16777216, NULL,
 	  D("262144", "262144"), S_BOTH | S_NO_AT | S_RESTART | S_PERSIST,
 	  "Bytes queued for one TCP peer before it counts as stuck and is dropped." },
+
+	/* TCP liveness of every TCPS client and TCPC connection: ser2net's
+	 * "keepalive", Moxa's "TCP alive check". The defaults find a peer that
+	 * lost power within 2 minutes: 60 s idle, then 6 probes 10 s apart;
+	 * TCP_USER_TIMEOUT (RFC 5482) bounds unacknowledged data the same. */
+	{ "tcp.keepalive_idle", ST_INT, F(keepalive_idle), 1, 32767, NULL, D("60", "60"),
+	  S_BOTH | S_NO_AT | S_RESTART | S_ZERO_OK,
+	  "Seconds a TCP connection may be silent before keepalive probes start; 0: no "
+	  "keepalive." },
+	{ "tcp.keepalive_interval", ST_INT, F(keepalive_interval), 1, 32767, NULL,
+	  D("10", "10"), S_BOTH | S_NO_AT | S_RESTART,
+	  "Seconds between two keepalive probes." },
+	{ "tcp.keepalive_count", ST_INT, F(keepalive_count), 1, 127, NULL, D("6", "6"),
+	  S_BOTH | S_NO_AT | S_RESTART,
+	  "Unanswered keepalive probes after which the connection is dropped (a TCPS "
+	  "client frees its slot, a TCPC link reconnects)." },
+	{ "tcp.user_timeout", ST_INT, F(user_timeout), 1, 86400, NULL, D("120", "120"),
+	  S_BOTH | S_NO_AT | S_RESTART | S_ZERO_OK,
+	  "Seconds sent data may stay unacknowledged before the connection is dropped "
+	  "(TCP_USER_TIMEOUT); 0: the system's default." },
+	{ "tcp.half_close_wait", ST_INT, F(half_close_wait), 1, 3600, NULL, D("2", "2"),
+	  S_BOTH | S_NO_AT | S_RESTART | S_ZERO_OK,
+	  "Seconds a TCPS client that half-closed (shut down its sending side, as nc -N and "
+	  "socat do) keeps receiving after the last data sent to it; a client that closed "
+	  "fully is dropped when data sent to it bounces; 0: dropped at its FIN." },
 
 	/* Bridge behaviour. */
 	{ "bridge.cache_size", ST_INT, F(cache_size), 0, 16777216, NULL,
@@ -230,7 +255,7 @@ const struct setting settings_table[] = {
 	  S_30X | S_RESTART | S_PERSIST,
 	  "AT+REGTCP: send it once per connection (FIRST), before every frame (EVERY) or both (ALL)." },
 	{ "reg.data", ST_BYTES, F(reg_data), 1, 40, NULL, D("www.usr.cn", "www.usr.cn"),
-	  S_30X | S_RESTART | S_PERSIST, "AT+REGUSR: identity packet data (1-40 bytes)." },
+	  S_30X | S_RESTART | S_PERSIST, "AT+REGUSR: identity packet data." },
 	{ "reg.cloud_id", ST_STRING, F(cloud_id), 20, 20, NULL, D("", ""),
 	  S_30X | S_RESTART | S_PERSIST | S_EMPTY_OK, "AT+REGCLOUD device ID (20 bytes)." },
 	{ "reg.cloud_password", ST_STRING, F(cloud_password), 8, 8, NULL, D("", ""),
@@ -245,18 +270,18 @@ const struct setting settings_table[] = {
 	{ "heartbeat.interval", ST_INT, F(heart_interval), 1, 65535, NULL, D("30", "30"),
 	  S_30X | S_RESTART | S_PERSIST, "AT+HEARTTM: heartbeat interval in seconds." },
 	{ "heartbeat.data", ST_BYTES, F(heart_data), 1, 39, NULL, D("www.usr.cn", "www.usr.cn"),
-	  S_30X | S_RESTART | S_PERSIST, "AT+HEARTDT: heartbeat data (less than 40 bytes)." },
+	  S_30X | S_RESTART | S_PERSIST, "AT+HEARTDT: heartbeat data." },
 
 	/* HTTP client (HTPC). */
 	{ "http.method", ST_ENUM, F(http_method), 0, 0, ch_method, D("GET", "GET"),
 	  S_30X | S_RESTART | S_PERSIST, "AT+HTPTP: request method GET or POST." },
 	{ "http.url", ST_STRING, F(http_url), 1, 100, NULL, D("/1.php?", "/1.php?"),
-	  S_30X | S_RESTART | S_PERSIST, "AT+HTPURL: request path (1-100 bytes)." },
+	  S_30X | S_RESTART | S_PERSIST, "AT+HTPURL: request path." },
 	{ "http.header", ST_STRING, F(http_header), 1, 199, NULL,
 	  D("User_Agent: Mozilla/4.0<<CRLF>>Connection: close",
 	    "User_Agent: Mozilla/4.0<<CRLF>>Connection: close"),
 	  S_30X | S_RESTART | S_PERSIST,
-	  "AT+HTPHEAD: extra header lines, separated by <<CRLF>> (less than 200 bytes)." },
+	  "AT+HTPHEAD: extra header lines, separated by <<CRLF>>." },
 	{ "http.strip_header", ST_BOOL, F(http_strip_header), 0, 0, ch_ON, D("OFF", "OFF"),
 	  S_30X | S_RESTART | S_PERSIST,
 	  "AT+HTPCHD: write only the response body to the serial line." },

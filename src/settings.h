@@ -118,6 +118,11 @@ struct settings {
 	long max_clients;
 	int tcps_index;		/* INDEXEN: number TCPS clients and mark their data */
 	long client_queue;		/* per-client queue bound, bytes */
+	long keepalive_idle;		/* TCP keepalive: idle s before probes, 0: off */
+	long keepalive_interval;	/* s between probes */
+	long keepalive_count;		/* unanswered probes before the drop */
+	long user_timeout;		/* TCP_USER_TIMEOUT, s; 0: the kernel's */
+	long half_close_wait;		/* s a half-closed TCPS client keeps receiving */
 	long cache_size;		/* offline cache bound, bytes */
 	int clear_cache;		/* UARTCLBUF */
 	int short_conn;			/* SOCKSL */

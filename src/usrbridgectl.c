@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
@@ -60,10 +61,11 @@ usage(FILE *f)
 	    "  help              the commands the daemon understands\n"
 	    "options:\n"
 	    "  -s SOCKET  control socket (default: control.socket of " DEFAULT_CONFIG ")\n"
-	    "  -c FILE    use the control.socket of this config file\n"
+	    "  -c FILE    use the control.socket of this config file (a relative one is\n"
+	    "             relative to the file's directory, as for usrbridged)\n"
 	    "  -i NAME    the instance usrbridged@NAME (-c " INSTANCE_DIR "/NAME.conf)\n"
 	    "  -t SECONDS how long to wait for a reply (default 10)\n"
-	    "  -V         print the version;  -h  this help\n");
+	    "  -V, --version  print the version;  -h, --help  this help\n");
 }
 
 static void
@@ -303,6 +305,22 @@ print_chunk(const char *dir, const char *when, const uint8_t *d, size_t n)
 	fflush(stdout);
 }
 
+/* A connect, disconnect or mode change between the data lines. */
+static void
+print_event(const char *when, const char *text, size_t n)
+{
+	char ts[32];
+	double t = strtod(when, NULL);
+	time_t sec = (time_t)t;
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	printf("%s.%06ld -- %.*s\n", ts, (long)((t - (double)sec) * 1e6 + 0.5) % 1000000,
+	    (int)n, text);
+	fflush(stdout);
+}
+
 static int
 monitor(int fd)
 {
@@ -328,7 +346,10 @@ monitor(int fd)
 			r = read_body(fd, w[3], &body, &len, 1);
 			if (r < 0)
 				return proto_error(r);
-			print_chunk(w[1], w[2], (const uint8_t *)body, len);
+			if (strcmp(w[1], "event") == 0)
+				print_event(w[2], body, len);
+			else
+				print_chunk(w[1], w[2], (const uint8_t *)body, len);
 			free(body);
 		} else if (nw == 2 && strcmp(w[0], "ERR") == 0) {
 			r = read_body(fd, w[1], &body, &len, 1);
@@ -379,9 +400,14 @@ main(int argc, char **argv)
 	int c, fd, ok, r, nreq, explicit_file = 0;
 	size_t len;
 	long t;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 
 	log_open("usrbridgectl", 1, LOG_LVL_ERR);
-	while ((c = getopt(argc, argv, "+s:c:i:t:Vh")) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:c:i:t:Vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (util_strlcpy(sock, optarg, sizeof(sock)) >= sizeof(sock))

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
@@ -19,8 +20,37 @@
 #include "instance.h"
 #include "log.h"
 #include "sdnotify.h"
+#include "util.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/usrbridged.conf"
+
+/* -t: what the daemon would only warn about is a warning here too (exit 0):
+ * a broken state file (ignored), a state directory it cannot write (every
+ * save fails). */
+static void
+check_state(const struct settings *st)
+{
+	struct conf_error err;
+	struct settings tmp = *st;
+	char state[PATH_MAX], dir[PATH_MAX], msg[600];
+	char *slash;
+
+	conf_state_path(st, state, sizeof(state));
+	if (conf_load_state(state, &tmp, &err) < 0) {
+		conf_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "warning: %s; usrbridged ignores the state file and uses the "
+		    "config file's settings\n", msg);
+	}
+	/* The daemon creates a missing state directory: the nearest existing
+	 * ancestor is the one that must be writable. */
+	util_strlcpy(dir, st->state_dir, sizeof(dir));
+	while (access(dir, F_OK) < 0 && errno == ENOENT && (slash = strrchr(dir, '/')) &&
+	    slash != dir)
+		*slash = '\0';
+	if (access(dir, W_OK | X_OK) < 0)
+		fprintf(stderr, "warning: state_dir %s: %s is not writable (%s); settings "
+		    "changed at run time cannot be saved\n", st->state_dir, dir, strerror(errno));
+}
 
 static void
 usage(FILE *f)
@@ -31,8 +61,8 @@ usage(FILE *f)
 	    "  -v       log debug messages too\n"
 	    "  -c FILE  config file (default " DEFAULT_CONFIG ")\n"
 	    "  -t       check the config file and exit\n"
-	    "  -V       print the version and exit\n"
-	    "  -h       print this help and exit\n");
+	    "  -V, --version  print the version and exit\n"
+	    "  -h, --help     print this help and exit\n");
 }
 
 static void
@@ -97,9 +127,14 @@ main(int argc, char **argv)
 	struct conf_error err;
 	struct settings st;		/* the config file, read once */
 	struct instance *in;
-	char msg[600];
+	char msg[600], abs_config[PATH_MAX];
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 
-	while ((c = getopt(argc, argv, "fvc:tVh")) != -1) {
+	while ((c = getopt_long(argc, argv, "fvc:tVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': foreground = 1; break;
 		case 'v': debug = 1; break;
@@ -114,18 +149,25 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* Detached, the daemon runs in "/": a relative config path (and the
+	 * relative paths in it, conf_load) would name other files there, and
+	 * SIGHUP would re-read another file. */
+	if (!foreground && !check && config[0] != '/') {
+		if (!realpath(config, abs_config)) {
+			fprintf(stderr, "usrbridged: %s: %s\n", config, strerror(errno));
+			return 1;
+		}
+		config = abs_config;
+	}
 	if (check) {
-		char state[PATH_MAX];
-
-		/* The state file too: the daemon would ignore a broken one, but
-		 * whoever runs -t wants to know. */
-		if (conf_load(config, &st, &err) < 0 ||
-		    (conf_state_path(&st, state, sizeof(state)),
-		     conf_load_state(state, &st, &err) < 0)) {
+		if (conf_load(config, &st, &err) < 0) {
 			conf_error_format(&err, msg, sizeof(msg));
 			fprintf(stderr, "%s\n", msg);
 			return 1;
 		}
+		/* The state file too: the daemon ignores a broken one with a
+		 * warning, and so does -t. */
+		check_state(&st);
 		printf("%s: OK (%s)\n", config, personality_name((enum personality)st.personality));
 		return 0;
 	}

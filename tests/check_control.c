@@ -135,7 +135,8 @@ START_TEST(test_set_refused)
 	ck_assert_str_eq(ask("set link2.port 10", 0), "link2.port is not used by tcp232-30x\n");
 	ck_assert_str_eq(ask("set nosuch 1", 0), "unknown setting or AT command 'nosuch'\n");
 	ck_assert_str_eq(ask("set VER x", 0), "AT+VER cannot be set\n");
-	ck_assert_str_eq(ask("set SOCK TCPC,127.0.0.1,x", 0), "AT+SOCK=TCPC,127.0.0.1,x: +ERR=-4\n");
+	ck_assert_str_eq(ask("set SOCK TCPC,127.0.0.1,x", 0),
+	    "link1.port: must be an integer from 1 to 65535 (the serial line gets +ERR=-4)\n");
 	fh.save_error = -EROFS;
 	ck_assert_str_eq(ask("set device.name x", 0), "cannot save: Read-only file system\n");
 	ck_assert_int_eq(fh.sets, 0);

@@ -12,7 +12,7 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; printf '# %s\n' "$@"; }
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
-echo "1..11"
+echo "1..13"
 for p in $pages; do
 	name=$(basename "$p")
 	if ! command -v mandoc >/dev/null; then
@@ -59,4 +59,37 @@ if [ "$count" -ge 8 ]; then
 else
 	not_ok "usrbridgectl -h lists its commands" "found $count"
 fi
+# What a reader sees (mandoc -Tutf8, one paragraph per line): quotes come
+# in pairs (a lone one is a macro argument quoted wrong), no roff escape
+# leaks through, and no entry of usrbridged.conf(5) says its range twice
+# (the help text's "(1-16)" beside the generated "from 1 to 16").
+if ! command -v mandoc >/dev/null; then
+	skip "rendered pages: no stray quotes" "no mandoc"
+	skip "usrbridged.conf(5) says each range once" "no mandoc"
+else
+	bad=""
+	for p in $pages; do
+		while IFS= read -r line; do
+			q=${line//[^\"]/}
+			if [ $(( ${#q} % 2 )) -ne 0 ] || [[ $line == *'\(dq'* || $line == *'\e'* ]]; then
+				bad="$bad
+$(basename "$p"): $line"
+			fi
+		done < <(mandoc -Tutf8 -Owidth=1000 "$p" | col -b)
+	done
+	if [ -z "$bad" ]; then ok "rendered pages: no stray quotes"
+	else not_ok "rendered pages: no stray quotes" "$bad"; fi
+	dup=""
+	while IFS= read -r line; do
+		if [[ $line =~ \(([0-9]+)-([0-9]+)[^\)]*\) ]] || [[ $line =~ (less\ than\ [0-9]+\ bytes) ]] ||
+		    [[ $line =~ :\ [0-9]+(,\ [0-9]+)*\ or\ [0-9]+\.\ An\ integer ]]; then
+			dup="$dup
+$line"
+		fi
+	done < <(mandoc -Tutf8 -Owidth=1000 "$build/man/usrbridged.conf.5" | col -b |
+	    grep -E 'An integer from|bytes( of any value)?[.,]')
+	if [ -z "$dup" ]; then ok "usrbridged.conf(5) says each range once"
+	else not_ok "usrbridged.conf(5) says each range once" "$dup"; fi
+fi
+
 [ "$failed" -eq 0 ]

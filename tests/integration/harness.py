@@ -439,6 +439,73 @@ with open(path, "ab", buffering=0) as f:
 """
 
 
+class PeerNetns:
+    """A second network namespace joined to the test's own by a veth pair,
+    for a peer that can vanish without a FIN (its link goes down). Only
+    inside the private network namespace of tests/run-isolated (as root):
+    the addresses (198.18.0.0/15, RFC 2544's benchmarking range) exist
+    only in these two namespaces, so nothing leaves the test (DESIGN.md
+    §4). Raises Skip when that is not available."""
+
+    OURS, PEER = "198.18.77.1", "198.18.77.2"
+
+    def __init__(self):
+        if os.geteuid() != 0 or not os.environ.get("USRB_PRIVATE_MOUNTS"):
+            raise Skip("needs root and the private network namespace of tests/run-isolated")
+        if not shutil.which("ip"):
+            raise Skip("no ip(8)")
+        self.ns = "usrb%d" % os.getpid()
+        self.procs = []
+        if subprocess.run(["ip", "netns", "add", self.ns], capture_output=True).returncode:
+            raise Skip("ip netns add failed (no network namespaces here)")
+        try:
+            self._ip("link", "add", "usrbA", "type", "veth", "peer", "name", "usrbB",
+                     "netns", self.ns)
+        except AssertionError as e:
+            self.close()
+            raise Skip("no veth: %s" % e)
+        self._ip("addr", "add", self.OURS + "/30", "dev", "usrbA")
+        self._ip("link", "set", "usrbA", "up")
+        self._ip("-n", self.ns, "link", "set", "lo", "up")
+        self._ip("-n", self.ns, "addr", "add", self.PEER + "/30", "dev", "usrbB")
+        self._ip("-n", self.ns, "link", "set", "usrbB", "up")
+
+    @staticmethod
+    def _ip(*args):
+        p = subprocess.run(["ip"] + list(args), capture_output=True, text=True)
+        if p.returncode:
+            raise AssertionError("ip %s: %s" % (" ".join(args), p.stderr.strip()))
+
+    def python(self, code, *args):
+        """A Python peer inside the namespace; its stdout is a pipe."""
+        p = subprocess.Popen(["ip", "netns", "exec", self.ns, sys.executable, "-u", "-c", code]
+                             + [str(a) for a in args], stdout=subprocess.PIPE, text=True)
+        self.procs.append(p)
+        return p
+
+    def vanish(self):
+        """The peer loses power: its link goes down, nothing is sent, and
+        nothing sent to it arrives (no FIN, no RST)."""
+        self._ip("-n", self.ns, "link", "set", "usrbB", "down")
+
+    def come_back(self):
+        self._ip("-n", self.ns, "link", "set", "usrbB", "up")
+
+    def close(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        subprocess.run(["ip", "link", "del", "usrbA"], capture_output=True)
+        subprocess.run(["ip", "netns", "del", self.ns], capture_output=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def record_server(port, path):
     """A TCP server in its own process, appending what it receives to path;
     kill it with SIGKILL to make a server vanish as a crashed one does."""

@@ -79,6 +79,12 @@ def test_get_and_set(tmp):
         assert rc == 1 and err == "usrbridgectl: link1.port: must be an integer from 1 to 65535\n", err
         rc, out, err = d.ctl("set", "SOCK", "TCPC,127.0.0.1,x")
         assert rc == 1 and "+ERR=-4" in err, err
+        # By AT name, the same words as by config key, not a bare +ERR=-4.
+        rc, out, err = d.ctl("set", "SOCK", "TCPC,127.0.0.1,65536")
+        assert rc == 1 and err.startswith(
+            "usrbridgectl: link1.port: must be an integer from 1 to 65535"), err
+        rc, out, err = d.ctl("set", "SOCK", "TCPC")
+        assert rc == 1 and "AT+SOCK takes 3 values" in err, err
         rc, out, err = d.ctl("set", "SOCK", "TCPC,127.0.0.1,9")
         assert rc == 0, err
         assert d.ctl("get", "link1.mode")[1] == "TCPC\n"
@@ -443,5 +449,71 @@ def test_slow_monitor_is_dropped_and_never_stalls_the_bridge(tmp):
         assert recv_exactly(c, 5) == b"again"
         d.stop()
 
+
+
+def test_save_failure_says_why(tmp):
+    port = free_port()
+    blocker = os.path.join(tmp, "not-a-dir")
+    open(blocker, "w").close()
+    with tcps(tmp, port, name="d") as d:
+        d.write_config('link1 = { mode = "TCPS"; port = %d; };' % port)
+        with open(d.conf_path) as f:
+            text = f.read().replace('state_dir = "%s"' % d.state_dir,
+                                    'state_dir = "%s/state"' % blocker)
+        with open(d.conf_path, "w") as f:
+            f.write(text)
+        d.start()
+        rc, out, err = d.ctl("set", "device.name", "x")
+        assert rc == 1 and "cannot save %s/state/settings.conf: Not a directory" % blocker in err, err
+        rc, out, err = d.ctl("set", "MID", "x")
+        assert rc == 1 and "cannot save the state file: Not a directory" in err, err
+        d.stop()
+
+
+def test_monitor_shows_connections_and_modes(tmp):
+    port = free_port()
+    with tcps(tmp, port) as d:
+        d.start()
+        mon = subprocess.Popen([USRBRIDGECTL, "-s", d.ctl_path, "monitor"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            d.wait_log("monitor started")
+            c = socket.create_connection(("127.0.0.1", port))
+            d.wait_log("client 1 connected")
+            d.pty.write(b"data")
+            assert recv_exactly(c, 4) == b"data"
+            c.close()
+            d.wait_log("client 1 .* disconnected")
+            d.command_mode()
+            assert d.at("AT+ENTM") == b"\r\n+OK\r\n"
+            time.sleep(0.3)
+        finally:
+            mon.terminate()
+            out, err = mon.communicate(10)
+        lines = out.splitlines()
+        want = ["link1: client 1 connected (1 now)", "serial -> network 4 bytes",
+                "link1: client 1 disconnected (0 now)", "console: command mode",
+                "console: transparent mode"]
+        at = [next((n for n, l in enumerate(lines) if w in l), None) for w in want]
+        assert None not in at and at == sorted(at), out
+        d.stop()
+
+
+def test_every_reload_is_logged(tmp):
+    port = free_port()
+    with tcps(tmp, port) as d:
+        d.start()
+        good = open(d.conf_path).read()
+        with open(d.conf_path, "a") as f:
+            f.write("nosuch = 1;\n")
+        rc, out, err = d.ctl("reload")
+        assert rc == 1, (rc, out, err)
+        d.wait_log(r"reload \(usrbridgectl\): .*unknown setting 'nosuch'; keeping")
+        with open(d.conf_path, "w") as f:
+            f.write(good)
+        rc, out, err = d.ctl("reload")
+        assert rc == 0, (rc, out, err)
+        d.wait_log(r"reload: %s read" % d.conf_path)
+        d.stop()
 
 run_tests(globals())

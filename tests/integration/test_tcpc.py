@@ -11,8 +11,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (Daemon, Server, free_port, random_bytes, record_server,  # noqa: E402
-                     run_tests, wait_for)
+from harness import (LOOPBACK_ONLY, Daemon, PeerNetns, Server, free_port,  # noqa: E402
+                     random_bytes, record_server, run_tests, wait_for)
 
 MIB = 1024 * 1024
 
@@ -235,5 +235,40 @@ def test_721_stuck_link_does_not_stall_the_others(tmp):
             stuck.close()
             d.stop()
 
+
+
+def test_tcpc_keepalive_reconnects_after_the_server_vanished(tmp):
+    """A server that loses power sends no FIN: keepalive (shortened here)
+    finds it, and the link reconnects once the server is back. The server
+    is in a second network namespace whose link goes down."""
+    with PeerNetns() as ns:
+        port = free_port()
+        server = ns.python("import socket, sys\n"
+                           "l = socket.socket()\n"
+                           "l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                           "l.bind((sys.argv[1], int(sys.argv[2])))\n"
+                           "l.listen(4)\n"
+                           "print('listening')\n"
+                           "keep = []\n"
+                           "while True:\n"
+                           "    c, a = l.accept()\n"
+                           "    keep.append(c)\n"
+                           "    print('accepted')\n", ns.PEER, port)
+        assert server.stdout.readline().strip() == "listening"
+        net = ('network = { allow_out = [ "127.0.0.0/8", "::1", "%s/32" ]; allow_in = %s; };\n'
+               % (ns.PEER, LOOPBACK_ONLY))
+        with tcpc(tmp, port, net + 'bridge = { reconnect_max = 2; };\n'
+                  'tcp = { keepalive_idle = 1; keepalive_interval = 1; keepalive_count = 2;'
+                  ' user_timeout = 3; };', host=ns.PEER) as d:
+            d.start()
+            d.wait_log("connected to %s" % ns.PEER)
+            assert server.stdout.readline().strip() == "accepted"
+            ns.vanish()
+            d.wait_log(r"connection to %s:%d lost: Connection timed out" % (ns.PEER, port),
+                       timeout=60)
+            ns.come_back()
+            d.wait_log("connected to %s" % ns.PEER, count=2, timeout=60)
+            assert server.stdout.readline().strip() == "accepted"
+            d.stop()
 
 run_tests(globals())

@@ -7,8 +7,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (Daemon, free_port, is_closed, random_bytes, recv_exactly,  # noqa: E402
-                     run_tests, wait_for)
+from harness import (LOOPBACK_ONLY, Daemon, PeerNetns, free_port, is_closed,  # noqa: E402
+                     random_bytes, recv_exactly, run_tests, wait_for)
 import json  # noqa: E402
 
 MIB = 1024 * 1024
@@ -302,6 +302,30 @@ def test_bind_address(tmp):
         assert d.ctl("reload")[0] == 0
         d.wait_log("TCP server on port %d, up to" % port)
         socket.create_connection(("127.0.0.1", port)).close()
+
+
+
+def test_tcps_half_closed_client_keeps_receiving(tmp):
+    """A client that shuts down its sending side (nc -N, socat) still gets
+    the serial side's answer; it goes once nothing more is sent to it."""
+    port = free_port()
+    with tcps(tmp, port) as d:
+        d.start()
+        c = connect(port)
+        d.wait_log("client 1 connected")
+        c.sendall(b"question")
+        assert d.pty.read_exactly(8) == b"question"
+        c.shutdown(socket.SHUT_WR)
+        d.wait_log("client 1 .* half-closed")
+        d.pty.write(b"answer")
+        assert recv_exactly(c, 6) == b"answer"
+        time.sleep(0.5)
+        d.pty.write(b"more")
+        assert recv_exactly(c, 4) == b"more"
+        # Nothing more to send: the daemon closes after tcp.half_close_wait.
+        c.settimeout(20)
+        assert c.recv(16) == b""
+        d.wait_log("client 1 .* disconnected")
         c.close()
         d.stop()
 
@@ -356,5 +380,35 @@ def test_status_peers_counters_and_why(tmp):
         assert "to 127.0.0.1:%d; not up: backoff after" % dead in out, out
         d.stop()
 
+
+
+def test_tcps_keepalive_frees_the_slot_of_a_vanished_client(tmp):
+    """A client that loses power sends no FIN: keepalive (shortened here)
+    finds it and frees its slot. The client is in a second network
+    namespace whose link goes down."""
+    with PeerNetns() as ns:
+        port = free_port()
+        net = ('network = { allow_out = %s; allow_in = [ "127.0.0.0/8", "::1", "%s/32" ]; };\n'
+               % (LOOPBACK_ONLY, ns.PEER))
+        with tcps(tmp, port, net + 'tcps = { max_clients = 1; on_full = "keep"; };\n'
+                  'tcp = { keepalive_idle = 1; keepalive_interval = 1; keepalive_count = 2;'
+                  ' user_timeout = 3; };') as d:
+            d.start()
+            peer = ns.python("import socket, sys, time\n"
+                             "s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 10)\n"
+                             "print('up')\n"
+                             "time.sleep(600)\n", ns.OURS, port)
+            assert peer.stdout.readline().strip() == "up"
+            d.wait_log("client 1 connected from %s" % ns.PEER)
+            ns.vanish()
+            d.wait_log(r"client 1 \(%s:\d+\) connection error: Connection timed out" % ns.PEER,
+                       timeout=60)
+            # The one slot is free again: a new client is taken.
+            c = connect(port)
+            d.wait_log("client 1 connected from 127.0.0.1")
+            d.pty.write(b"fresh")
+            assert recv_exactly(c, 5) == b"fresh"
+            c.close()
+            d.stop()
 
 run_tests(globals())
