@@ -19,6 +19,7 @@
 #include "instance.h"
 #include "log.h"
 #include "sdnotify.h"
+#include "web.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/usrbridged.conf"
 
@@ -126,6 +127,10 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s\n", msg);
 			return 1;
 		}
+		if (web_tls_check(&st, msg, sizeof(msg)) < 0) {
+			fprintf(stderr, "%s: %s\n", config, msg);
+			return 1;
+		}
 		printf("%s: OK (%s)\n", config, personality_name((enum personality)st.personality));
 		return 0;
 	}
@@ -161,6 +166,13 @@ main(int argc, char **argv)
 	if (conf_load(config, &st, &err) < 0) {
 		conf_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "%s\n", msg);
+		event_base_free(base);
+		return 1;
+	}
+	/* A certificate that does not load is a config error, not a page that
+	 * silently serves plain HTTP or nothing. */
+	if (web_tls_check(&st, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "%s: %s\n", config, msg);
 		event_base_free(base);
 		return 1;
 	}
