@@ -97,13 +97,14 @@ throttle_fail(struct throttle *t, const struct sockaddr *src, int64_t now_us)
 	}
 	s->failures++;
 	s->last_us = now_us;
-	if (s->failures < THROTTLE_FREE) {
+	if (s->failures <= THROTTLE_FREE) {
 		s->until_us = 0;
 		return start;
 	}
-	/* THROTTLE_FREE-th failure: the base delay, then doubling. */
+	/* The first failure beyond the free ones: the base delay, then
+	 * doubling. */
 	delay = THROTTLE_BASE_US;
-	for (unsigned i = THROTTLE_FREE; i < s->failures && delay < THROTTLE_CAP_US; i++)
+	for (unsigned i = THROTTLE_FREE + 1; i < s->failures && delay < THROTTLE_CAP_US; i++)
 		delay *= 2;
 	if (delay > THROTTLE_CAP_US)
 		delay = THROTTLE_CAP_US;

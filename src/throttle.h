@@ -12,7 +12,9 @@
 struct sockaddr;
 
 #define THROTTLE_SLOTS		64	/* sources remembered; hard cap */
-#define THROTTLE_FREE		3	/* failures before the first delay */
+/* Failures that cost nothing: a user mistyping a few times is not slowed
+ * down (fail2ban's default maxretry is 5 too); the next one waits. */
+#define THROTTLE_FREE		5
 #define THROTTLE_BASE_US	1000000LL	/* the first delay: 1 s ... */
 #define THROTTLE_CAP_US		32000000LL	/* ... doubling up to 32 s */
 /* A source that has not failed for this long starts a new burst (and is

@@ -39,8 +39,10 @@ START_TEST(test_backoff)
 	ck_assert_int_eq(throttle_fail(&t, a, now), 1);		/* a burst starts */
 	ck_assert_int_eq(throttle_wait(&t, a, now), 0);
 	ck_assert_int_eq(throttle_fail(&t, v4("127.0.0.1", 1001), now), 0);	/* same source */
-	ck_assert_int_eq(throttle_wait(&t, a, now), 0);
-	ck_assert_int_eq(throttle_fail(&t, a, now), 0);		/* the 3rd: 1 s */
+	for (int i = 2; i < THROTTLE_FREE; i++)
+		ck_assert_int_eq(throttle_fail(&t, a, now), 0);
+	ck_assert_int_eq(throttle_wait(&t, a, now), 0);		/* all free so far */
+	ck_assert_int_eq(throttle_fail(&t, a, now), 0);		/* the next: 1 s */
 	ck_assert_int_eq(throttle_wait(&t, v4("127.0.0.1", 2000), now), 1 * S);
 	ck_assert_int_eq(throttle_wait(&t, v4("127.0.0.2", 2000), now), 0);	/* another */
 	now += S;
@@ -69,7 +71,7 @@ START_TEST(test_mapped_and_bounded)
 
 	memset(&t, 0, sizeof(t));
 	inet_pton(AF_INET6, "::ffff:10.1.2.3", &m.sin6_addr);
-	for (int i = 0; i < THROTTLE_FREE; i++)
+	for (int i = 0; i <= THROTTLE_FREE; i++)
 		throttle_fail(&t, v4("10.1.2.3", 5), now);
 	ck_assert_int_gt(throttle_wait(&t, (const struct sockaddr *)&m, now), 0);
 	/* THROTTLE_SLOTS other sources, later: the first one is evicted, the

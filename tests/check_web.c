@@ -14,6 +14,7 @@
 #include <event2/http.h>
 
 #include "fake_host.h"
+#include "throttle.h"
 #include "unit.h"
 #include "util.h"
 #include "web.h"
@@ -393,7 +394,7 @@ END_TEST
  * address only, even with the right password. */
 START_TEST(test_throttled)
 {
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i <= THROTTLE_FREE; i++) {
 		req(EVHTTP_REQ_GET, "/", NULL, "Basic YWRtaW46d3Jvbmc=", NULL);
 		ck_assert_int_eq(rp.code, 401);
 		ck_assert_int_eq(rp.retry_after, 0);
