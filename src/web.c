@@ -815,8 +815,8 @@ check_login(struct web *w, const struct web_request *rq, struct web_reply *rp)
 	if (rq->authorization && throttle_fail(&w->throttle, rq->peer, now)) {
 		link_addr_text(rq->peer, addr, sizeof(addr));
 		log_info("web: wrong user name or password from %s (further failures from this "
-		    "address are throttled and not logged for the next %d min)", addr,
-		    (int)(THROTTLE_QUIET_US / 60000000));
+		    "address are throttled, and not logged until it has been quiet for %d min)",
+		    addr, (int)(THROTTLE_QUIET_US / 60000000));
 	}
 	rp->ask_auth = 1;
 	send_simple(rp, 401, "Unauthorized", "user name and password (AT+WEBU) needed");
