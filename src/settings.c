@@ -154,8 +154,21 @@ const struct setting settings_table[] = {
 	  S_BOTH | S_RESTART | S_PERSIST, "AT+WEBPORT: port of the web page." },
 	{ "web.user", ST_STRING, F(web_user), 1, 5, NULL, D("admin", "admin"),
 	  S_BOTH | S_RESTART | S_PERSIST, "AT+WEBU user name." },
-	{ "web.password", ST_STRING, F(web_password), 1, 5, NULL, D("admin", "admin"),
-	  S_BOTH | S_RESTART | S_PERSIST | S_SECRET, "AT+WEBU password." },
+	/* The device takes 1-5 bytes (seed 000 §4.8) and AT keeps that; the
+	 * config file, usrbridgectl and the web page take up to 64, so that a
+	 * password can be more than a PIN (ETSI EN 303 645 §5.1). */
+	{ "web.password", ST_STRING, F(web_password), 1, 64, NULL, D("admin", "admin"),
+	  S_BOTH | S_RESTART | S_PERSIST | S_SECRET,
+	  "AT+WEBU password; AT+WEBU itself takes at most 5 bytes, as the device. While "
+	  "user and password are the factory ones the web page only offers to change them.",
+	  .at_min = { 1, 1 }, .at_max = { 5, 5 } },
+	{ "web.tls_cert", ST_STRING, F(web_tls_cert), 0, 255, NULL, D("", ""),
+	  S_BOTH | S_NO_AT | S_RESTART | S_EMPTY_OK,
+	  "PEM certificate (chain) file: the web page is served over HTTPS; empty: plain "
+	  "HTTP. Needs web.tls_key." },
+	{ "web.tls_key", ST_STRING, F(web_tls_key), 0, 255, NULL, D("", ""),
+	  S_BOTH | S_NO_AT | S_RESTART | S_EMPTY_OK,
+	  "PEM private key file of web.tls_cert." },
 
 	/* Links: link1 is the 30X's one socket (AT+SOCK, AT+SOCKPORT). */
 	{ "link.enabled", ST_BOOL, FL(enabled), 0, 0, ch_ON, D("ON", "ON"),
@@ -689,6 +702,15 @@ settings_set_many(struct settings *st, const struct setting_ref *r,
 		    (s->at_min[p] || s->at_max[p]) &&
 		    (util_parse_long(text[i], s->at_min[p], s->at_max[p], &v) < 0)) {
 			snprintf(reason, sizeof(reason), "must be an integer from %ld to %ld over AT",
+			    s->at_min[p], s->at_max[p]);
+			rc = -ERANGE;
+		}
+		/* Strings: AT's bounds are on the length (AT+WEBU, seed 000 §4.8). */
+		if (rc == 0 && origin == SET_AT && s->type == ST_STRING &&
+		    (s->at_min[p] || s->at_max[p]) &&
+		    (strlen(text[i]) < (size_t)s->at_min[p] ||
+		    strlen(text[i]) > (size_t)s->at_max[p])) {
+			snprintf(reason, sizeof(reason), "must be %ld to %ld bytes over AT",
 			    s->at_min[p], s->at_max[p]);
 			rc = -ERANGE;
 		}

@@ -110,7 +110,8 @@ struct settings {
 
 	/* web */
 	long web_port;
-	char web_user[6], web_password[6];
+	char web_user[6], web_password[65];
+	char web_tls_cert[256], web_tls_key[256];	/* both set: HTTPS */
 
 	/* links and bridge */
 	struct link_settings link[LINKS_MAX];
@@ -168,7 +169,8 @@ struct setting {
 	const char *help;
 	enum setting_scope scope;
 	const char *def_more[PERS_COUNT];	/* link rows: default of links 2-4; NULL: def */
-	long at_min[PERS_COUNT], at_max[PERS_COUNT];	/* AT's narrower bounds; 0, 0: none */
+	long at_min[PERS_COUNT], at_max[PERS_COUNT];	/* AT's narrower bounds (ints: value,
+						 * strings: length); 0, 0: none */
 };
 
 /* A setting: its row and, for link rows, the link (0-based; 0 otherwise).

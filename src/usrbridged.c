@@ -21,6 +21,7 @@
 #include "log.h"
 #include "sdnotify.h"
 #include "util.h"
+#include "web.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/usrbridged.conf"
 
@@ -165,6 +166,10 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s\n", msg);
 			return 1;
 		}
+		if (web_tls_check(&st, msg, sizeof(msg)) < 0) {
+			fprintf(stderr, "%s: %s\n", config, msg);
+			return 1;
+		}
 		/* The state file too: the daemon ignores a broken one with a
 		 * warning, and so does -t. */
 		check_state(&st);
@@ -203,6 +208,13 @@ main(int argc, char **argv)
 	if (conf_load(config, &st, &err) < 0) {
 		conf_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "%s\n", msg);
+		event_base_free(base);
+		return 1;
+	}
+	/* A certificate that does not load is a config error, not a page that
+	 * silently serves plain HTTP or nothing. */
+	if (web_tls_check(&st, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "%s: %s\n", config, msg);
 		event_base_free(base);
 		return 1;
 	}

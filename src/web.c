@@ -3,7 +3,11 @@
  * secrets never shown) that saves through the host's set_many - the same
  * validation as AT - with errors beside their fields, and a restart button.
  * HTTP Basic auth with WEBU; plain HTML forms, no JavaScript, no external
- * assets; every request body and header block capped. */
+ * assets; every request body and header block capped. While WEBU is still
+ * the factory admin/admin the page only offers to change it (ETSI EN 303 645
+ * §5.1); failed logins are throttled per source (throttle.h); the status
+ * page draws the last 10 minutes of traffic (traffic.h); optional HTTPS
+ * through libevent's OpenSSL bufferevents (web.tls_cert, web.tls_key). */
 #include "config.h"
 
 #include <errno.h>
@@ -15,7 +19,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -29,6 +38,8 @@
 #include "netacl.h"
 #include "settings.h"
 #include "status.h"
+#include "throttle.h"
+#include "traffic.h"
 #include "util.h"
 #include "web.h"
 
@@ -49,8 +60,18 @@ struct web {
 	char bind_addr[128];		/* web.bind: "" = every address */
 	char why[224];			/* why it does not listen; "" */
 	int enabled;
-	char user[8], password[8];	/* WEBU of the running settings */
+	/* WEBU of the running settings; a change of the factory ones on the
+	 * page takes effect here at once (else the page would stay locked
+	 * until a restart). */
+	char user[sizeof(((struct settings *)0)->web_user)];
+	char password[sizeof(((struct settings *)0)->web_password)];
+	int factory;			/* user and password are the factory ones */
 	struct netacl allow_in;
+	struct throttle throttle;	/* failed logins per source */
+	struct traffic traffic;		/* the status page's picture */
+	struct event *sampler;		/* samples the link counters, 1 s */
+	SSL_CTX *tls;			/* NULL: plain HTTP */
+	char tls_cert[256], tls_key[256];	/* what tls was made from */
 };
 
 /* --- helpers (exported for the unit tests) ----------------------------------- */
@@ -118,7 +139,7 @@ int
 web_auth_ok(const char *header, const char *user, const char *password)
 {
 	uint8_t raw[128];
-	char want[64];
+	char want[128];		/* user (5) ':' password (64) */
 	int n, wn;
 
 	if (!header || strncasecmp(header, "Basic ", 6) != 0)
@@ -210,7 +231,7 @@ static const char style[] =
 	"footer{color:#777;font-size:.8em;padding:1em}";
 
 static void
-page_head(struct web *w, struct evbuffer *b, const char *title, int refresh)
+page_head_nav(struct web *w, struct evbuffer *b, const char *title, int refresh, int nav)
 {
 	const struct settings *st = host_settings(&w->host);
 
@@ -224,8 +245,17 @@ page_head(struct web *w, struct evbuffer *b, const char *title, int refresh)
 	esc(b, st->name);
 	evbuffer_add_printf(b, "</title><style>%s</style></head><body><header><h1>", style);
 	esc(b, st->name);
-	evbuffer_add_printf(b, "</h1><nav><a href=\"/\">Status</a><a href=\"/settings\">"
-	    "Settings</a></nav></header><main>");
+	evbuffer_add_printf(b, "</h1>");
+	if (nav)
+		evbuffer_add_printf(b, "<nav><a href=\"/\">Status</a><a href=\"/settings\">"
+		    "Settings</a></nav>");
+	evbuffer_add_printf(b, "</header><main>");
+}
+
+static void
+page_head(struct web *w, struct evbuffer *b, const char *title, int refresh)
+{
+	page_head_nav(w, b, title, refresh, 1);
 }
 
 static void
@@ -322,7 +352,21 @@ page_status(struct web *w, struct web_reply *rp)
 		    (unsigned long long)(l->stats.tx_dropped + l->cache_dropped +
 			l->cache_cleared), l->cache_bytes, l->cache_max);
 	}
-	evbuffer_add_printf(b, "</table><form method=\"post\" action=\"/restart\">"
+	evbuffer_add_printf(b, "</table><h2>Traffic</h2><p>Bytes per second over the last "
+	    "10 minutes, per link (the page reloads itself every 10 s).</p>");
+	for (int i = 0; i < st.nlinks && i < LINKS_MAX; i++) {
+		static const char *const labels[] = { "serial \xe2\x86\x92 network",
+			"network \xe2\x86\x92 serial" };
+		const int series[] = { 2 * i, 2 * i + 1 };
+
+		if (!st.link[i].active)
+			continue;
+		snprintf(buf, sizeof(buf), "link%d (%s)", i + 1, st.link[i].mode);
+		evbuffer_add_printf(b, "<figure id=\"traffic-link%d\">", i + 1);
+		traffic_svg(&w->traffic, series, labels, 2, buf, b);
+		evbuffer_add_printf(b, "</figure>");
+	}
+	evbuffer_add_printf(b, "<form method=\"post\" action=\"/restart\">"
 	    "<button type=\"submit\">Restart</button></form>");
 	page_foot(b, cur);
 	set_code(rp, HTTP_OK, "OK");
@@ -337,6 +381,31 @@ static int
 on_form(struct setting_ref s, enum personality p)
 {
 	return (s.s->flags & S_PERSIST) && settings_at_visible(s, p);
+}
+
+/* Whether a group of the form matters with the settings as they are: the
+ * form shows these first and folds the rest (a 30X in TCPS mode has no use
+ * for the HTTP client's URL). Groups not named here always matter. */
+static int
+group_used(const char *group, size_t glen, const struct settings *st)
+{
+	enum personality p = (enum personality)st->personality;
+	int modes = 0;
+
+	for (int i = 0; i < personality_links(p) && i < LINKS_MAX; i++)
+		if (st->link[i].enabled || p == PERS_30X)
+			modes |= 1 << st->link[i].mode;
+	if (glen == 5 && strncmp(group, "link", 4) == 0 && group[4] >= '1' && group[4] <= '4')
+		return p == PERS_30X || st->link[group[4] - '1'].enabled;
+	if (glen == 4 && strncmp(group, "tcps", 4) == 0)
+		return !!(modes & 1 << LINK_TCPS);
+	if (glen == 4 && strncmp(group, "http", 4) == 0)
+		return !!(modes & 1 << LINK_HTPC);
+	if (glen == 3 && strncmp(group, "reg", 3) == 0)
+		return st->reg_mode != REG_OFF;
+	if (glen == 9 && strncmp(group, "heartbeat", 9) == 0)
+		return st->heart_enabled;
+	return 1;
 }
 
 /* "AT+SOCK" for link1.mode: the commands whose fields include the key. */
@@ -408,6 +477,7 @@ page_settings(struct web *w, struct web_reply *rp, int code, const char *banner,
 	const struct settings *st = host_settings(&w->host);
 	enum personality p = (enum personality)st->personality;
 	struct evbuffer *b = rp->body;
+	int folded = 0;
 
 	page_head(w, b, "Settings", 0);
 	evbuffer_add_printf(b, "<h2>Settings</h2>");
@@ -420,7 +490,10 @@ page_settings(struct web *w, struct web_reply *rp, int code, const char *banner,
 	    "restart, as on the device. Settings that only the config file holds are not "
 	    "shown.</p><form method=\"post\" action=\"/settings\">");
 	/* One fieldset per group, in table order of first appearance; k
-	 * numbers the settings in settings_next() order (form_state). */
+	 * numbers the settings in settings_next() order (form_state). Pass 0
+	 * shows the groups the current mode uses, pass 1 folds the rest in a
+	 * <details> (open when the form comes back with errors). */
+	for (int pass = 0; pass < 2; pass++)
 	for (struct setting_ref g = { NULL, 0 }; settings_next(&g);) {
 		char gkey[SETTINGS_KEY_MAX];
 		size_t glen = settings_group_len(g), k = 0;
@@ -429,11 +502,16 @@ page_settings(struct web *w, struct web_reply *rp, int code, const char *banner,
 		if (!settings_group_starts(g) && !(glen == 0 && on_form(g, p)))
 			continue;
 		settings_key(g, gkey, sizeof(gkey));
+		if (group_used(gkey, glen, st) != !pass)
+			continue;
 		for (struct setting_ref s = { NULL, 0 }; settings_next(&s); k++) {
 			if (!settings_same_group(s, g) || !on_form(s, p))
 				continue;
 			if (glen == 0 && (s.s != g.s))
 				continue;
+			if (!opened && pass && !folded++)
+				evbuffer_add_printf(b, "<details id=\"more\"%s><summary>Not used "
+				    "by the current mode</summary>", fs ? " open" : "");
 			if (!opened) {
 				evbuffer_add_printf(b, "<fieldset><legend>%.*s</legend>",
 				    (int)(glen ? glen : strlen(gkey)), gkey);
@@ -444,6 +522,8 @@ page_settings(struct web *w, struct web_reply *rp, int code, const char *banner,
 		if (opened)
 			evbuffer_add_printf(b, "</fieldset>");
 	}
+	if (folded)
+		evbuffer_add_printf(b, "</details>");
 	evbuffer_add_printf(b, "<button type=\"submit\" id=\"save\">Save</button></form>"
 	    "<h2>Restart</h2><p>Rebuilds the serial port, the bridge and its links from the "
 	    "saved settings (AT+Z).</p><form method=\"post\" action=\"/restart\">"
@@ -584,6 +664,170 @@ status_json_page(struct web *w, struct web_reply *rp)
 	set_code(rp, HTTP_OK, "OK");
 }
 
+/* --- first login ---------------------------------------------------------------- */
+
+/* The only page while WEBU is the factory admin/admin: a form to change it.
+ * No status, no settings: with a universal default password anyone on the
+ * network could read and change them (ETSI EN 303 645 §5.1). */
+static void
+page_first_login(struct web *w, struct web_reply *rp, int code, const char *why)
+{
+	struct evbuffer *b = rp->body;
+
+	page_head_nav(w, b, "Set a password", 0, 0);
+	evbuffer_add_printf(b, "<h2>Set a password</h2><p id=\"first\">This device still has "
+	    "its factory user name and password, which every device of its kind shares. "
+	    "Choose your own before the page shows status or settings. The password "
+	    "takes effect at once; over AT (AT+WEBU) only 1 to 5 bytes can be given, "
+	    "here up to 64.</p>");
+	if (why) {
+		evbuffer_add_printf(b, "<p class=\"fail\" id=\"banner\">");
+		esc(b, why);
+		evbuffer_add_printf(b, "</p>");
+	}
+	evbuffer_add_printf(b, "<form method=\"post\" action=\"/password\"><fieldset>"
+	    "<legend>web</legend>"
+	    "<div class=\"row\"><label for=\"f-user\">user</label><input type=\"text\" "
+	    "id=\"f-user\" name=\"user\" value=\"");
+	esc(b, w->user);
+	evbuffer_add_printf(b, "\" autocomplete=\"username\"><small class=\"help\">1 to 5 "
+	    "bytes</small></div>"
+	    "<div class=\"row\"><label for=\"f-password\">new password</label><input "
+	    "type=\"password\" id=\"f-password\" name=\"password\" value=\"\" "
+	    "autocomplete=\"new-password\"><small class=\"help\">1 to 64 bytes, not the "
+	    "factory one</small></div>"
+	    "<div class=\"row\"><label for=\"f-confirm\">again</label><input "
+	    "type=\"password\" id=\"f-confirm\" name=\"confirm\" value=\"\" "
+	    "autocomplete=\"new-password\"></div></fieldset>"
+	    "<button type=\"submit\" id=\"change\">Change</button></form>");
+	page_foot(b, host_settings(&w->host));
+	set_code(rp, code, code == HTTP_OK ? "OK" : code == HTTP_BADREQUEST ? "Bad Request" :
+	    "Internal Server Error");
+}
+
+/* POST /password: validated as usrbridgectl set would (the host's
+ * set_many), saved, and then the page's own credentials. */
+static int
+change_factory_password(struct web *w, const struct web_request *rq, struct web_reply *rp)
+{
+	enum personality p = (enum personality)host_settings(&w->host)->personality;
+	struct setting_ref refs[2] = { settings_find("web.user"), settings_find("web.password") };
+	const char *text[2], *user, *pw, *again;
+	struct evkeyvalq kv;
+	char *body, why[256], addr[80];
+	size_t len = rq->body_len;
+
+	if (rq->content_type &&
+	    strncasecmp(rq->content_type, "application/x-www-form-urlencoded", 33) != 0) {
+		send_simple(rp, 415, "Unsupported Media Type", "expected a form");
+		return 0;
+	}
+	if (len > WEB_BODY_MAX || (len && !rq->body)) {
+		send_simple(rp, 413, "Payload Too Large", "request body too large");
+		return 0;
+	}
+	body = malloc(len + 1);
+	if (!body)
+		return -ENOMEM;
+	if (len)
+		memcpy(body, rq->body, len);
+	body[len] = '\0';
+	TAILQ_INIT(&kv);
+	if (memchr(body, '\0', len) || evhttp_parse_query_str(body, &kv) < 0) {
+		send_simple(rp, 400, "Bad Request", "malformed form data");
+		goto out;
+	}
+	user = evhttp_find_header(&kv, "user");
+	pw = evhttp_find_header(&kv, "password");
+	again = evhttp_find_header(&kv, "confirm");
+	if (!user || !*user)
+		user = w->user;
+	if (!pw || !*pw) {
+		page_first_login(w, rp, HTTP_BADREQUEST, "Give a new password.");
+		goto out;
+	}
+	if (!again || strcmp(pw, again) != 0) {
+		page_first_login(w, rp, HTTP_BADREQUEST, "The two passwords differ.");
+		goto out;
+	}
+	if (strcmp(pw, settings_default(refs[1], p)) == 0) {
+		page_first_login(w, rp, HTTP_BADREQUEST,
+		    "That is the factory password: choose another.");
+		goto out;
+	}
+	text[0] = user;
+	text[1] = pw;
+	if (host_set_many(&w->host, refs, text, 2, why, sizeof(why)) < 0) {
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "Nothing was saved: %s", why);
+		page_first_login(w, rp, HTTP_BADREQUEST, msg);
+		goto out;
+	}
+	util_strlcpy(w->user, user, sizeof(w->user));
+	util_strlcpy(w->password, pw, sizeof(w->password));
+	w->factory = 0;
+	link_addr_text(rq->peer, addr, sizeof(addr));
+	log_info("web: factory password changed from %s", addr);
+	page_head_nav(w, rp->body, "Password changed", 0, 0);
+	evbuffer_add_printf(rp->body, "<h2>Password changed</h2><p class=\"note\" "
+	    "id=\"banner\">Saved. Log in again with the new user name and password: "
+	    "<a href=\"/\">status page</a>.</p>");
+	page_foot(rp->body, host_settings(&w->host));
+	set_code(rp, HTTP_OK, "OK");
+out:
+	evhttp_clear_headers(&kv);
+	free(body);
+	return 0;
+}
+
+static int
+first_login(struct web *w, const struct web_request *rq, struct web_reply *rp,
+    const char *path)
+{
+	int get = rq->method == EVHTTP_REQ_GET || rq->method == EVHTTP_REQ_HEAD;
+
+	if (strcmp(path, "/password") == 0 && rq->method == EVHTTP_REQ_POST)
+		return change_factory_password(w, rq, rp);
+	if (strcmp(path, "/") == 0 && get)
+		page_first_login(w, rp, HTTP_OK, NULL);
+	else
+		send_simple(rp, 403, "Forbidden", "change the factory password first (at /)");
+	return 0;
+}
+
+/* Failed logins: throttle.h; the answer while throttled is 429 with
+ * Retry-After, not a delayed 401, so that a guesser holds no connection
+ * open (the daemon's sockets are few) and the event loop never waits. The
+ * credentials are not even checked then: a right guess must not show. */
+static int
+check_login(struct web *w, const struct web_request *rq, struct web_reply *rp)
+{
+	int64_t now = util_now_us(), wait;
+	char addr[80];
+
+	if (rq->authorization && (wait = throttle_wait(&w->throttle, rq->peer, now)) > 0) {
+		rp->retry_after = (int)((wait + 999999) / 1000000);
+		send_simple(rp, 429, "Too Many Requests",
+		    "too many wrong passwords from this address; try again later");
+		return 0;
+	}
+	if (web_auth_ok(rq->authorization, w->user, w->password)) {
+		throttle_ok(&w->throttle, rq->peer);
+		return 1;
+	}
+	/* No Authorization is a browser's first request, not a guess. */
+	if (rq->authorization && throttle_fail(&w->throttle, rq->peer, now)) {
+		link_addr_text(rq->peer, addr, sizeof(addr));
+		log_info("web: wrong user name or password from %s (further failures from this "
+		    "address are throttled, and not logged until it has been quiet for %d min)",
+		    addr, (int)(THROTTLE_QUIET_US / 60000000));
+	}
+	rp->ask_auth = 1;
+	send_simple(rp, 401, "Unauthorized", "user name and password (AT+WEBU) needed");
+	return 0;
+}
+
 int
 web_handle(struct web *w, const struct web_request *rq, struct web_reply *rp)
 {
@@ -596,22 +840,16 @@ web_handle(struct web *w, const struct web_request *rq, struct web_reply *rp)
 		send_simple(rp, 403, "Forbidden", "not allowed by network.allow_in");
 		return 0;
 	}
-	if (!web_auth_ok(rq->authorization, w->user, w->password)) {
-		char addr[80];
-
-		link_addr_text(rq->peer, addr, sizeof(addr));
-		if (rq->authorization)
-			log_info("web: wrong user name or password from %s", addr);
-		rp->ask_auth = 1;
-		send_simple(rp, 401, "Unauthorized", "user name and password (AT+WEBU) needed");
+	if (!check_login(w, rq, rp))
 		return 0;
-	}
 	if (!path || !*path)
 		path = "/";
 	if (method == EVHTTP_REQ_POST && !web_same_origin(rq->origin, rq->referer, rq->host)) {
 		send_simple(rp, 403, "Forbidden", "form posted from another site");
 		return 0;
 	}
+	if (w->factory)
+		return first_login(w, rq, rp, path);
 	if (strcmp(path, "/") == 0 && get)
 		page_status(w, rp);
 	else if (strcmp(path, "/status.json") == 0 && get)
@@ -668,6 +906,12 @@ on_request(struct evhttp_request *req, void *arg)
 	if (rp.ask_auth)
 		evhttp_add_header(h, "WWW-Authenticate",
 		    "Basic realm=\"" REALM "\", charset=\"UTF-8\"");
+	if (rp.retry_after > 0) {
+		char ra[16];
+
+		snprintf(ra, sizeof(ra), "%d", rp.retry_after);
+		evhttp_add_header(h, "Retry-After", ra);
+	}
 	if (rp.location[0])
 		evhttp_add_header(h, "Location", rp.location);
 	if (rp.json) {
@@ -765,21 +1009,195 @@ on_rebind(evutil_socket_t fd, short what, void *arg)
 		bind_port(w, w->want_port);
 }
 
+/* --- HTTPS ------------------------------------------------------------------------ */
+
+/* The OpenSSL context of a certificate and key, or NULL with why filled. */
+static SSL_CTX *
+tls_ctx(const char *cert, const char *key, char *why, size_t cap)
+{
+	SSL_CTX *ctx;
+	unsigned long e;
+
+	if (!*cert || !*key) {
+		snprintf(why, cap, "web.tls_cert and web.tls_key go together: %s is empty",
+		    *cert ? "web.tls_key" : "web.tls_cert");
+		return NULL;
+	}
+	/* errno's text says more than OpenSSL's "system lib" for a bad path. */
+	if (access(cert, R_OK) < 0) {
+		snprintf(why, cap, "web.tls_cert: cannot read %s: %s", cert, strerror(errno));
+		return NULL;
+	}
+	if (access(key, R_OK) < 0) {
+		snprintf(why, cap, "web.tls_key: cannot read %s: %s", key, strerror(errno));
+		return NULL;
+	}
+	ERR_clear_error();
+	ctx = SSL_CTX_new(TLS_server_method());
+	if (!ctx) {
+		snprintf(why, cap, "cannot create a TLS context");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		e = ERR_get_error();
+		snprintf(why, cap, "web.tls_cert: %s is not a PEM certificate: %s", cert,
+		    ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "unknown error");
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+		e = ERR_get_error();
+		snprintf(why, cap, "web.tls_key: %s is not a PEM private key: %s", key,
+		    ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "unknown error");
+		goto fail;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		snprintf(why, cap, "web.tls_key: %s does not belong to %s", key, cert);
+		goto fail;
+	}
+	return ctx;
+fail:
+	ERR_clear_error();
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+int
+web_tls_check(const struct settings *st, char *why, size_t cap)
+{
+	SSL_CTX *ctx;
+
+	if (!st->web_enabled || (!st->web_tls_cert[0] && !st->web_tls_key[0]))
+		return 0;
+	ctx = tls_ctx(st->web_tls_cert, st->web_tls_key, why, cap);
+	if (!ctx)
+		return -EINVAL;
+	SSL_CTX_free(ctx);
+	return 0;
+}
+
+/* evhttp asks for each accepted connection's bufferevent: a TLS one that
+ * does the server side of the handshake when HTTPS is on; NULL lets evhttp
+ * make its plain one (libevent http.c, evhttp_get_request_connection). */
+static struct bufferevent *
+on_new_connection(struct event_base *base, void *arg)
+{
+	struct web *w = arg;
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	if (!w->tls)
+		return NULL;
+	ssl = SSL_new(w->tls);
+	/* Without memory there is no good answer; the plain bufferevent
+	 * evhttp then makes only ever sees a TLS hello it cannot parse. */
+	if (!ssl)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (!bev) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	/* Browsers and curl often close without close_notify; that is the
+	 * end of a connection, not an error to log. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
+/* Follows web.tls_cert/web.tls_key. A pair that cannot be loaded leaves
+ * the page off rather than falling back to plain HTTP, which would send
+ * the password in clear to whoever expected HTTPS. 0 or -EINVAL. */
+static int
+apply_tls(struct web *w, const struct settings *run)
+{
+	char why[400];
+
+	if (strcmp(w->tls_cert, run->web_tls_cert) == 0 &&
+	    strcmp(w->tls_key, run->web_tls_key) == 0 && (w->tls || !w->tls_cert[0]))
+		return 0;
+	SSL_CTX_free(w->tls);
+	w->tls = NULL;
+	util_strlcpy(w->tls_cert, run->web_tls_cert, sizeof(w->tls_cert));
+	util_strlcpy(w->tls_key, run->web_tls_key, sizeof(w->tls_key));
+	if (!w->tls_cert[0] && !w->tls_key[0])
+		return 0;
+	w->tls = tls_ctx(w->tls_cert, w->tls_key, why, sizeof(why));
+	if (!w->tls) {
+		log_err("web: %s; running without the web page", why);
+		return -EINVAL;
+	}
+	log_info("web: HTTPS with %s", w->tls_cert);
+	return 0;
+}
+
+/* --- traffic sampling ----------------------------------------------------------- */
+
+/* Once a second: the links' byte counters into the rings (traffic.h). The
+ * counters exist anyway, so the data path pays nothing for the picture. */
+static void
+on_sample(evutil_socket_t fd, short what, void *arg)
+{
+	struct web *w = arg;
+	uint64_t totals[TRAFFIC_SERIES_MAX];
+	struct daemon_status st;
+	int n = 0;
+
+	host_status(&w->host, &st);
+	for (int i = 0; i < st.nlinks && i < LINKS_MAX; i++) {
+		totals[n++] = st.link[i].stats.tx_bytes;	/* serial -> network */
+		totals[n++] = st.link[i].stats.rx_bytes;	/* network -> serial */
+	}
+	traffic_sample(&w->traffic, util_now_us() / 1000000, totals, n);
+}
+
+static void
+sampler_start(struct web *w)
+{
+	const struct timeval second = { 1, 0 };
+
+	if (w->sampler)
+		return;
+	w->sampler = event_new(w->base, -1, EV_PERSIST, on_sample, w);
+	if (!w->sampler)
+		return;		/* the picture stays empty; logged nowhere else */
+	event_add(w->sampler, &second);
+	on_sample(-1, 0, w);
+}
+
+static void
+sampler_stop(struct web *w)
+{
+	if (w->sampler)
+		event_free(w->sampler);
+	w->sampler = NULL;
+}
+
 int
 web_apply(struct web *w, const struct settings *run)
 {
+	struct setting_ref pw = settings_find("web.password");
+
 	if (netacl_parse(run->allow_in, &w->allow_in) < 0)
 		memset(&w->allow_in, 0, sizeof(w->allow_in));	/* none: refuse all */
 	util_strlcpy(w->user, run->web_user, sizeof(w->user));
 	util_strlcpy(w->password, run->web_password, sizeof(w->password));
+	w->factory = strcmp(w->password,
+	    settings_default(pw, (enum personality)run->personality)) == 0;
 	if (!run->web_enabled) {
 		if (w->enabled || w->bound)
 			log_info("web: disabled (web.enabled = false)");
 		w->enabled = 0;
 		unbind(w);
+		sampler_stop(w);
 		return 0;
 	}
 	w->enabled = 1;
+	if (apply_tls(w, run) < 0) {
+		unbind(w);
+		return -EINVAL;
+	}
+	sampler_start(w);
 	if (w->bound && w->port == run->web_port && strcmp(w->bind_addr, run->web_bind) == 0)
 		return 0;
 	unbind(w);
@@ -814,6 +1232,8 @@ web_new(const struct host *host)
 	evhttp_set_timeout(w->http, WEB_TIMEOUT_SEC);
 	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
 	evhttp_set_gencb(w->http, on_request, w);
+	evhttp_set_bevcb(w->http, on_new_connection, w);
+	traffic_init(&w->traffic, 0);
 	return w;
 }
 
@@ -827,6 +1247,8 @@ web_free(struct web *w)
 		event_free(w->ev_rebind);
 	if (w->http)
 		evhttp_free(w->http);
+	sampler_stop(w);
+	SSL_CTX_free(w->tls);
 	free(w);
 }
 

@@ -29,6 +29,11 @@ void web_free(struct web *w);
  * logged and the daemon runs on without the page. 0 or -errno. */
 int web_apply(struct web *w, const struct settings *run);
 
+/* Whether web.tls_cert and web.tls_key of st (when the page is enabled
+ * and either is set) load as a certificate and its key: the daemon and
+ * its -t refuse a config where they do not. 0, or -EINVAL with why. */
+int web_tls_check(const struct settings *st, char *why, size_t cap);
+
 /* The port listened on, 0 when none. */
 int web_port(const struct web *w);
 
@@ -55,6 +60,7 @@ struct web_reply {
 	const char *reason;		/* static text */
 	int json;			/* application/json, else an HTML page */
 	int ask_auth;			/* send WWW-Authenticate */
+	int retry_after;		/* seconds for Retry-After; 0: none */
 	char location[64];		/* a redirect's target; "" none */
 	struct evbuffer *body;
 };

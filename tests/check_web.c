@@ -14,6 +14,7 @@
 #include <event2/http.h>
 
 #include "fake_host.h"
+#include "throttle.h"
 #include "unit.h"
 #include "util.h"
 #include "web.h"
@@ -91,8 +92,9 @@ static struct web_reply rp;
 static struct sockaddr_in peer = { .sin_family = AF_INET };
 static char page[65536];
 
-/* The running settings of the page: credentials admin:admin, loopback only;
- * not enabled, so that nothing listens. */
+/* The running settings of the page: credentials admin:pw123 (the factory
+ * admin:admin only gives the form to change them), loopback only; not
+ * enabled, so that nothing listens. */
 static void
 apply(void)
 {
@@ -107,6 +109,7 @@ static void
 setup(void)
 {
 	fake_host_reset(PERS_30X);
+	strcpy(fh.st.web_password, "pw123");
 	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	web = web_new(&fake_host);
 	ck_assert(web);
@@ -129,7 +132,7 @@ req(int method, const char *path, const char *query, const char *auth, const cha
 	struct web_request rq = {
 		.method = method, .path = path, .query = query,
 		.peer = (const struct sockaddr *)&peer,
-		.authorization = auth ? auth : "Basic YWRtaW46YWRtaW4=",	/* admin:admin */
+		.authorization = auth ? auth : "Basic YWRtaW46cHcxMjM=",	/* admin:pw123 */
 		.content_type = body ? "application/x-www-form-urlencoded" : NULL,
 		.body = body, .body_len = body ? strlen(body) : 0,
 	};
@@ -208,7 +211,7 @@ START_TEST(test_save)
 	ck_assert_int_eq(fh.sets, 1);			/* one set, all fields at once */
 	ck_assert_str_eq(fh.st.name, "Line 7");
 	ck_assert_int_eq(fh.st.parity, PARITY_EVEN);
-	ck_assert_str_eq(fh.st.web_password, "admin");	/* empty secret: unchanged */
+	ck_assert_str_eq(fh.st.web_password, "pw123");	/* empty secret: unchanged */
 	/* The page it redirects to. */
 	req(EVHTTP_REQ_GET, "/settings", "saved=2", NULL, NULL);
 	ck_assert_msg(strstr(page, "Saved 2 settings. Changes take effect at the next restart."),
@@ -257,7 +260,7 @@ START_TEST(test_auth_and_origin)
 	struct web_request rq = {
 		.method = EVHTTP_REQ_POST, .path = "/restart",
 		.peer = (const struct sockaddr *)&peer,
-		.authorization = "Basic YWRtaW46YWRtaW4=",
+		.authorization = "Basic YWRtaW46cHcxMjM=",
 		.origin = "http://attacker.example", .host = "127.0.0.1:80",
 	};
 
@@ -327,6 +330,174 @@ START_TEST(test_status_pages)
 }
 END_TEST
 
+#define ADMIN_ADMIN "Basic YWRtaW46YWRtaW4="
+
+/* The factory admin:admin: only the form to change it; nothing else shows
+ * or acts until it is changed, then the new credentials work at once. */
+START_TEST(test_first_login)
+{
+	char pw64[65], body[300];
+
+	fake_host_reset(PERS_30X);
+	apply();
+	req(EVHTTP_REQ_GET, "/", NULL, ADMIN_ADMIN, NULL);
+	ck_assert_int_eq(rp.code, 200);
+	ck_assert_msg(strstr(page, "<h2>Set a password</h2>") && strstr(page, "action=\"/password\""),
+	    "%s", page);
+	ck_assert(!strstr(page, "<h2>Status</h2>") && !strstr(page, "href=\"/settings\""));
+	ck_assert(!strstr(page, "value=\"admin\"\" autocomplete=\"new-password\""));
+	req(EVHTTP_REQ_GET, "/settings", NULL, ADMIN_ADMIN, NULL);
+	ck_assert_int_eq(rp.code, 403);
+	req(EVHTTP_REQ_GET, "/status.json", NULL, ADMIN_ADMIN, NULL);
+	ck_assert_int_eq(rp.code, 403);
+	ck_assert(!rp.json);
+	req(EVHTTP_REQ_POST, "/restart", NULL, ADMIN_ADMIN, "");
+	ck_assert_int_eq(rp.code, 403);
+	req(EVHTTP_REQ_POST, "/settings", NULL, ADMIN_ADMIN, "device.name=x");
+	ck_assert_int_eq(rp.code, 403);
+	ck_assert_int_eq(fh.restarts + fh.sets, 0);
+	/* Refused: differing, the factory one, too long, empty. */
+	req(EVHTTP_REQ_POST, "/password", NULL, ADMIN_ADMIN, "user=admin&password=abc&confirm=abd");
+	ck_assert_int_eq(rp.code, 400);
+	ck_assert(strstr(page, "The two passwords differ."));
+	req(EVHTTP_REQ_POST, "/password", NULL, ADMIN_ADMIN, "password=admin&confirm=admin");
+	ck_assert_int_eq(rp.code, 400);
+	ck_assert(strstr(page, "That is the factory password"));
+	memset(pw64, 'p', 64);
+	pw64[64] = '\0';
+	snprintf(body, sizeof(body), "password=%sq&confirm=%sq", pw64, pw64);
+	req(EVHTTP_REQ_POST, "/password", NULL, ADMIN_ADMIN, body);
+	ck_assert_int_eq(rp.code, 400);
+	ck_assert_msg(strstr(page, "web.password: must be 1 to 64 bytes"), "%s", page);
+	req(EVHTTP_REQ_POST, "/password", NULL, ADMIN_ADMIN, "password=&confirm=");
+	ck_assert_int_eq(rp.code, 400);
+	ck_assert_int_eq(fh.sets, 0);
+	/* 64 bytes and a new user: saved through the host, in force at once. */
+	snprintf(body, sizeof(body), "user=boss&password=%s&confirm=%s", pw64, pw64);
+	req(EVHTTP_REQ_POST, "/password", NULL, ADMIN_ADMIN, body);
+	ck_assert_int_eq(rp.code, 200);
+	ck_assert(strstr(page, "Password changed"));
+	ck_assert_int_eq(fh.sets, 1);
+	ck_assert_str_eq(fh.st.web_user, "boss");
+	ck_assert_str_eq(fh.st.web_password, pw64);
+	req(EVHTTP_REQ_GET, "/", NULL, ADMIN_ADMIN, NULL);
+	ck_assert_int_eq(rp.code, 401);
+	/* boss:ppp...p (64) */
+	req(EVHTTP_REQ_GET, "/", NULL, "Basic Ym9zczpwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcH"
+	    "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBw", NULL);
+	ck_assert_int_eq(rp.code, 200);
+	ck_assert(strstr(page, "<h2>Status</h2>"));
+}
+END_TEST
+
+/* Wrong passwords: free at first, then 429 with Retry-After for that
+ * address only, even with the right password. */
+START_TEST(test_throttled)
+{
+	for (int i = 0; i <= THROTTLE_FREE; i++) {
+		req(EVHTTP_REQ_GET, "/", NULL, "Basic YWRtaW46d3Jvbmc=", NULL);
+		ck_assert_int_eq(rp.code, 401);
+		ck_assert_int_eq(rp.retry_after, 0);
+	}
+	req(EVHTTP_REQ_GET, "/", NULL, "Basic YWRtaW46d3Jvbmc=", NULL);
+	ck_assert_int_eq(rp.code, 429);
+	ck_assert_int_eq(rp.retry_after, 1);
+	ck_assert(!rp.ask_auth);
+	req(EVHTTP_REQ_GET, "/", NULL, NULL, NULL);	/* the right one: not looked at */
+	ck_assert_int_eq(rp.code, 429);
+	req(EVHTTP_REQ_GET, "/", NULL, "", NULL);	/* no credentials: just asked */
+	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);	/* another source */
+	req(EVHTTP_REQ_GET, "/", NULL, NULL, NULL);
+	ck_assert_int_eq(rp.code, 200);
+}
+END_TEST
+
+/* The form shows the groups the mode uses first, the rest folded; the
+ * status page has the traffic picture. */
+START_TEST(test_folded_and_picture)
+{
+	const char *more, *p;
+
+	fh.st.link[0].mode = LINK_TCPS;
+	req(EVHTTP_REQ_GET, "/settings", NULL, NULL, NULL);
+	more = strstr(page, "<details id=\"more\"><summary>");
+	ck_assert_msg(more, "%s", page);
+	ck_assert(strstr(page, "<legend>link1</legend>") < more);
+	ck_assert(strstr(page, "<legend>tcps</legend>") < more);
+	ck_assert(strstr(page, "<legend>http</legend>") > more);
+	ck_assert(strstr(page, "<legend>heartbeat</legend>") > more);
+	ck_assert(strstr(more, "</details>") < strstr(page, "id=\"save\""));
+	/* HTPC: the HTTP client's group is used, the TCP server's folded. */
+	fh.st.link[0].mode = LINK_HTPC;
+	req(EVHTTP_REQ_GET, "/settings", NULL, NULL, NULL);
+	more = strstr(page, "<details id=\"more\">");
+	ck_assert(more && strstr(page, "<legend>http</legend>") < more &&
+	    strstr(page, "<legend>tcps</legend>") > more);
+	/* A bad field comes back with the folded part open. */
+	req(EVHTTP_REQ_POST, "/settings", NULL, NULL, "heartbeat.interval=x");
+	ck_assert_int_eq(rp.code, 400);
+	ck_assert(strstr(page, "<details id=\"more\" open>"));
+
+	fh.status.nlinks = 1;
+	fh.status.link[0].active = 1;
+	fh.status.link[0].mode = "TCPS";
+	fh.status.link[0].state = "up";
+	req(EVHTTP_REQ_GET, "/", NULL, NULL, NULL);
+	p = strstr(page, "<figure id=\"traffic-link1\"><svg ");
+	ck_assert_msg(p && strstr(p, "<title>link1 (TCPS)</title>") && strstr(p, "</svg></figure>"),
+	    "%s", page);
+	ck_assert(strstr(page, "<meta http-equiv=\"refresh\""));
+}
+END_TEST
+
+/* web.password: 1-64 bytes from the config file and usrbridgectl, 1-5
+ * over AT (seed 000 §4.8), checked by the table's AT bounds. */
+START_TEST(test_password_bounds)
+{
+	struct setting_ref r = settings_find("web.password");
+	char pw[66], why[160];
+	const char *t[1] = { pw };
+	struct settings st;
+
+	settings_defaults(&st, PERS_30X);
+	memset(pw, 'x', sizeof(pw));
+	pw[64] = '\0';
+	ck_assert_int_eq(settings_set_many(&st, &r, t, 1, SET_RUNTIME, why, sizeof(why)), 0);
+	ck_assert_int_eq(settings_set_many(&st, &r, t, 1, SET_CONFIG, why, sizeof(why)), 0);
+	ck_assert_int_eq(settings_set_many(&st, &r, t, 1, SET_AT, why, sizeof(why)), -ERANGE);
+	ck_assert_str_eq(why, "web.password: must be 1 to 5 bytes over AT");
+	pw[64] = 'x';
+	pw[65] = '\0';
+	ck_assert_int_eq(settings_set_many(&st, &r, t, 1, SET_RUNTIME, why, sizeof(why)), -ERANGE);
+	pw[5] = '\0';
+	ck_assert_int_eq(settings_set_many(&st, &r, t, 1, SET_AT, why, sizeof(why)), 0);
+	pw[6] = '\0';
+	pw[5] = 'x';
+	ck_assert_int_eq(settings_set_many(&st, &r, t, 1, SET_AT, why, sizeof(why)), -ERANGE);
+}
+END_TEST
+
+START_TEST(test_tls_check)
+{
+	char why[400];
+
+	fake_host_reset(PERS_30X);
+	ck_assert_int_eq(web_tls_check(&fh.st, why, sizeof(why)), 0);	/* plain HTTP */
+	strcpy(fh.st.web_tls_cert, "/nonexistent/cert.pem");
+	ck_assert_int_eq(web_tls_check(&fh.st, why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "web.tls_cert and web.tls_key go together: web.tls_key is empty");
+	strcpy(fh.st.web_tls_key, "/nonexistent/key.pem");
+	ck_assert_int_eq(web_tls_check(&fh.st, why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "web.tls_cert: cannot read /nonexistent/cert.pem: "
+	    "No such file or directory");
+	strcpy(fh.st.web_tls_cert, "/etc/hostname");
+	ck_assert_int_eq(web_tls_check(&fh.st, why, sizeof(why)), -EINVAL);
+	ck_assert_msg(strstr(why, "web.tls_key: cannot read /nonexistent/key.pem"), "%s", why);
+	fh.st.web_enabled = 0;		/* no page: nothing to load */
+	ck_assert_int_eq(web_tls_check(&fh.st, why, sizeof(why)), 0);
+}
+END_TEST
+
 Suite *
 suite_web(void)
 {
@@ -344,6 +515,11 @@ suite_web(void)
 	tcase_add_test(tc, test_save_refused);
 	tcase_add_test(tc, test_auth_and_origin);
 	tcase_add_test(tc, test_status_pages);
+	tcase_add_test(tc, test_first_login);
+	tcase_add_test(tc, test_throttled);
+	tcase_add_test(tc, test_folded_and_picture);
+	tcase_add_test(tc, test_password_bounds);
+	tcase_add_test(tc, test_tls_check);
 	suite_add_tcase(s, tc);
 	return s;
 }

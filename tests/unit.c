@@ -24,6 +24,8 @@ main(void)
 	srunner_add_suite(sr, suite_status());
 	srunner_add_suite(sr, suite_portlock());
 	srunner_add_suite(sr, suite_web());
+	srunner_add_suite(sr, suite_throttle());
+	srunner_add_suite(sr, suite_traffic());
 	srunner_add_suite(sr, suite_baudsync());
 	srunner_add_suite(sr, suite_bridge());
 	srunner_add_suite(sr, suite_cache());

@@ -22,5 +22,7 @@ Suite *suite_regpkt(void);
 Suite *suite_settings(void);
 Suite *suite_status(void);
 Suite *suite_web(void);
+Suite *suite_throttle(void);
+Suite *suite_traffic(void);
 
 #endif

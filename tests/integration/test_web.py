@@ -1,8 +1,10 @@
 """The web page (DESIGN.md §3 "web"): HTTP Basic auth with WEBU, the status
 page, the settings form generated from the settings table with errors beside
 their fields, the restart button, limits, and WEBPORT/WEBU taking effect at
-restart. The last test drives it in headless Chromium, without JavaScript,
-and keeps screenshots under tests/artifacts/."""
+restart; the factory password only giving the form to change it, throttled
+logins, HTTPS, the traffic picture and the folded settings form. Two tests
+drive it in headless Chromium, without JavaScript, and keep screenshots
+under tests/artifacts/."""
 
 import base64
 import http.client as httpclient
@@ -10,8 +12,10 @@ import json
 import os
 import re
 import socket
+import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -41,8 +45,10 @@ def auth(user, password):
     return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
 
 
-def http(port, method="GET", path="/", body=None, headers=None, creds=("admin", "pw123")):
-    c = httpclient.HTTPConnection("127.0.0.1", port, timeout=20)
+def http(port, method="GET", path="/", body=None, headers=None, creds=("admin", "pw123"),
+         source=None):
+    c = httpclient.HTTPConnection("127.0.0.1", port, timeout=20,
+                                  source_address=(source, 0) if source else None)
     h = dict(headers or {})
     if creds:
         h["Authorization"] = auth(*creds)
@@ -319,6 +325,216 @@ def test_web_bind_address(tmp):
         except ConnectionRefusedError:
             pass
         assert json.loads(d.ctl("status", "--json")[1])["web_listen"] == "127.0.0.2:%d" % port
+
+
+def test_first_login_changes_the_factory_password(tmp):
+    """ETSI EN 303 645 §5.1: with the factory admin/admin the page shows only
+    a form to change them; no status, no settings; then the new ones work."""
+    if not cdp.available():
+        raise Skip("no %s" % cdp.CHROMIUM)
+    port = free_port()
+    base = "http://127.0.0.1:%d" % port
+    art = artifacts_dir()
+    new = "correct horse battery staple 0123456789 correct horse battery s!"   # 64 bytes
+    assert len(new) == 64
+    with web(tmp, port, password="admin") as d:
+        d.start()
+        d.wait_log("web: listening on port %d" % port)
+        factory = ("admin", "admin")
+        for path in ("/settings", "/status.json"):
+            st, _, body = http(port, path=path, creds=factory)
+            assert st == 403 and "factory password" in body, (path, st, body[:200])
+        st, _, body = http(port, "POST", "/restart", body={}, creds=factory)
+        assert st == 403
+        b = cdp.Browser(tmp, os.path.join(tmp, "chromium.log"))
+        try:
+            page = b.new_page(credentials=factory)
+            assert page.goto(base + "/") == 200
+            html = page.html()
+            assert "<h2>Set a password</h2>" in html, html[:500]
+            assert "<h2>Status</h2>" not in html and 'href="/settings"' not in html
+            assert "TCPS" not in html and "serial.baud" not in html
+            page.screenshot(os.path.join(art, "web-first-login.png"))
+            # Two different passwords: refused, nothing saved.
+            page.type_into('input[name="password"]', new)
+            page.type_into('input[name="confirm"]', new[:-1])
+            assert page.click("#change") == 400
+            assert "The two passwords differ." in page.html("#banner")
+            assert d.ctl("get", "web.password")[1] == "admin\n"
+            page.type_into('input[name="password"]', new)
+            page.type_into('input[name="confirm"]', new)
+            assert page.click("#change") == 200
+            assert "Password changed" in page.html()
+            page.screenshot(os.path.join(art, "web-first-login-done.png"))
+            d.wait_log("web: factory password changed from 127.0.0.1:")
+            assert d.ctl("get", "web.password")[1] == new + "\n"
+            # The new credentials work at once; the factory ones no longer.
+            page = b.new_page(credentials=("admin", new))
+            assert page.goto(base + "/") == 200
+            assert "<h2>Status</h2>" in page.html()
+            assert page.click('a[href="/settings"]') == 200
+            assert 'name="serial.baud"' in page.html()
+            assert not b.blocked, b.blocked
+        finally:
+            b.close()
+        assert http(port, creds=factory)[0] == 401
+        assert http(port, creds=("admin", new))[0] == 200
+        # ... and after a restart, from the saved settings.
+        d.ctl("restart")
+        d.wait_log(r"restarted \(usrbridgectl\)|restarted", 10)
+        wait_for(lambda: http(port, creds=("admin", new))[0] == 200, what="page after restart")
+        d.stop()
+
+
+def test_long_password_from_config_and_ctl_not_at(tmp):
+    """Up to 64 bytes from the config file and usrbridgectl; AT+WEBU keeps
+    the device's 1-5 bytes (seed 000 §4.8)."""
+    port = free_port()
+    pw64 = "p" * 63 + "!"
+    with web(tmp, port, password=pw64) as d:
+        d.start()
+        d.wait_log("web: listening on port %d" % port)
+        assert http(port, creds=("admin", pw64))[0] == 200
+        assert http(port, creds=("admin", pw64[:5]))[0] == 401
+        other = "q" * 64
+        assert d.ctl("set", "web.password", other)[0] == 0
+        assert d.ctl("get", "web.password")[1] == other + "\n"
+        rc, _, err = d.ctl("set", "web.password", other + "q")
+        assert rc != 0 and "must be 1 to 64 bytes" in err, err
+        # Over AT: 6 bytes refused, 5 taken, as on the device.
+        d.command_mode()
+        assert b"+ERR" in d.at("AT+WEBU=admin,abcdef")
+        assert d.ctl("get", "web.password")[1] == other + "\n"
+        assert d.at("AT+WEBU=admin,abcde") == b"\r\n+OK\r\n"
+        assert d.ctl("get", "web.password")[1] == "abcde\n"
+        d.stop()
+
+
+def test_failed_logins_are_throttled(tmp):
+    """Per source address: a few wrong passwords are free, then 429 with
+    Retry-After (even for the right password); another address is not
+    held back; one log line per burst."""
+    port = free_port()
+    with web(tmp, port) as d:
+        d.start()
+        d.wait_log("web: listening on port %d" % port)
+        codes = [http(port, creds=("admin", "guess%d" % i))[0] for i in range(8)]
+        assert codes[:6] == [401] * 6 and codes[6:] == [429, 429], codes
+        st, h, body = http(port)                       # right password, same source
+        assert st == 429 and 1 <= int(h["Retry-After"]) <= 32, (st, h)
+        assert "pw123" not in body
+        assert http(port, source="127.0.0.2")[0] == 200   # another source
+        time.sleep(int(h["Retry-After"]) + 0.2)
+        assert http(port)[0] == 200                    # waited: let in, forgotten
+        assert d.log_count(r"web: wrong user name or password from 127\.0\.0\.1:") == 1
+        # A good login ended the burst: the next failure is logged again.
+        assert http(port, creds=("admin", "nope"))[0] == 401
+        d.wait_log(r"web: wrong user name or password from 127\.0\.0\.1:", count=2)
+        assert d.log_count(r"web: wrong user name or password") == 2
+        d.stop()
+
+
+def make_cert(tmp):
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
+
+
+def test_https(tmp):
+    for tool in ("openssl", "curl"):
+        if subprocess.run(["sh", "-c", "command -v " + tool], capture_output=True).returncode:
+            raise Skip("no " + tool)
+    cert, key = make_cert(tmp)
+    port = free_port()
+    tls = 'tls_cert = "%s"; tls_key = "%s";' % (cert, key)
+    with Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };\n'
+                'web = { enabled = true; port = %d; password = "pw123"; %s };'
+                % (free_port(), port, tls)) as d:
+        d.start()
+        d.wait_log("web: HTTPS with " + re.escape(cert))
+        d.wait_log("web: listening on port %d" % port)
+        url = "https://127.0.0.1:%d/" % port
+        p = subprocess.run(["curl", "-sS", "--cacert", cert, "-u", "admin:pw123", "-o", "-",
+                            "-w", "\n%{http_code}", url], capture_output=True, timeout=30)
+        out = p.stdout.decode(errors="replace")
+        assert p.returncode == 0 and out.endswith("\n200") and "<h2>Status</h2>" in out, \
+            (p.returncode, out[-300:], p.stderr)
+        p = subprocess.run(["curl", "-sS", "--cacert", cert, "-u", "admin:bad", "-o",
+                            "/dev/null", "-w", "%{http_code}", url], capture_output=True, timeout=30)
+        assert p.stdout == b"401", p.stdout
+        # Without the certificate curl refuses; plain HTTP gets no page.
+        p = subprocess.run(["curl", "-sS", "-u", "admin:pw123", url], capture_output=True,
+                           timeout=30)
+        assert p.returncode == 60, p.returncode      # peer certificate cannot be verified
+        try:
+            st = http(port)[0]
+        except (httpclient.HTTPException, ConnectionError, OSError):
+            st = None
+        assert st != 200, st
+        d.stop()
+    # A bad path is a config error at start, with a clear message.
+    with Daemon(tmp, 'web = { enabled = true; port = %d; tls_cert = "%s/nope.pem"; '
+                'tls_key = "%s"; };' % (port, tmp, key), name="bad") as d:
+        p = subprocess.run([os.environ.get("USRBRIDGED", "usrbridged"), "-t", "-c", d.conf_path],
+                           capture_output=True, timeout=30)
+        want = "web.tls_cert: cannot read %s/nope.pem: No such file or directory" % tmp
+        assert p.returncode == 1 and want in p.stderr.decode(), p.stderr
+        d.start(wait=False)
+        assert d.proc.wait(10) == 1
+        assert want in d.log(), d.log()
+
+
+def test_traffic_picture(tmp):
+    """Bytes per second per link and direction as inline SVG on the status
+    page (well-formed XML, no external assets), which reloads itself."""
+    port, lport = free_port(), free_port()
+    with Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };\n'
+                'web = { enabled = true; port = %d; password = "pw123"; };' % (lport, port)) as d:
+        d.start()
+        d.wait_log("web: listening on port %d" % port)
+        c = socket.create_connection(("127.0.0.1", lport), timeout=10)
+        time.sleep(0.3)
+        for _ in range(3):
+            d.pty.write(b"x" * 3000)                  # serial -> network
+            c.sendall(b"y" * 1000)                    # network -> serial
+            time.sleep(1.0)
+        st, _, page = http(port)
+        c.close()
+        assert st == 200
+        assert re.search(r'<meta http-equiv="refresh" content="\d+">', page)
+        svgs = re.findall(r"<svg .*?</svg>", page, re.S)
+        assert len(svgs) == 1, page
+        root = ET.fromstring(svgs[0])                  # well-formed
+        assert root.tag == "svg" and root.find("title").text == "link1 (TCPS)"
+        paths = root.findall("path")
+        assert len(paths) == 2
+        base = int(root.find("rect").get("y")) + int(root.find("rect").get("height"))
+        # Both directions drawn above the base line somewhere.
+        for p in paths:
+            ys = [int(v) for v in re.findall(r"V(\d+)", p.get("d"))]
+            assert ys and min(ys) < base, p.get("d")
+        labels = [t.text for t in root.iter("text")]
+        assert "now" in labels and "-10 min" in labels and any("B/s" in (t or "") for t in labels)
+        assert "http://" not in page and "https://" not in page and "<script" not in page
+        d.stop()
+
+
+def test_settings_form_folds_what_the_mode_does_not_use(tmp):
+    port = free_port()
+    with web(tmp, port) as d:
+        d.start()
+        st, _, page = http(port, path="/settings")
+        assert st == 200
+        more = page.find('<details id="more"><summary>')
+        assert more > 0, page
+        for used in ("serial", "link1", "web", "tcps"):
+            assert 0 < page.find("<legend>%s</legend>" % used) < more, used
+        for unused in ("http", "heartbeat", "reg"):
+            assert page.find("<legend>%s</legend>" % unused) > more, unused
+        assert "<script" not in page
         d.stop()
 
 
