@@ -101,7 +101,7 @@ open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct link *l = arg;
 	char text[80];
-	int fd;
+	int fd, r;
 
 	if (purpose != CURLSOCKTYPE_IPCXN)
 		return CURL_SOCKET_BAD;
@@ -112,7 +112,14 @@ open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 		return CURL_SOCKET_BAD;
 	}
 	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-	return fd < 0 ? CURL_SOCKET_BAD : fd;
+	if (fd < 0)
+		return CURL_SOCKET_BAD;
+	/* Keepalive and TCP_USER_TIMEOUT as on every TCP connection (tcp.*):
+	 * a request to a server that vanished fails instead of hanging until
+	 * http.timeout only because the kernel never says so. */
+	if (a->socktype == SOCK_STREAM && (r = link_tcp_keepalive(l->set, fd)) < 0)
+		log_debug("link%d: keepalive: %s", l->index + 1, strerror(-r));
+	return fd;
 }
 
 static void

@@ -892,7 +892,13 @@ on_request(struct evhttp_request *req, void *arg)
 		.body_len = evbuffer_get_length(in),
 	};
 	struct web_reply rp = { .body = evbuffer_new() };
+	struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
 	int ok = 1;
+
+	/* Keepalive and TCP_USER_TIMEOUT as on every TCP connection (tcp.*);
+	 * evhttp accepts the socket itself, so the first chance is here. */
+	if (bev && bufferevent_getfd(bev) >= 0)
+		link_tcp_keepalive(host_settings(&w->host), bufferevent_getfd(bev));
 
 	/* Only a form post reads its body; a larger one is refused unread. */
 	if (rq.method == EVHTTP_REQ_POST && rq.body_len && rq.body_len <= WEB_BODY_MAX) {

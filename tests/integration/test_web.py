@@ -538,4 +538,23 @@ def test_settings_form_folds_what_the_mode_does_not_use(tmp):
         d.stop()
 
 
+def test_keepalive_on_page_connections(tmp):
+    """TCP keepalive and TCP_USER_TIMEOUT on the web page's connections
+    too (tcp.*): ss shows the keepalive timer of an open connection."""
+    port = free_port()
+    with web(tmp, port, 'tcp = { keepalive_idle = 7; };') as d:
+        d.start()
+        d.wait_log("web: listening on port %d" % port)
+        c = httpclient.HTTPConnection("127.0.0.1", port, timeout=20)
+        c.request("GET", "/status.json", headers={"Authorization": auth("admin", "pw123")})
+        r = c.getresponse()
+        r.read()
+        assert r.status == 200
+        out = subprocess.run(["ss", "-tno", "state", "established", "( sport = :%d )" % port],
+                             capture_output=True, text=True).stdout
+        assert "timer:(keepalive" in out, out
+        c.close()
+        d.stop()
+
+
 run_tests(globals())
