@@ -325,6 +325,8 @@ page_status(struct web *w, struct web_reply *rp)
 	    st.serial.open ? "open" : "not open", line,
 	    st.command_mode ? "command" : "transparent");
 	row(b, "Serial port", buf);
+	if (!st.serial.open && st.serial.why[0])
+		row(b, "Serial port not open", st.serial.why);
 	snprintf(buf, sizeof(buf), "%llu in, %llu out, %llu dropped",
 	    (unsigned long long)t.to_net_in, (unsigned long long)t.to_net_out,
 	    (unsigned long long)t.to_net_dropped);
@@ -333,9 +335,15 @@ page_status(struct web *w, struct web_reply *rp)
 	    (unsigned long long)t.to_serial_in, (unsigned long long)t.to_serial_out,
 	    (unsigned long long)t.to_serial_dropped);
 	row(b, "Network &rarr; serial", buf);
-	evbuffer_add_printf(b, "</table><h2>Links</h2><table><tr><th>Link</th><th>Mode</th>"
-	    "<th>State</th><th>Peers</th><th>Sent</th><th>Received</th><th>Dropped</th>"
-	    "<th>Cache</th></tr>");
+	if (st.line_err) {
+		status_line_text(&st.line_wanted, line, sizeof(line));
+		snprintf(buf, sizeof(buf), "%s refused (%s)", line, strerror(-st.line_err));
+		row(b, "Refused line settings", buf);
+	}
+	evbuffer_add_printf(b, "</table><h2>Links</h2><p>Counters since the daemon started "
+	    "(%u restarts since).</p><table><tr><th>Link</th><th>Mode</th><th>Where</th>"
+	    "<th>State</th><th>Sent</th><th>Received</th><th>Dropped</th><th>Cache</th></tr>",
+	    st.restarts);
 	for (int i = 0; i < st.nlinks; i++) {
 		const struct bridge_link_status *l = &st.link[i];
 
@@ -344,13 +352,30 @@ page_status(struct web *w, struct web_reply *rp)
 			evbuffer_add_printf(b, "<td colspan=\"7\">off</td></tr>");
 			continue;
 		}
-		evbuffer_add_printf(b, "<td>%s</td><td>%s</td><td>", l->mode, l->state);
-		esc(b, l->peers);
+		evbuffer_add_printf(b, "<td>%s</td><td>%s ", l->mode,
+		    l->server ? "listening on" : "to");
+		esc(b, l->where);
+		evbuffer_add_printf(b, "</td><td class=\"state\">%s", l->state);
+		if (l->why[0]) {
+			evbuffer_add_printf(b, ": ");
+			esc(b, l->why);
+		}
 		evbuffer_add_printf(b, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%zu/%zu"
 		    "</td></tr>", (unsigned long long)l->stats.tx_bytes,
 		    (unsigned long long)l->stats.rx_bytes,
 		    (unsigned long long)(l->stats.tx_dropped + l->cache_dropped +
 			l->cache_cleared), l->cache_bytes, l->cache_max);
+		/* Each peer with its own counters and how long it has been there. */
+		for (int k = 0; k < l->npeers && k < LINK_CLIENTS_MAX; k++) {
+			const struct link_peer *p = &l->peer[k];
+
+			evbuffer_add_printf(b, "<tr class=\"peer\"><td></td><td>peer</td><td>");
+			esc(b, p->addr);
+			evbuffer_add_printf(b, "</td><td>for %.0f s</td><td>%llu</td><td>%llu</td>"
+			    "<td></td><td></td></tr>",
+			    (double)(l->now_us - p->since_us) / 1e6, (unsigned long long)p->tx_bytes,
+			    (unsigned long long)p->rx_bytes);
+		}
 	}
 	evbuffer_add_printf(b, "</table><h2>Traffic</h2><p>Bytes per second over the last "
 	    "10 minutes, per link (the page reloads itself every 10 s).</p>");

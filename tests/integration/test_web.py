@@ -557,4 +557,38 @@ def test_keepalive_on_page_connections(tmp):
         d.stop()
 
 
+def test_status_page_says_where_and_why(tmp):
+    """Per link on the status page: where data goes, each peer with its own
+    counters, and why a link is not up."""
+    port, lport = free_port(), free_port()
+    with web(tmp, port) as d:
+        d.write_config('link1 = { mode = "TCPS"; port = %d; };\n'
+                       'web = { enabled = true; port = %d; user = "admin"; password = "pw123"; };'
+                       % (lport, port))
+        d.start()
+        c = socket.create_connection(("127.0.0.1", lport))
+        d.wait_log("client 1 connected")
+        d.pty.write(b"hello")
+        assert c.recv(5) == b"hello"
+        st, h, body = http(port)
+        assert st == 200, st
+        assert "listening on *:%d" % lport in body, body
+        assert re.search(r'<tr class="peer">.*127\.0\.0\.1:\d+.*<td>5</td>', body), body
+        assert "Counters since the daemon started" in body
+        c.close()
+        d.stop()
+    dead = free_port()
+    with web(tmp, port) as d:
+        d.write_config('link1 = { mode = "TCPC"; host = "127.0.0.1"; port = %d; };\n'
+                       'web = { enabled = true; port = %d; user = "admin"; password = "pw123"; };'
+                       % (dead, port))
+        d.start()
+        d.wait_log("cannot connect to 127.0.0.1:%d" % dead)
+        body = http(port)[2]
+        assert "to 127.0.0.1:%d" % dead in body, body
+        assert re.search(r'class="state">(backoff|connecting|down)[^<]*(next attempt|connecting)',
+                         body), body
+        d.stop()
+
+
 run_tests(globals())
