@@ -341,25 +341,26 @@ page_status(struct web *w, struct web_reply *rp)
 		row(b, "Refused line settings", buf);
 	}
 	evbuffer_add_printf(b, "</table><h2>Links</h2><p>Counters since the daemon started "
-	    "(%u restarts since).</p><table><tr><th>Link</th><th>Mode</th><th>Where</th>"
-	    "<th>State</th><th>Sent</th><th>Received</th><th>Dropped</th><th>Cache</th></tr>",
-	    st.restarts);
+	    "(%u restarts since).</p><table><tr><th>Link</th><th>Mode</th><th>State</th>"
+	    "<th>Peers</th><th>Where</th><th>Sent</th><th>Received</th><th>Dropped</th>"
+	    "<th>Cache</th></tr>", st.restarts);
 	for (int i = 0; i < st.nlinks; i++) {
 		const struct bridge_link_status *l = &st.link[i];
 
 		evbuffer_add_printf(b, "<tr><td>link%d</td>", i + 1);
 		if (!l->active) {
-			evbuffer_add_printf(b, "<td colspan=\"7\">off</td></tr>");
+			evbuffer_add_printf(b, "<td colspan=\"8\">off</td></tr>");
 			continue;
 		}
-		evbuffer_add_printf(b, "<td>%s</td><td>%s ", l->mode,
-		    l->server ? "listening on" : "to");
-		esc(b, l->where);
-		evbuffer_add_printf(b, "</td><td class=\"state\">%s", l->state);
+		evbuffer_add_printf(b, "<td>%s</td><td>%s", l->mode, l->state);
 		if (l->why[0]) {
 			evbuffer_add_printf(b, ": ");
 			esc(b, l->why);
 		}
+		evbuffer_add_printf(b, "</td><td>");
+		esc(b, l->peers);
+		evbuffer_add_printf(b, "</td><td>%s ", l->server ? "listening on" : "to");
+		esc(b, l->where);
 		evbuffer_add_printf(b, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%zu/%zu"
 		    "</td></tr>", (unsigned long long)l->stats.tx_bytes,
 		    (unsigned long long)l->stats.rx_bytes,
@@ -369,12 +370,12 @@ page_status(struct web *w, struct web_reply *rp)
 		for (int k = 0; k < l->npeers && k < LINK_CLIENTS_MAX; k++) {
 			const struct link_peer *p = &l->peer[k];
 
-			evbuffer_add_printf(b, "<tr class=\"peer\"><td></td><td>peer</td><td>");
+			evbuffer_add_printf(b, "<tr class=\"peer\"><td></td><td>peer</td>"
+			    "<td>for %.0f s</td><td>", (double)(l->now_us - p->since_us) / 1e6);
 			esc(b, p->addr);
-			evbuffer_add_printf(b, "</td><td>for %.0f s</td><td>%llu</td><td>%llu</td>"
+			evbuffer_add_printf(b, "</td><td></td><td>%llu</td><td>%llu</td>"
 			    "<td></td><td></td></tr>",
-			    (double)(l->now_us - p->since_us) / 1e6, (unsigned long long)p->tx_bytes,
-			    (unsigned long long)p->rx_bytes);
+			    (unsigned long long)p->tx_bytes, (unsigned long long)p->rx_bytes);
 		}
 	}
 	evbuffer_add_printf(b, "</table><h2>Traffic</h2><p>Bytes per second over the last "

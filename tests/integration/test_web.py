@@ -586,7 +586,7 @@ def test_status_page_says_where_and_why(tmp):
         d.wait_log("cannot connect to 127.0.0.1:%d" % dead)
         body = http(port)[2]
         assert "to 127.0.0.1:%d" % dead in body, body
-        assert re.search(r'class="state">(backoff|connecting|down)[^<]*(next attempt|connecting)',
+        assert re.search(r'<td>(backoff|connecting|down): [^<]*(next attempt|connecting)',
                          body), body
         d.stop()
 
