@@ -31,6 +31,7 @@
 #include "conf.h"
 #include "control.h"
 #include "host.h"
+#include "link.h"
 #include "listener.h"
 #include "log.h"
 #include "portlock.h"
@@ -84,6 +85,11 @@ struct control {
 	int tapped;			/* our tap is registered with the host */
 	int full_noted;			/* "too many clients" was logged */
 	int applied;			/* control_apply() ran once */
+	/* A socket that cannot be made (its path busy or in the way) is
+	 * tried again, as the listeners of the links and the web page are. */
+	struct event *ev_retry;
+	unsigned failures;
+	char why[224];			/* why there is no socket; "" */
 };
 
 /* --- replies -------------------------------------------------------------- */
@@ -838,31 +844,64 @@ err_errno:
 	return r;
 }
 
+/* Listens on c->path, or says why not and tries again later: logged at
+ * the first failure and at the success after it. */
+static int
+try_listen(struct control *c)
+{
+	struct timeval tv;
+	long ms;
+	int r = open_listener(c);
+
+	if (r == 0) {
+		if (c->failures)
+			log_info("control: listening on %s (after %u attempts)", c->path,
+			    c->failures + 1);
+		else
+			log_info("control: listening on %s", c->path);
+		c->failures = 0;
+		c->why[0] = '\0';
+		return 0;
+	}
+	snprintf(c->why, sizeof(c->why), "%s: %s", c->path,
+	    r == -EADDRINUSE ? "another daemon is listening there" :
+	    r == -EEXIST ? "a file that is not a socket is in the way" : strerror(-r));
+	if (c->failures++ == 0)
+		log_err("control: cannot listen on %s; retrying", c->why);
+	ms = link_listen_retry_ms(c->failures);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(c->ev_retry, &tv);
+	return r;
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *c = arg;
+
+	if (!c->listener && c->path[0])
+		try_listen(c);
+}
+
 int
 control_apply(struct control *c, const struct settings *run)
 {
-	int r;
-
 	if (c->applied && strcmp(c->path, run->control_socket) == 0 &&
 	    strcmp(c->group, run->control_group) == 0 && (c->listener || !c->path[0]))
 		return 0;
 	c->applied = 1;
 	close_listener(c);
+	evtimer_del(c->ev_retry);
+	c->why[0] = '\0';
 	util_strlcpy(c->path, run->control_socket, sizeof(c->path));
 	util_strlcpy(c->group, run->control_group, sizeof(c->group));
 	if (!c->path[0]) {
 		log_info("control: no control socket (control.socket is empty)");
 		return 0;
 	}
-	r = open_listener(c);
-	if (r < 0) {
-		log_err("control: cannot listen on %s: %s; running without the control socket",
-		    c->path, r == -EADDRINUSE ? "another daemon is listening there" :
-		    r == -EEXIST ? "a file that is not a socket is in the way" : strerror(-r));
-		return r;
-	}
-	log_info("control: listening on %s", c->path);
-	return 0;
+	c->failures = 0;
+	return try_listen(c);
 }
 
 const char *
@@ -881,6 +920,11 @@ control_new(const struct host *host)
 	c->host = *host;
 	c->base = host_base(host);
 	TAILQ_INIT(&c->clients);
+	c->ev_retry = evtimer_new(c->base, on_retry, c);
+	if (!c->ev_retry) {
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -892,6 +936,8 @@ control_free(struct control *c)
 	while (!TAILQ_EMPTY(&c->clients))
 		client_free(TAILQ_FIRST(&c->clients));
 	close_listener(c);
+	if (c->ev_retry)
+		event_free(c->ev_retry);
 	free(c);
 }
 
@@ -918,7 +964,10 @@ service_free(void *svc)
 static void
 service_status(const void *svc, struct daemon_status *st)
 {
+	const struct control *c = svc;
+
 	util_strlcpy(st->control_socket, control_path(svc), sizeof(st->control_socket));
+	util_strlcpy(st->control_why, c->why, sizeof(st->control_why));
 }
 
 const struct service control_service = {

@@ -140,6 +140,9 @@ status_text(const struct daemon_status *st, struct evbuffer *out)
 	r |= evbuffer_add_printf(out, "         network -> serial: %" PRIu64 " B in, %" PRIu64
 	    " B out, %" PRIu64 " B dropped\n", t.to_serial_in, t.to_serial_out,
 	    t.to_serial_dropped) < 0;
+	if (st->control_why[0])
+		r |= evbuffer_add_printf(out, "control  not listening: %s; retrying\n",
+		    st->control_why) < 0;
 	r |= evbuffer_add_printf(out, "control  %s\n",
 	    st->control_socket[0] ? st->control_socket : "(none)") < 0;
 	if (st->web_why[0])
@@ -290,6 +293,8 @@ status_json(const struct daemon_status *st, struct evbuffer *out)
 	r |= status_json_string(out, st->web_listen);
 	r |= evbuffer_add_printf(out, ",\"web_why\":") < 0;
 	r |= status_json_string(out, st->web_why);
+	r |= evbuffer_add_printf(out, ",\"control_why\":") < 0;
+	r |= status_json_string(out, st->control_why);
 	r |= evbuffer_add(out, ",", 1);
 	r |= evbuffer_add_printf(out, "\"control_socket\":") < 0;
 	r |= status_json_string(out, st->control_socket);

@@ -33,6 +33,7 @@ struct daemon_status {
 	int line_err;			/* the port refused line_wanted (-errno); 0 */
 	struct serial_params line_wanted;	/* ... the refused settings */
 	char control_socket[108];	/* where usrbridgectl connects; "" none */
+	char control_why[224];		/* why there is no control socket; "" */
 	int web_port;			/* port the web page listens on; 0 none */
 	char web_listen[160];		/* where it listens, or wants to ("*:80") */
 	char web_why[224];		/* why it does not listen; "" */

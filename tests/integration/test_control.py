@@ -516,4 +516,23 @@ def test_every_reload_is_logged(tmp):
         d.wait_log(r"reload: %s read" % d.conf_path)
         d.stop()
 
+def test_socket_in_the_way_comes_back(tmp):
+    """A control socket path that is in the way (a plain file) is tried
+    again, as busy ports are: once the path is free, usrbridgectl works,
+    without a restart; the log says why once, then the success."""
+    port = free_port()
+    with tcps(tmp, port) as d:
+        with open(d.ctl_path, "w") as f:
+            f.write("not a socket")
+        d.start()
+        d.wait_log("control: cannot listen on %s: a file that is not a socket" % d.ctl_path)
+        assert d.ctl("status")[0] == 3
+        os.unlink(d.ctl_path)
+        d.wait_log(r"control: listening on %s \(after \d+ attempts\)" % d.ctl_path, 15)
+        rc, out, err = d.ctl("status")
+        assert rc == 0 and "control  %s" % d.ctl_path in out, (rc, out, err)
+        assert d.log_count("control: cannot listen") == 1
+        d.stop()
+
+
 run_tests(globals())
