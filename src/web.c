@@ -19,12 +19,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -33,6 +30,7 @@
 #include "at.h"
 #include "host.h"
 #include "link.h"
+#include "tls-glue.h"
 #include "listener.h"
 #include "log.h"
 #include "netacl.h"
@@ -70,6 +68,7 @@ struct web {
 	struct throttle throttle;	/* failed logins per source */
 	struct traffic traffic;		/* the status page's picture */
 	struct event *sampler;		/* samples the link counters, 1 s */
+	struct tls_glue *tls_lib;	/* OpenSSL, loaded when HTTPS is on */
 	SSL_CTX *tls;			/* NULL: plain HTTP */
 	char tls_cert[256], tls_key[256];	/* what tls was made from */
 };
@@ -1045,10 +1044,10 @@ on_rebind(evutil_socket_t fd, short what, void *arg)
 
 /* The OpenSSL context of a certificate and key, or NULL with why filled. */
 static SSL_CTX *
-tls_ctx(const char *cert, const char *key, char *why, size_t cap)
+tls_ctx(const struct tls_fns *fn, const char *cert, const char *key, char *why, size_t cap)
 {
 	SSL_CTX *ctx;
-	unsigned long e;
+	const char *r;
 
 	if (!*cert || !*key) {
 		snprintf(why, cap, "web.tls_cert and web.tls_key go together: %s is empty",
@@ -1064,48 +1063,53 @@ tls_ctx(const char *cert, const char *key, char *why, size_t cap)
 		snprintf(why, cap, "web.tls_key: cannot read %s: %s", key, strerror(errno));
 		return NULL;
 	}
-	ERR_clear_error();
-	ctx = SSL_CTX_new(TLS_server_method());
+	fn->err_clear();
+	ctx = fn->ctx_new(fn->server_method());
 	if (!ctx) {
 		snprintf(why, cap, "cannot create a TLS context");
 		return NULL;
 	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
-		e = ERR_get_error();
+	/* SSL_CTX_set_min_proto_version() is this macro of the ctrl call. */
+	fn->ctx_ctrl(ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, NULL);
+	if (fn->use_chain(ctx, cert) != 1) {
+		r = fn->err_reason(fn->err_get());
 		snprintf(why, cap, "web.tls_cert: %s is not a PEM certificate: %s", cert,
-		    ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "unknown error");
+		    r ? r : "unknown error");
 		goto fail;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
-		e = ERR_get_error();
+	if (fn->use_key(ctx, key, SSL_FILETYPE_PEM) != 1) {
+		r = fn->err_reason(fn->err_get());
 		snprintf(why, cap, "web.tls_key: %s is not a PEM private key: %s", key,
-		    ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "unknown error");
+		    r ? r : "unknown error");
 		goto fail;
 	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
+	if (fn->check_key(ctx) != 1) {
 		snprintf(why, cap, "web.tls_key: %s does not belong to %s", key, cert);
 		goto fail;
 	}
 	return ctx;
 fail:
-	ERR_clear_error();
-	SSL_CTX_free(ctx);
+	fn->err_clear();
+	fn->ctx_free(ctx);
 	return NULL;
 }
 
 int
 web_tls_check(const struct settings *st, char *why, size_t cap)
 {
+	struct tls_glue *g;
 	SSL_CTX *ctx;
 
 	if (!st->web_enabled || (!st->web_tls_cert[0] && !st->web_tls_key[0]))
 		return 0;
-	ctx = tls_ctx(st->web_tls_cert, st->web_tls_key, why, cap);
-	if (!ctx)
+	g = tls_glue_new(why, cap);
+	if (!g)
 		return -EINVAL;
-	SSL_CTX_free(ctx);
-	return 0;
+	ctx = tls_ctx(tls_glue_fns(g), st->web_tls_cert, st->web_tls_key, why, cap);
+	if (ctx)
+		tls_glue_fns(g)->ctx_free(ctx);
+	tls_glue_free(g);
+	return ctx ? 0 : -EINVAL;
 }
 
 /* evhttp asks for each accepted connection's bufferevent: a TLS one that
@@ -1115,26 +1119,36 @@ static struct bufferevent *
 on_new_connection(struct event_base *base, void *arg)
 {
 	struct web *w = arg;
+	const struct tls_fns *fn;
 	struct bufferevent *bev;
 	SSL *ssl;
 
 	if (!w->tls)
 		return NULL;
-	ssl = SSL_new(w->tls);
+	fn = tls_glue_fns(w->tls_lib);
+	ssl = fn->ssl_new(w->tls);
 	/* Without memory there is no good answer; the plain bufferevent
 	 * evhttp then makes only ever sees a TLS hello it cannot parse. */
 	if (!ssl)
 		return NULL;
-	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	    BEV_OPT_CLOSE_ON_FREE);
+	bev = fn->bev_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (!bev) {
-		SSL_free(ssl);
+		fn->ssl_free(ssl);
 		return NULL;
 	}
 	/* Browsers and curl often close without close_notify; that is the
 	 * end of a connection, not an error to log. */
-	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	fn->bev_dirty(bev, 1);
 	return bev;
+}
+
+/* Frees the context; the libraries stay loaded for the next one. */
+static void
+tls_drop(struct web *w)
+{
+	if (w->tls)
+		tls_glue_fns(w->tls_lib)->ctx_free(w->tls);
+	w->tls = NULL;
 }
 
 /* Follows web.tls_cert/web.tls_key. A pair that cannot be loaded leaves
@@ -1148,13 +1162,16 @@ apply_tls(struct web *w, const struct settings *run)
 	if (strcmp(w->tls_cert, run->web_tls_cert) == 0 &&
 	    strcmp(w->tls_key, run->web_tls_key) == 0 && (w->tls || !w->tls_cert[0]))
 		return 0;
-	SSL_CTX_free(w->tls);
-	w->tls = NULL;
+	tls_drop(w);
 	util_strlcpy(w->tls_cert, run->web_tls_cert, sizeof(w->tls_cert));
 	util_strlcpy(w->tls_key, run->web_tls_key, sizeof(w->tls_key));
 	if (!w->tls_cert[0] && !w->tls_key[0])
 		return 0;
-	w->tls = tls_ctx(w->tls_cert, w->tls_key, why, sizeof(why));
+	if (!w->tls_lib && !(w->tls_lib = tls_glue_new(why, sizeof(why)))) {
+		log_err("web: %s; running without the web page", why);
+		return -EINVAL;
+	}
+	w->tls = tls_ctx(tls_glue_fns(w->tls_lib), w->tls_cert, w->tls_key, why, sizeof(why));
 	if (!w->tls) {
 		log_err("web: %s; running without the web page", why);
 		return -EINVAL;
@@ -1280,7 +1297,8 @@ web_free(struct web *w)
 	if (w->http)
 		evhttp_free(w->http);
 	sampler_stop(w);
-	SSL_CTX_free(w->tls);
+	tls_drop(w);
+	tls_glue_free(w->tls_lib);
 	free(w);
 }
 
