@@ -97,8 +97,8 @@ traffic_scale(uint64_t max)
 	return p <= UINT64_MAX / 10 ? p * 10 : UINT64_MAX;
 }
 
-static void
-xml_esc(struct evbuffer *b, const char *s)
+void
+traffic_escape(struct evbuffer *b, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
@@ -142,11 +142,11 @@ traffic_svg(const struct traffic *t, const int *series, const char *const *label
 	top = traffic_scale(max);
 	rc |= evbuffer_add_printf(out, "<svg class=\"traffic\" width=\"%d\" height=\"%d\" "
 	    "viewBox=\"0 0 %d %d\" role=\"img\"><title>", W_ALL, H_ALL, W_ALL, H_ALL) < 0;
-	xml_esc(out, title);
+	traffic_escape(out, title);
 	rc |= evbuffer_add_printf(out, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" "
 	    "height=\"%d\" fill=\"#fff\" stroke=\"#ccc\"/><text x=\"%d\" y=\"16\" "
 	    "font-size=\"13\" font-weight=\"bold\">", X0, Y0, W_PLOT, H_PLOT, X0) < 0;
-	xml_esc(out, title);
+	traffic_escape(out, title);
 	rate_text(top, txt, sizeof(txt));
 	rc |= evbuffer_add_printf(out, "</text><g font-size=\"11\" fill=\"#555\">"
 	    "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>"
@@ -175,7 +175,7 @@ traffic_svg(const struct traffic *t, const int *series, const char *const *label
 		}
 		rc |= evbuffer_add_printf(out, "H%d\"/><text x=\"%d\" y=\"%d\" font-size=\"11\" "
 		    "fill=\"%s\">", X0 + W_PLOT, X0 + 60 + 160 * i, Y0 + H_PLOT + 28, c) < 0;
-		xml_esc(out, labels[i]);
+		traffic_escape(out, labels[i]);
 		rc |= evbuffer_add_printf(out, "</text>") < 0;
 	}
 	rc |= evbuffer_add_printf(out, "</svg>") < 0;

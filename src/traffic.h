@@ -51,4 +51,8 @@ int traffic_svg(const struct traffic *t, const int *series, const char *const *l
  * least max (and at least 10). */
 uint64_t traffic_scale(uint64_t max);
 
+/* Text for HTML and SVG alike: < > & " ' as entities, control characters
+ * (not allowed in XML 1.0) dropped. The web page uses it too. */
+void traffic_escape(struct evbuffer *b, const char *s);
+
 #endif

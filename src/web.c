@@ -191,20 +191,7 @@ web_same_origin(const char *origin, const char *referer, const char *host)
 static void
 esc(struct evbuffer *b, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': evbuffer_add(b, "&lt;", 4); break;
-		case '>': evbuffer_add(b, "&gt;", 4); break;
-		case '&': evbuffer_add(b, "&amp;", 5); break;
-		case '"': evbuffer_add(b, "&quot;", 6); break;
-		case '\'': evbuffer_add(b, "&#39;", 5); break;
-		default:
-			if ((unsigned char)*s < 0x20)
-				evbuffer_add_printf(b, "&#%d;", *s);
-			else
-				evbuffer_add(b, s, 1);
-		}
-	}
+	traffic_escape(b, s);
 }
 
 static const char style[] =
