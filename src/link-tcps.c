@@ -467,12 +467,9 @@ tcps_listen(struct link *l)
 {
 	struct tcps *t = l->priv;
 	long port = l->ls->local_port ? l->ls->local_port : l->ls->port;
-	char name[16], where[160];
-	struct timeval tv;
-	long ms;
+	char name[16];
 	int fd;
 
-	link_listen_text(l->ls->bind, port, where, sizeof(where));
 	fd = link_socket_bind(SOCK_STREAM, l->ls->bind, port);
 	if (fd >= 0) {
 		/* -1: the system's default backlog; a short one drops SYNs under a
@@ -491,16 +488,7 @@ tcps_listen(struct link *l)
 		link_set_state(l, LINK_UP);
 		return 0;
 	}
-	link_listen_why(where, fd, l->why, sizeof(l->why));
-	if (t->listen_failures++ == 0)
-		log_err("link%d: cannot listen on TCP port %ld: %s; retrying until it is free",
-		    l->index + 1, port, l->why);
-	ms = link_listen_retry_ms(t->listen_failures);
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = ms % 1000 * 1000;
-	l->retry_at_us = util_now_us() + ms * 1000;
-	evtimer_add(t->ev_relisten, &tv);
-	link_set_state(l, LINK_BACKOFF);
+	link_listen_later(l, t->ev_relisten, ++t->listen_failures, "listen on TCP port", port, fd);
 	return fd;
 }
 

@@ -138,9 +138,6 @@ udps_bind(struct link *l)
 {
 	struct udp *u = l->priv;
 	long port = l->ls->local_port ? l->ls->local_port : l->ls->port;
-	char where[160];
-	struct timeval tv;
-	long ms;
 	int r;
 
 	r = udp_open(l, AF_UNSPEC, port);
@@ -158,17 +155,7 @@ udps_bind(struct link *l)
 	u->fd = -1;
 	if (r == -ENOMEM)
 		return r;
-	link_listen_text(l->ls->bind, port, where, sizeof(where));
-	link_listen_why(where, r, l->why, sizeof(l->why));
-	if (u->bind_failures++ == 0)
-		log_err("link%d: cannot bind UDP port %ld: %s; retrying until it is free",
-		    l->index + 1, port, l->why);
-	ms = link_listen_retry_ms(u->bind_failures);
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = ms % 1000 * 1000;
-	evtimer_add(u->ev_retry, &tv);
-	link_set_state(l, LINK_BACKOFF);
-	l->retry_at_us = util_now_us() + ms * 1000;
+	link_listen_later(l, u->ev_retry, ++u->bind_failures, "bind UDP port", port, r);
 	return r;
 }
 

@@ -338,6 +338,24 @@ link_listen_retry_ms(unsigned failures)
 }
 
 void
+link_listen_later(struct link *l, struct event *ev, unsigned failures, const char *what,
+    long port, int err)
+{
+	long ms = link_listen_retry_ms(failures);
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	char where[160];
+
+	link_listen_text(l->ls->bind, port, where, sizeof(where));
+	link_listen_why(where, err, l->why, sizeof(l->why));
+	if (failures == 1)
+		log_err("link%d: cannot %s %ld: %s; retrying until it is free", l->index + 1,
+		    what, port, l->why);
+	l->retry_at_us = util_now_us() + ms * 1000;
+	event_add(ev, &tv);
+	link_set_state(l, LINK_BACKOFF);
+}
+
+void
 link_listen_why(const char *where, int err, char *buf, size_t cap)
 {
 	const char *what;

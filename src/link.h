@@ -190,6 +190,13 @@ void link_listen_text(const char *host, long port, char *buf, size_t cap);
 #define LINK_LISTEN_RETRY_MAX_MS 8000
 long link_listen_retry_ms(unsigned failures);
 
+/* A server link could not listen on link.bind:port (err -errno; what:
+ * "listen on TCP port"): l->why says why, the first failure in a row is
+ * logged, the link is in BACKOFF and ev is armed for the next try.
+ * failures: in a row, this one included. */
+void link_listen_later(struct link *l, struct event *ev, unsigned failures, const char *what,
+    long port, int err);
+
 /* Why a listener is not listening, for logs and status: "*:8000 busy
  * (Address already in use)". err is -errno. */
 void link_listen_why(const char *where, int err, char *buf, size_t cap);
