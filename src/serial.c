@@ -696,13 +696,21 @@ serial_device(const struct serial *s)
 	return s->device;
 }
 
-char
-serial_parity_letter(int parity)
+const char *
+serial_parity_name(int parity)
 {
 	const struct setting *row = settings_find("serial.parity").s;
 
 	for (int i = 0; row && row->choices && row->choices[i]; i++)
 		if (i == parity)
-			return row->choices[i][0];
-	return '?';
+			return row->choices[i];
+	return NULL;
+}
+
+char
+serial_parity_letter(int parity)
+{
+	const char *name = serial_parity_name(parity);
+
+	return name ? name[0] : '?';
 }

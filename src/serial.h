@@ -76,8 +76,11 @@ const char *serial_device(const struct serial *s);
  * RFC 2217 requests are checked with it before they are applied). */
 int serial_speed_valid(long baud);
 
-/* 'N', 'O', 'E', 'M' or 'S' for a PARITY_* value ('?' outside): the first
- * letter of its name in the settings table, for "115200 8N1" texts. */
+/* "NONE", "ODD", ... for a PARITY_* value as the settings table spells it
+ * (AT+UART, the config file); NULL outside. */
+const char *serial_parity_name(int parity);
+/* 'N', 'O', 'E', 'M' or 'S' ('?' outside): the first letter of that name,
+ * for "115200 8N1" texts. */
 char serial_parity_letter(int parity);
 
 #endif

@@ -29,19 +29,6 @@ status_traffic(const struct daemon_status *st, struct status_traffic *t)
 	}
 }
 
-/* "NONE", "ODD", ... as the settings table spells them (AT+UART, the
- * config file); NULL for a value it does not know. */
-static const char *
-parity_name(int parity)
-{
-	const struct setting *s = settings_find("serial.parity").s;
-
-	for (int i = 0; s && s->choices[i]; i++)
-		if (i == parity)
-			return s->choices[i];
-	return NULL;
-}
-
 void
 status_line_text(const struct serial_params *p, char *buf, size_t cap)
 {
@@ -223,7 +210,7 @@ json_link_more(struct evbuffer *out, const struct bridge_link_status *l)
 int
 status_json(const struct daemon_status *st, struct evbuffer *out)
 {
-	const char *par = parity_name(st->line.parity);
+	const char *par = serial_parity_name(st->line.parity);
 	struct status_traffic t;
 	int r = 0;
 
@@ -239,7 +226,7 @@ status_json(const struct daemon_status *st, struct evbuffer *out)
 	    "\"queued\":%zu,\"reopens\":%u,\"held_bytes\":%zu,\"held_dropped\":%" PRIu64 ",",
 	    st->serial.open ? "true" : "false", st->line.baud, st->line.data_bits,
 	    st->line.stop_bits,
-	    par ? par : parity_name(PARITY_NONE),
+	    par ? par : serial_parity_name(PARITY_NONE),
 	    st->line.flow == FLOW_RTSCTS ? "FC" : "NFC",
 	    st->command_mode ? "command" : "transparent",
 	    st->serial.rx_bytes, st->serial.tx_bytes, st->serial.tx_dropped,
@@ -248,12 +235,12 @@ status_json(const struct daemon_status *st, struct evbuffer *out)
 	    st->line_known ? "true" : "false") < 0;
 	r |= status_json_string(out, st->serial.why);
 	if (st->line_err) {
-		const char *wp = parity_name(st->line_wanted.parity);
+		const char *wp = serial_parity_name(st->line_wanted.parity);
 
 		r |= evbuffer_add_printf(out, ",\"refused\":{\"baud\":%ld,\"data_bits\":%d,"
 		    "\"stop_bits\":%d,\"parity\":\"%s\",\"flow\":\"%s\",\"error\":",
 		    st->line_wanted.baud, st->line_wanted.data_bits, st->line_wanted.stop_bits,
-		    wp ? wp : parity_name(PARITY_NONE),
+		    wp ? wp : serial_parity_name(PARITY_NONE),
 		    st->line_wanted.flow == FLOW_RTSCTS ? "FC" : "NFC") < 0;
 		r |= status_json_string(out, strerror(-st->line_err));
 		r |= evbuffer_add(out, "}", 1);
