@@ -324,6 +324,17 @@ class Daemon:
         return out
 
 
+def hold_port(port, kind=socket.SOCK_STREAM):
+    """Another program holding port on 127.0.0.1 (the daemon's [::] bind
+    covers 127.0.0.1 too, so it is busy for the daemon)."""
+    b = socket.socket(socket.AF_INET, kind)
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    b.bind(("127.0.0.1", port))
+    if kind == socket.SOCK_STREAM:
+        b.listen(1)
+    return b
+
+
 def listen_tcp(port, dual_stack=False):
     """A listening TCP socket on 127.0.0.1:port, or on [::]:port accepting
     IPv4 too (still loopback only: the tests run in their own network

@@ -7,8 +7,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (LOOPBACK_ONLY, Daemon, PeerNetns, free_port, is_closed,  # noqa: E402
-                     random_bytes, recv_exactly, run_tests, wait_for)
+from harness import (LOOPBACK_ONLY, Daemon, PeerNetns, free_port, hold_port,  # noqa: E402
+                     is_closed, random_bytes, recv_exactly, run_tests, wait_for)
 import json  # noqa: E402
 
 MIB = 1024 * 1024
@@ -224,23 +224,12 @@ def test_tcps_local_port_wins(tmp):
         d.stop()
 
 
-def blocker_on(port, kind=socket.SOCK_STREAM):
-    """Another program holding port on 127.0.0.1 (the daemon's [::] bind
-    covers 127.0.0.1 too, so it is busy for the daemon)."""
-    b = socket.socket(socket.AF_INET, kind)
-    b.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    b.bind(("127.0.0.1", port))
-    if kind == socket.SOCK_STREAM:
-        b.listen(1)
-    return b
-
-
 def test_busy_port_comes_back_and_says_why(tmp):
     """A TCPS port held by someone else: logged once, status and sd_notify
     STATUS= say why, and once it is freed the link listens on its own (no
     restart) well within 15 s."""
     port = free_port()
-    blocker = blocker_on(port)
+    blocker = hold_port(port)
     path = os.path.join(tmp, "notify")
     ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     ns.bind(path)

@@ -20,7 +20,8 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(__file__))
 import cdp  # noqa: E402
-from harness import TOP_BUILDDIR, TOP_SRCDIR, Daemon, Skip, free_port, run_tests, wait_for  # noqa: E402
+from harness import (TOP_BUILDDIR, TOP_SRCDIR, Daemon, Skip, free_port, hold_port,  # noqa: E402
+                     run_tests, wait_for)
 
 
 def artifacts_dir():
@@ -206,10 +207,7 @@ def test_webport_and_webu_take_effect_at_restart(tmp):
 
 def test_port_in_use_and_disabled(tmp):
     port = free_port()
-    blocker = socket.socket()
-    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    blocker.bind(("127.0.0.1", port))
-    blocker.listen(1)
+    blocker = hold_port(port)
     with web(tmp, port) as d:
         d.start()
         d.wait_log("web: cannot listen on port %d: .*; running without the web page" % port)
@@ -289,10 +287,7 @@ def test_busy_port_comes_back(tmp):
     """The web page's port held by another program: status and STATUS= say
     why, and it listens once the port is free, with no restart."""
     port = free_port()
-    blocker = socket.socket()
-    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    blocker.bind(("127.0.0.1", port))
-    blocker.listen(1)
+    blocker = hold_port(port)
     with web(tmp, port) as d:
         d.start()
         d.wait_log("web: cannot listen on port %d" % port)
