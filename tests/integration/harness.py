@@ -450,36 +450,22 @@ with open(path, "ab", buffering=0) as f:
 """
 
 
-class PeerNetns:
-    """A second network namespace joined to the test's own by a veth pair,
-    for a peer that can vanish without a FIN (its link goes down). Only
-    inside the private network namespace of tests/run-isolated (as root):
-    the addresses (198.18.0.0/15, RFC 2544's benchmarking range) exist
-    only in these two namespaces, so nothing leaves the test (DESIGN.md
-    §4). Raises Skip when that is not available."""
+class VanishingPeer:
+    """A peer on 127.0.0.2 that can vanish without a FIN, as one that lost
+    power: its traffic goes to a blackhole route. Only inside the private
+    network namespace of tests/run-isolated (as root), whose routes are the
+    test's own; every packet stays on loopback (DESIGN.md §4). Raises Skip
+    when that is not available."""
 
-    OURS, PEER = "198.18.77.1", "198.18.77.2"
+    OURS, PEER = "127.0.0.1", "127.0.0.2"
 
     def __init__(self):
         if os.geteuid() != 0 or not os.environ.get("USRB_PRIVATE_MOUNTS"):
             raise Skip("needs root and the private network namespace of tests/run-isolated")
         if not shutil.which("ip"):
             raise Skip("no ip(8)")
-        self.ns = "usrb%d" % os.getpid()
         self.procs = []
-        if subprocess.run(["ip", "netns", "add", self.ns], capture_output=True).returncode:
-            raise Skip("ip netns add failed (no network namespaces here)")
-        try:
-            self._ip("link", "add", "usrbA", "type", "veth", "peer", "name", "usrbB",
-                     "netns", self.ns)
-        except AssertionError as e:
-            self.close()
-            raise Skip("no veth: %s" % e)
-        self._ip("addr", "add", self.OURS + "/30", "dev", "usrbA")
-        self._ip("link", "set", "usrbA", "up")
-        self._ip("-n", self.ns, "link", "set", "lo", "up")
-        self._ip("-n", self.ns, "addr", "add", self.PEER + "/30", "dev", "usrbB")
-        self._ip("-n", self.ns, "link", "set", "usrbB", "up")
+        self.gone = False
 
     @staticmethod
     def _ip(*args):
@@ -488,27 +474,32 @@ class PeerNetns:
             raise AssertionError("ip %s: %s" % (" ".join(args), p.stderr.strip()))
 
     def python(self, code, *args):
-        """A Python peer inside the namespace; its stdout is a pipe."""
-        p = subprocess.Popen(["ip", "netns", "exec", self.ns, sys.executable, "-u", "-c", code]
-                             + [str(a) for a in args], stdout=subprocess.PIPE, text=True)
+        """A Python peer (a process of its own); its stdout is a pipe."""
+        p = subprocess.Popen([sys.executable, "-u", "-c", code] + [str(a) for a in args],
+                             stdout=subprocess.PIPE, text=True)
         self.procs.append(p)
         return p
 
     def vanish(self):
-        """The peer loses power: its link goes down, nothing is sent, and
-        nothing sent to it arrives (no FIN, no RST)."""
-        self._ip("-n", self.ns, "link", "set", "usrbB", "down")
+        """The peer loses power: nothing it sends and nothing sent to it
+        arrives (no FIN, no RST). 127.0.0.1 stays local."""
+        self._ip("route", "del", "local", "127.0.0.0/8", "dev", "lo", "table", "local")
+        self._ip("route", "add", "blackhole", self.PEER)
+        self.gone = True
 
     def come_back(self):
-        self._ip("-n", self.ns, "link", "set", "usrbB", "up")
+        self._ip("route", "del", "blackhole", self.PEER)
+        self._ip("route", "add", "local", "127.0.0.0/8", "dev", "lo", "table", "local",
+                 "proto", "kernel", "scope", "host", "src", "127.0.0.1")
+        self.gone = False
 
     def close(self):
         for p in self.procs:
             if p.poll() is None:
                 p.kill()
                 p.wait()
-        subprocess.run(["ip", "link", "del", "usrbA"], capture_output=True)
-        subprocess.run(["ip", "netns", "del", self.ns], capture_output=True)
+        if self.gone:
+            self.come_back()
 
     def __enter__(self):
         return self
