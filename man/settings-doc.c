@@ -115,6 +115,10 @@ type_line(const struct setting *s)
 		    "byte may be written\n.Ql \\exNN\n(in the file:\n.Ql \\e\\exNN ) ,\n"
 		    "or as an array of integers from 0 to 255.\n", s->min, s->max);
 		break;
+	case ST_PHONE:
+		printf("A telephone number of up to %ld digits, with an optional leading\n"
+		    ".Ql + .\n", s->max);
+		break;
 	case ST_LIST:
 		printf("Addresses or networks in CIDR notation, as an array of strings or "
 		    "one comma-separated string.\n");

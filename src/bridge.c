@@ -291,6 +291,15 @@ on_link_state(struct link *l, enum link_state st)
 
 /* --- heartbeats ------------------------------------------------------------- */
 
+/* Heartbeats run when enabled (HEARTEN; always on for the 721) with an
+ * interval and data (the 721's AT+CIPCFG HEAT 0 or an empty AT+CIPPACK=0
+ * turn them off). */
+static int
+heart_on(const struct settings *set)
+{
+	return set->heart_enabled && set->heart_interval > 0 && set->heart_data.len > 0;
+}
+
 /* HEARTTP=NET (TCPC/UDPC): HEARTDT when no frame went out for HEARTTM s.
  * The timer is not moved per frame: it looks at last_tx when it fires. */
 static void
@@ -385,7 +394,7 @@ bridge_new(struct event_base *base, struct evdns_base *dns, const struct setting
 			continue;
 		b->links[i]->curl = p->curl;
 		/* HEARTTP=NET: TCPC and UDPC only (PROTOCOLS.md §3). */
-		if (b->set.heart_enabled && b->set.heart_type == HEART_NET &&
+		if (heart_on(&b->set) && b->set.heart_type == HEART_NET &&
 		    (b->set.link[i].mode == LINK_TCPC || b->set.link[i].mode == LINK_UDPC)) {
 			b->bl[i].ev_heart = evtimer_new(base, on_heart, b->links[i]);
 			if (!b->bl[i].ev_heart)
@@ -400,7 +409,7 @@ bridge_new(struct event_base *base, struct evdns_base *dns, const struct setting
 			b->links[i] = NULL;
 		}
 	}
-	if (b->set.heart_enabled && b->set.heart_type == HEART_COM) {
+	if (heart_on(&b->set) && b->set.heart_type == HEART_COM) {
 		struct timeval tv = { b->set.heart_interval, 0 };
 
 		b->ev_com = event_new(base, -1, EV_PERSIST, on_com_heart, b);

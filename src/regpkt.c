@@ -46,10 +46,11 @@ regpkt_build(const struct settings *st, int mode, const char *mac_hex, struct re
 		return 0;
 	}
 	if (mode == LINK_HTPC) {
-		out->every = 1;
+		out->every = out->len > 0;
 		return 0;
 	}
-	out->first = st->reg_send == REG_FIRST || st->reg_send == REG_ALL;
-	out->every = st->reg_send == REG_EVERY || st->reg_send == REG_ALL;
+	/* Empty data: no packet (the 721's AT+CIPPACK=1,"",mode). */
+	out->first = out->len && (st->reg_send == REG_FIRST || st->reg_send == REG_ALL);
+	out->every = out->len && (st->reg_send == REG_EVERY || st->reg_send == REG_ALL);
 	return 0;
 }

@@ -29,6 +29,8 @@ static const char *const ch_regsend[] = { "FIRST", "EVERY", "ALL", NULL };
 static const char *const ch_method[] = { "GET", "POST", NULL };
 static const char *const ch_heart[] = { "NET", "COM", NULL };
 static const char *const ch_wan[] = { "STATIC", "DHCP", NULL };
+/* enum work_mode's order (AT+CIMOD numbering). */
+static const char *const ch_work[] = { "TRANSPARENT", "FRAME", "COMMAND", "HTTPD", "SMS", NULL };
 
 /* Accepted spellings besides the choices themselves. */
 static const struct { const char *alias, *choice; } enum_alias[] = {
@@ -105,7 +107,8 @@ const struct setting settings_table[] = {
 	 * beyond for UARTs that can. */
 	{ "serial.baud", ST_INT, F(baud), 50, 4000000, NULL, D("115200", "115200"),
 	  S_BOTH | S_RESTART | S_PERSIST, "Baud rate.",
-	  .at_min = { 600, 0 }, .at_max = { 230400, 0 } },
+	  /* seed 003 §1.3: 300 to 115200 on the 721 */
+	  .at_min = { 600, 300 }, .at_max = { 230400, 115200 } },
 	{ "serial.data_bits", ST_INT, F(data_bits), 5, 8, NULL, D("8", "8"),
 	  S_BOTH | S_RESTART | S_PERSIST, "Data bits." },
 	{ "serial.stop_bits", ST_INT, F(stop_bits), 1, 2, NULL, D("1", "1"),
@@ -243,10 +246,12 @@ const struct setting settings_table[] = {
 	  S_30X | S_RESTART | S_PERSIST,
 	  "AT+UARTCLBUF: discard serial data cached while disconnected." },
 	{ "bridge.short_conn", ST_BOOL, F(short_conn), 0, 0, ch_ON, D("OFF", "OFF"),
-	  S_30X | S_RESTART | S_PERSIST,
-	  "AT+SOCKSL: TCPC connects only when data waits and closes after short_timeout." },
+	  S_BOTH | S_RESTART | S_PERSIST,
+	  "AT+SOCKSL, AT+CISOCLINK=0: TCPC connects only when data waits and closes after "
+	  "short_timeout." },
 	{ "bridge.short_timeout", ST_INT, F(short_timeout), 2, 255, NULL, D("3", "10"),
-	  S_30X | S_RESTART | S_PERSIST, "AT+SHORTO: idle seconds before a short connection closes." },
+	  S_BOTH | S_NO_AT_721 | S_RESTART | S_PERSIST,
+	  "AT+SHORTO: idle seconds before a short connection closes (the 721: 10)." },
 	{ "bridge.client_reset", ST_BOOL, F(client_reset), 0, 0, ch_ON, D("OFF", "OFF"),
 	  S_30X | S_RESTART | S_PERSIST,
 	  "AT+CLIENTRST: restart after 30 failed TCP client connection attempts." },
@@ -262,13 +267,18 @@ const struct setting settings_table[] = {
 	  "AT+SCSLINK: drive the link LED from the TCP connection state." },
 
 	/* Identity (registration) packet. */
-	{ "reg.mode", ST_ENUM, F(reg_mode), 0, 0, ch_reg, D("OFF", "OFF"),
-	  S_30X | S_RESTART | S_PERSIST, "AT+REGEN: identity packet OFF, MAC, USR or CLOUD." },
+	{ "reg.mode", ST_ENUM, F(reg_mode), 0, 0, ch_reg, D("OFF", "USR"),
+	  S_BOTH | S_NO_AT_721 | S_RESTART | S_PERSIST,
+	  "AT+REGEN: identity packet OFF, MAC, USR or CLOUD (the 721: USR, on while "
+	  "reg.data is not empty)." },
 	{ "reg.send", ST_ENUM, F(reg_send), 0, 0, ch_regsend, D("FIRST", "FIRST"),
-	  S_30X | S_RESTART | S_PERSIST,
-	  "AT+REGTCP: send it once per connection (FIRST), before every frame (EVERY) or both (ALL)." },
-	{ "reg.data", ST_BYTES, F(reg_data), 1, 40, NULL, D("www.usr.cn", "www.usr.cn"),
-	  S_30X | S_RESTART | S_PERSIST, "AT+REGUSR: identity packet data." },
+	  S_BOTH | S_RESTART | S_PERSIST,
+	  "AT+REGTCP, AT+CIPPACK=1 mode: send it once per connection (FIRST), before every "
+	  "frame (EVERY) or both (ALL)." },
+	{ "reg.data", ST_BYTES, F(reg_data), 0, 40, NULL, D("www.usr.cn", ""),
+	  S_BOTH | S_RESTART | S_PERSIST,
+	  "AT+REGUSR, AT+CIPPACK=1: identity (registration) packet data; empty: none.",
+	  .at_min = { 1, 0 }, .at_max = { 40, 40 } },
 	{ "reg.cloud_id", ST_STRING, F(cloud_id), 20, 20, NULL, D("", ""),
 	  S_30X | S_RESTART | S_PERSIST | S_EMPTY_OK, "AT+REGCLOUD device ID (20 bytes)." },
 	{ "reg.cloud_password", ST_STRING, F(cloud_password), 8, 8, NULL, D("", ""),
@@ -276,27 +286,78 @@ const struct setting settings_table[] = {
 	  "AT+REGCLOUD password (8 bytes)." },
 
 	/* Heartbeat packet. */
-	{ "heartbeat.enabled", ST_BOOL, F(heart_enabled), 0, 0, ch_ON, D("OFF", "OFF"),
-	  S_30X | S_RESTART | S_PERSIST, "AT+HEARTEN: send heartbeat packets." },
+	{ "heartbeat.enabled", ST_BOOL, F(heart_enabled), 0, 0, ch_ON, D("OFF", "ON"),
+	  S_BOTH | S_NO_AT_721 | S_RESTART | S_PERSIST,
+	  "AT+HEARTEN: send heartbeat packets (the 721: ON, and they run while "
+	  "heartbeat.interval and heartbeat.data are set)." },
 	{ "heartbeat.type", ST_ENUM, F(heart_type), 0, 0, ch_heart, D("NET", "NET"),
-	  S_30X | S_RESTART | S_PERSIST, "AT+HEARTTP: to the network (NET) or the serial line (COM)." },
-	{ "heartbeat.interval", ST_INT, F(heart_interval), 1, 65535, NULL, D("30", "30"),
-	  S_30X | S_RESTART | S_PERSIST, "AT+HEARTTM: heartbeat interval in seconds." },
-	{ "heartbeat.data", ST_BYTES, F(heart_data), 1, 39, NULL, D("www.usr.cn", "www.usr.cn"),
-	  S_30X | S_RESTART | S_PERSIST, "AT+HEARTDT: heartbeat data." },
+	  S_BOTH | S_RESTART | S_PERSIST,
+	  "AT+HEARTTP, AT+CIPPACK=0 dir: to the network (NET) or the serial line (COM)." },
+	{ "heartbeat.interval", ST_INT, F(heart_interval), 1, 65535, NULL, D("30", "0"),
+	  S_BOTH | S_RESTART | S_PERSIST | S_ZERO_OK,
+	  "AT+HEARTTM, AT+CIPCFG HEAT: heartbeat interval in seconds; 0: no heartbeat.",
+	  .at_min = { 1, 0 }, .at_max = { 65535, 65535 } },
+	{ "heartbeat.data", ST_BYTES, F(heart_data), 0, 40, NULL, D("www.usr.cn", ""),
+	  S_BOTH | S_RESTART | S_PERSIST,
+	  "AT+HEARTDT, AT+CIPPACK=0: heartbeat data; empty: no heartbeat.",
+	  .at_min = { 1, 0 }, .at_max = { 39, 40 } },
+
+	/* The 721's own (PROTOCOLS.md §4). */
+	{ "dtu.mode", ST_ENUM, F(work_mode), 0, 0, ch_work, D("TRANSPARENT", "TRANSPARENT"),
+	  S_721 | S_RESTART | S_PERSIST,
+	  "AT+CIMOD: work mode TRANSPARENT (0), FRAME (1, usrbridged-protocol(7)), COMMAND "
+	  "(2: AT+CIOPEN, AT+CISEND), HTTPD (3: each frame an HTTP request to link1) or "
+	  "SMS (4)." },
+	{ "dtu.cipcfg1", ST_INT, F(cipcfg1), 0, 65535, NULL, D("1", "1"),
+	  S_721 | S_RESTART | S_PERSIST, "AT+CIPCFG field 1: stored and echoed, no effect." },
+	{ "dtu.cipcfg3", ST_INT, F(cipcfg3), 0, 65535, NULL, D("0", "0"),
+	  S_721 | S_RESTART | S_PERSIST, "AT+CIPCFG field 3: stored and echoed, no effect." },
+	{ "dtu.idle_restart", ST_INT, F(idle_restart), 0, 65535, NULL, D("0", "0"),
+	  S_721 | S_RESTART | S_PERSIST,
+	  "AT+CIPCFG RTIME: restart when no data moved in either direction for this many "
+	  "seconds; below 600: never." },
+	{ "dtu.password", ST_STRING, F(at_password), 1, 11, NULL, D("usr.cn#", "usr.cn#"),
+	  S_721 | S_PERSIST | S_SECRET,
+	  "AT+CIPSW: the command password that starts a password AT frame." },
+	{ "dtu.net_at", ST_BOOL, F(net_at), 0, 0, ch_ON, D("OFF", "OFF"),
+	  S_721 | S_RESTART | S_PERSIST,
+	  "AT+CINETAT: execute password AT frames that arrive from the network." },
+	{ "dtu.serial_at", ST_BOOL, F(serial_at), 0, 0, ch_ON, D("OFF", "OFF"),
+	  S_721 | S_RESTART | S_PERSIST,
+	  "AT+CICOMAT: execute password AT frames from the serial line in transparent mode." },
+	{ "dtu.command_idle", ST_INT, F(command_idle), 0, 65535, NULL, D("0", "0"),
+	  S_721 | S_RESTART | S_PERSIST,
+	  "AT+CIOPTIME: command mode returns to the previous mode after this many idle "
+	  "seconds; 0: never." },
+	{ "dtu.startup_message", ST_STRING, F(startup_message), 0, 64, NULL, D("", ""),
+	  S_721 | S_RESTART | S_PERSIST | S_EMPTY_OK,
+	  "AT+CIMODID: text written to the serial line at each start; empty: none." },
+	{ "sms.number", ST_PHONE, F(sms_number), 0, 20, NULL, D("", ""),
+	  S_721 | S_RESTART | S_PERSIST | S_EMPTY_OK,
+	  "AT+CIPNUM: the peer of SMS transparent mode." },
+	{ "modem.apn", ST_STRING, F(apn), 0, 63, NULL, D("", ""),
+	  S_721 | S_RESTART | S_PERSIST | S_EMPTY_OK,
+	  "AT+CSTT APN; stored and passed to network.apply_hook." },
+	{ "modem.user", ST_STRING, F(apn_user), 0, 63, NULL, D("", ""),
+	  S_721 | S_RESTART | S_PERSIST | S_EMPTY_OK, "AT+CSTT user name." },
+	{ "modem.password", ST_STRING, F(apn_password), 0, 63, NULL, D("", ""),
+	  S_721 | S_RESTART | S_PERSIST | S_EMPTY_OK | S_SECRET, "AT+CSTT password." },
+	{ "modem.auto_answer", ST_BOOL, F(auto_answer), 0, 0, ch_ON, D("OFF", "OFF"),
+	  S_721 | S_RESTART | S_PERSIST,
+	  "AT+CIRINGSTA: answer voice calls automatically (ATS0 to the modem)." },
 
 	/* HTTP client (HTPC). */
 	{ "http.method", ST_ENUM, F(http_method), 0, 0, ch_method, D("GET", "GET"),
-	  S_30X | S_RESTART | S_PERSIST, "AT+HTPTP: request method GET or POST." },
+	  S_BOTH | S_NO_AT_721 | S_RESTART | S_PERSIST, "AT+HTPTP: request method GET or POST." },
 	{ "http.url", ST_STRING, F(http_url), 1, 100, NULL, D("/1.php?", "/1.php?"),
-	  S_30X | S_RESTART | S_PERSIST, "AT+HTPURL: request path." },
+	  S_BOTH | S_NO_AT_721 | S_RESTART | S_PERSIST, "AT+HTPURL: request path." },
 	{ "http.header", ST_STRING, F(http_header), 1, 199, NULL,
 	  D("User_Agent: Mozilla/4.0<<CRLF>>Connection: close",
 	    "User_Agent: Mozilla/4.0<<CRLF>>Connection: close"),
-	  S_30X | S_RESTART | S_PERSIST,
+	  S_BOTH | S_NO_AT_721 | S_RESTART | S_PERSIST,
 	  "AT+HTPHEAD: extra header lines, separated by <<CRLF>>." },
 	{ "http.strip_header", ST_BOOL, F(http_strip_header), 0, 0, ch_ON, D("OFF", "OFF"),
-	  S_30X | S_RESTART | S_PERSIST,
+	  S_BOTH | S_NO_AT_721 | S_RESTART | S_PERSIST,
 	  "AT+HTPCHD: write only the response body to the serial line." },
 	{ "http.timeout", ST_INT, F(http_timeout), 1, 600, NULL, D("10", "10"),
 	  S_BOTH | S_NO_AT | S_RESTART | S_PERSIST, "Seconds before an HTTP request fails." },
@@ -556,6 +617,16 @@ value_ptr(const struct settings *st, struct setting_ref r)
 	return (char *)st + settings_offset(r);
 }
 
+/* The length of a string's or bytes' value. */
+static size_t
+value_len(const struct settings *st, struct setting_ref r)
+{
+	const void *v = value_ptr(st, r);
+
+	return r.s->type == ST_BYTES ? ((const struct setting_bytes *)v)->len :
+	    strlen((const char *)v);
+}
+
 int
 settings_set(struct settings *st, struct setting_ref r, const char *text,
     char *why, size_t whycap)
@@ -650,6 +721,24 @@ settings_set(struct settings *st, struct setting_ref r, const char *text,
 		}
 		return settings_set_bytes(st, r, data, (size_t)k, why, whycap);
 	}
+	case ST_PHONE: {
+		const char *d = text + (*text == '+');
+
+		if (strspn(d, "0123456789") != strlen(d) || (len && !*d)) {
+			why_set(why, whycap, "must be a telephone number: digits, an optional "
+			    "leading +");
+			return -EINVAL;
+		}
+		if (len > (size_t)s->max) {
+			why_set(why, whycap, "must be at most %ld characters", s->max);
+			return -ERANGE;
+		}
+		if (len == 0 && !(s->flags & S_EMPTY_OK)) {
+			why_set(why, whycap, "must not be empty");
+			return -EINVAL;
+		}
+		break;
+	}
 	case ST_LIST: {
 		struct netacl acl;
 
@@ -705,11 +794,13 @@ settings_set_many(struct settings *st, const struct setting_ref *r,
 			    s->at_min[p], s->at_max[p]);
 			rc = -ERANGE;
 		}
-		/* Strings: AT's bounds are on the length (AT+WEBU, seed 000 §4.8). */
-		if (rc == 0 && origin == SET_AT && s->type == ST_STRING &&
+		/* Strings and bytes: AT's bounds are on the length (AT+WEBU, seed
+		 * 000 §4.8; AT+HEARTDT against AT+CIPPACK). */
+		if (rc == 0 && origin == SET_AT &&
+		    (s->type == ST_STRING || s->type == ST_BYTES) &&
 		    (s->at_min[p] || s->at_max[p]) &&
-		    (strlen(text[i]) < (size_t)s->at_min[p] ||
-		    strlen(text[i]) > (size_t)s->at_max[p])) {
+		    (value_len(&tmp, r[i]) < (size_t)s->at_min[p] ||
+		    value_len(&tmp, r[i]) > (size_t)s->at_max[p])) {
 			snprintf(reason, sizeof(reason), "must be %ld to %ld bytes over AT",
 			    s->at_min[p], s->at_max[p]);
 			rc = -ERANGE;

@@ -27,6 +27,7 @@ enum setting_type {
 	ST_LIST,	/* comma-separated CIDR list (network ACLs), stored as text */
 	ST_BYTES,	/* any bytes, NUL included (struct setting_bytes); length in
 			 * [min, max]; as text: printable ASCII, "\\" and "\xNN" */
+	ST_PHONE,	/* a telephone number: digits, an optional leading '+' */
 };
 
 #define SETTING_BYTES_MAX 40
@@ -144,6 +145,18 @@ struct settings {
 	int heart_type;			/* enum heart_type */
 	long heart_interval;
 	struct setting_bytes heart_data;
+
+	/* The 721's own (PROTOCOLS.md §4) */
+	int work_mode;			/* CIMOD: enum work_mode (personality.h) */
+	long cipcfg1, cipcfg3;		/* CIPCFG fields 1 and 3: stored and echoed */
+	long idle_restart;		/* CIPCFG RTIME: s without data either way */
+	char at_password[12];		/* CIPSW: password AT's prefix */
+	int net_at, serial_at;		/* CINETAT, CICOMAT */
+	long command_idle;		/* CIOPTIME: s of idle command mode */
+	char startup_message[65];	/* CIMODID */
+	char sms_number[21];		/* CIPNUM */
+	char apn[64], apn_user[64], apn_password[64];	/* CSTT */
+	int auto_answer;		/* CIRINGSTA */
 
 	/* HTTP client */
 	int http_method;		/* enum http_method */

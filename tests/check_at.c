@@ -201,11 +201,11 @@ static const struct { enum personality p; const char *in, *out; } rows[] = {
 	{ P721, "AT+CIVER=1", ERR721 },
 	{ P721, "AT+CIVER=?", ERR721 },			/* query-only: no =? */
 	{ P721, "AT+CIPR?", "\r\n+CIPR: 115200\r\n\r\nOK\r\n" },
-	{ P721, "AT+CIPR=?", "\r\n+CIPR: (50-4000000)\r\n\r\nOK\r\n" },
-	{ P721, "AT+CIPR=50", OK721 },			/* min */
-	{ P721, "AT+CIPR=4000000", OK721 },		/* max */
-	{ P721, "AT+CIPR=49", ERR721 },			/* min-1 */
-	{ P721, "AT+CIPR=4000001", ERR721 },		/* max+1 */
+	{ P721, "AT+CIPR=?", "\r\n+CIPR: (300-115200)\r\n\r\nOK\r\n" },
+	{ P721, "AT+CIPR=300", OK721 },			/* min (seed 003 §1.3) */
+	{ P721, "AT+CIPR=115200", OK721 },		/* max */
+	{ P721, "AT+CIPR=299", ERR721 },		/* min-1 */
+	{ P721, "AT+CIPR=115201", ERR721 },		/* max+1 */
 	{ P721, "AT+CIPR=", ERR721 },			/* empty */
 	{ P721, "AT+ICF?", "\r\n+ICF: 3,3\r\n\r\nOK\r\n" },
 	{ P721, "AT+ICF=?", "\r\n+ICF: (1-6),(0-3)\r\n\r\nOK\r\n" },

@@ -37,7 +37,8 @@ static const struct {
 	{ "personality = \"gprs232-721\";\nPERSONALITY = \"tcp232-30x\";", 2,
 	  "personality: given twice" },
 	{ "heartbeat = { data = [ 1, 256 ]; };", 1, "heartbeat.data: must be integers from 0" },
-	{ "heartbeat = { data = [ ]; };", 1, "heartbeat.data: must be 1 to 39 bytes" },
+	{ "heartbeat = { data = \"0123456789012345678901234567890123456789x\"; };", 1,
+	  "heartbeat.data: must be 0 to 40 bytes" },
 	{ "link2 = { port = 1; };", 1, "'link2.port' is not used by tcp232-30x" },
 };
 

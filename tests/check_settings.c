@@ -52,6 +52,13 @@ fill(char *buf, size_t n)
 	buf[n] = '\0';
 }
 
+static void
+fill_digits(char *buf, size_t n)
+{
+	memset(buf, '7', n);
+	buf[n] = '\0';
+}
+
 START_TEST(test_defaults_valid)
 {
 	struct setting_ref r = settings_ref((size_t)_i);
@@ -110,8 +117,24 @@ START_TEST(test_row_edges)
 		assert_accepted(r, buf, NULL);			/* max */
 		fill(buf, (size_t)s->max + 1);
 		assert_rejected(r, buf);			/* max + 1 */
-		assert_rejected(r, "");				/* min - 1 */
+		if (s->min > 0)
+			assert_rejected(r, "");			/* min - 1 */
 		assert_rejected(r, "a\nb");			/* line breaks are escaped */
+		break;
+	case ST_PHONE:
+		fill_digits(buf, (size_t)s->max);
+		assert_accepted(r, buf, NULL);			/* max */
+		buf[0] = '+';
+		assert_accepted(r, buf, NULL);			/* a leading + */
+		fill_digits(buf, (size_t)s->max + 1);
+		assert_rejected(r, buf);			/* max + 1 */
+		assert_rejected(r, "12a4");
+		assert_rejected(r, "1+2");
+		assert_rejected(r, "+");
+		if (s->flags & S_EMPTY_OK)
+			assert_accepted(r, "", NULL);
+		else
+			assert_rejected(r, "");
 		break;
 	case ST_STRING:
 		if (s->min > 0) {
@@ -196,7 +219,7 @@ START_TEST(test_keys_unique_and_storage_fits)
 			    "duplicate key %s", s->key);
 		if (s->scope == SCOPE_LINK)
 			ck_assert_msg(strncmp(s->key, "link.", 5) == 0, "%s: link row", s->key);
-		if (s->type == ST_STRING || s->type == ST_LIST)
+		if (s->type == ST_STRING || s->type == ST_LIST || s->type == ST_PHONE)
 			ck_assert_msg(s->size > (size_t)s->max, "%s: storage too small", s->key);
 		if (s->type == ST_INT)
 			ck_assert_msg(s->size == sizeof(long), "%s: not a long", s->key);
@@ -392,44 +415,59 @@ START_TEST(test_bytes_unescape_edges)
 	assert_rejected(settings_find("heartbeat.data"), "\\x00\\x00\\x00\\x00\\x00\\x00\\x00"
 	    "\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00"
 	    "\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00"
-	    "\\x00\\x00\\x00\\x00\\x00\\x00");	/* 40 bytes: one too many */
+	    "\\x00\\x00\\x00\\x00\\x00\\x00\\x00");	/* 41 bytes: one too many */
 	assert_accepted(settings_find("heartbeat.data"), "\\x00", "\\x00");
 }
 END_TEST
 
 /* Bounds written down from the manuals, not read from the table under
- * test: {key, lowest accepted, highest accepted} (seed 000 §4.x; ints as
- * numbers, strings and bytes as lengths). */
+ * test: {key, personality, lowest accepted, highest accepted} over AT (seed
+ * 000 §4.x, seed 003 and PROTOCOLS.md §4 for the 721; ints as numbers,
+ * strings and bytes as lengths). */
 static const struct {
 	const char *key;
+	enum personality p;
 	long lo, hi;
 } manual_bounds[] = {
-	{ "serial.baud", 50, 4000000 },		/* config file; AT: 600-230400 */
-	{ "tcps.max_clients", 1, 16 },		/* §4.38 MAXSK */
-	{ "heartbeat.interval", 1, 65535 },	/* §4.29 HEARTTM */
-	{ "bridge.short_timeout", 2, 255 },	/* §4.35 SHORTO */
-	{ "bridge.idle_reset", 60, 65535 },	/* §4.37 RSTIM, or 0 */
-	{ "web.port", 1, 65535 },		/* §4.11 WEBPORT */
-	{ "link.port", 1, 65535 },
-	{ "reg.data", 1, 40 },			/* §4.22 REGUSR */
-	{ "heartbeat.data", 1, 39 },		/* §4.30 HEARTDT: less than 40 */
-	{ "http.url", 1, 100 },			/* §4.24 HTPURL */
-	{ "http.header", 1, 199 },		/* §4.25 HTPHEAD: less than 200 */
-	{ "web.user", 1, 5 },			/* §4.8 WEBU */
-	{ "reg.cloud_id", 20, 20 },		/* §4.21 REGCLOUD */
-	{ "reg.cloud_password", 8, 8 },
+	{ "serial.baud", PERS_30X, 600, 230400 },	/* §4.12 UART */
+	{ "tcps.max_clients", PERS_30X, 1, 16 },	/* §4.38 MAXSK */
+	{ "heartbeat.interval", PERS_30X, 1, 65535 },	/* §4.29 HEARTTM */
+	{ "bridge.short_timeout", PERS_30X, 2, 255 },	/* §4.35 SHORTO */
+	{ "bridge.idle_reset", PERS_30X, 60, 65535 },	/* §4.37 RSTIM, or 0 */
+	{ "web.port", PERS_30X, 1, 65535 },		/* §4.11 WEBPORT */
+	{ "link.port", PERS_30X, 1, 65535 },
+	{ "reg.data", PERS_30X, 1, 40 },		/* §4.22 REGUSR */
+	{ "heartbeat.data", PERS_30X, 1, 39 },		/* §4.30 HEARTDT: less than 40 */
+	{ "http.url", PERS_30X, 1, 100 },		/* §4.24 HTPURL */
+	{ "http.header", PERS_30X, 1, 199 },		/* §4.25 HTPHEAD: less than 200 */
+	{ "web.user", PERS_30X, 1, 5 },			/* §4.8 WEBU */
+	{ "reg.cloud_id", PERS_30X, 20, 20 },		/* §4.21 REGCLOUD */
+	{ "reg.cloud_password", PERS_30X, 8, 8 },
+	{ "serial.baud", PERS_721, 300, 115200 },	/* seed 003 §1.3 */
+	{ "link.port", PERS_721, 1, 65535 },		/* CIPSCONT: 0 refused */
+	{ "link.local_port", PERS_721, 0, 65535 },	/* CINETPT: 0 any */
+	{ "reg.data", PERS_721, 0, 40 },		/* CIPPACK: empty disables */
+	{ "heartbeat.data", PERS_721, 0, 40 },
+	{ "heartbeat.interval", PERS_721, 0, 65535 },	/* CIPCFG HEAT: 0 off */
+	{ "dtu.password", PERS_721, 1, 11 },		/* CIPSW */
 };
 
 START_TEST(test_manual_bounds)
 {
 	const char *key = manual_bounds[_i].key;
-	struct setting_ref r = strncmp(key, "link.", 5) == 0 ? settings_find("link1.port") :
-	    settings_find(key);
+	enum personality p = manual_bounds[_i].p;
+	struct setting_ref r = strncmp(key, "link.", 5) == 0 ?
+	    settings_find(key[5] == 'p' ? "link1.port" : "link1.local_port") : settings_find(key);
+	long lo, hi;
 
 	ck_assert_msg(r.s != NULL, "%s missing", key);
-	ck_assert_msg(r.s->min == manual_bounds[_i].lo && r.s->max == manual_bounds[_i].hi,
-	    "%s: table says %ld-%ld, the manual %ld-%ld", key, r.s->min, r.s->max,
-	    manual_bounds[_i].lo, manual_bounds[_i].hi);
+	lo = r.s->at_min[p] || r.s->at_max[p] ? r.s->at_min[p] : r.s->min;
+	hi = r.s->at_min[p] || r.s->at_max[p] ? r.s->at_max[p] : r.s->max;
+	if (r.s->type == ST_INT && (r.s->flags & S_ZERO_OK) && lo > 0 && manual_bounds[_i].lo == 0)
+		lo = 0;
+	ck_assert_msg(lo == manual_bounds[_i].lo && hi == manual_bounds[_i].hi,
+	    "%s (%s): table says %ld-%ld over AT, the manual %ld-%ld", key,
+	    personality_name(p), lo, hi, manual_bounds[_i].lo, manual_bounds[_i].hi);
 }
 END_TEST
 
