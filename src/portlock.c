@@ -152,7 +152,7 @@ portlock_release(struct portlock *pl)
 void
 portlock_holder_text(pid_t pid, char *buf, size_t cap)
 {
-	char path[64], cmd[256];
+	char path[64], cmd[PORTLOCK_HOLDER_MAX - 32];
 	ssize_t n;
 	size_t o;
 	int fd;
@@ -190,7 +190,7 @@ portlock_list(const char *dir, struct evbuffer *out)
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		char path[512], dev[256], who[320];
+		char path[512], dev[256], who[PORTLOCK_HOLDER_MAX];
 		pid_t pid;
 
 		if (strncmp(de->d_name, "LCK..", 5) != 0)

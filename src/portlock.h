@@ -34,6 +34,8 @@ void portlock_release(struct portlock *pl);
 /* "pid 1234 (usrbridged -c /etc/usrbridged/ttyUSB1.conf)" from
  * /proc/PID/cmdline, capped; "pid 1234" when that cannot be read. */
 void portlock_holder_text(pid_t pid, char *buf, size_t cap);
+/* Room for "pid N (" + a command line of two long paths + ")". */
+#define PORTLOCK_HOLDER_MAX 2200
 
 /* Appends one line per live lock in dir, "DEVICE held by pid N (...)". 0
  * or -errno (a missing dir lists nothing). */

@@ -512,7 +512,7 @@ lock_and_open(struct serial *s)
 void
 serial_why_text(const struct serial *s, int err, char *buf, size_t cap)
 {
-	char who[320];
+	char who[PORTLOCK_HOLDER_MAX];
 
 	if (err == -EBUSY && s->held_by > 0) {
 		portlock_holder_text(s->held_by, who, sizeof(who));
