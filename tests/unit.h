@@ -13,6 +13,7 @@ Suite *suite_htpc_req(void);
 Suite *suite_console(void);
 Suite *suite_control(void);
 Suite *suite_curl_glue(void);
+Suite *suite_frame(void);
 Suite *suite_leds(void);
 Suite *suite_netacl(void);
 Suite *suite_packer(void);
