@@ -67,7 +67,16 @@ static void
 heart_sent(void *state, int link, int rc)
 {
 	struct b721 *h = state;
-	enum liveness_verdict v = liveness_heart_sent(&h->w[link].lv, rc);
+	struct link *l = bridge_link(h->b, link);
+	struct liveness_acks a;
+	enum liveness_verdict v;
+	int full;
+
+	full = l && l->ops->acks && l->ops->acks(l, &a) == 0 && a.full;
+	v = liveness_heart_sent(&h->w[link].lv, rc, full);
+	if (rc == 0 && full)
+		log_debug("link%d: heartbeat queued behind data the server does not take",
+		    link + 1);
 
 	if (v != LIVENESS_OK)
 		failed(h, link, v);

@@ -463,6 +463,7 @@ tcpc_acks(const struct link *l, struct liveness_acks *a)
 	a->unacked = ti.tcpi_unacked;
 	a->outq = outq < 0 ? 0 : (uint32_t)outq;
 	a->last_ack_ms = ti.tcpi_last_ack_recv;
+	a->full = c->writing || c->blocked;
 	return 0;
 }
 

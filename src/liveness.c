@@ -5,9 +5,9 @@
 #include "liveness.h"
 
 enum liveness_verdict
-liveness_heart_sent(struct liveness *lv, int rc)
+liveness_heart_sent(struct liveness *lv, int rc, int socket_full)
 {
-	if (rc == 0) {
+	if (rc == 0 && !socket_full) {
 		lv->failed_sends = 0;
 		return LIVENESS_OK;
 	}
@@ -18,10 +18,11 @@ liveness_heart_sent(struct liveness *lv, int rc)
 enum liveness_verdict
 liveness_tick(struct liveness *lv, const struct liveness_acks *a, int64_t interval_ms)
 {
-	/* Segments in flight and no ACK for an interval. A peer that stops
-	 * reading has a zero window, nothing in flight (window probes apart):
-	 * it fills the queue and fails the sends instead. */
-	if (!a || a->unacked == 0 || a->last_ack_ms < interval_ms) {
+	/* Data waits for an ACK (in flight, or not sent because the route
+	 * is gone: tcpi_unacked is 0 then, SIOCOUTQ is not) and none came in
+	 * for an interval. A peer that only stopped reading answers the
+	 * window probes: its ACKs keep coming while the probes are frequent. */
+	if (!a || (a->unacked == 0 && a->outq == 0) || a->last_ack_ms < interval_ms) {
 		lv->stalled_ticks = 0;
 		return LIVENESS_OK;
 	}

@@ -27,6 +27,8 @@ struct liveness_acks {
 	uint32_t unacked;		/* segments sent and not acknowledged */
 	uint32_t outq;			/* bytes queued in the kernel, unsent or unacked */
 	uint32_t last_ack_ms;		/* since the last ACK came in */
+	int full;			/* the kernel's send buffer took no more: data
+					 * waits in the link's own queue */
 };
 
 /* One link's heartbeat watch; zero it when a connection comes up. */
@@ -35,12 +37,14 @@ struct liveness {
 	unsigned stalled_ticks;		/* ticks with nothing acknowledged, in a row */
 };
 
-/* A heartbeat send returned rc (0, or -errno as link_ops.send). */
-enum liveness_verdict liveness_heart_sent(struct liveness *lv, int rc);
+/* A heartbeat send returned rc (0, or -errno as link_ops.send); socket_full:
+ * the kernel takes no more, so a heartbeat that was queued waits behind
+ * data and was not sent either. */
+enum liveness_verdict liveness_heart_sent(struct liveness *lv, int rc, int socket_full);
 
 /* One tick, every heartbeat interval (interval_ms), of a connected TCP
- * link: the tick counts as stalled when segments are in flight and no ACK
- * came in during the last interval. a NULL: nothing known (UDP, not connected):
+ * link: the tick counts as stalled when data waits for an ACK (unacked or
+ * outq) and none came in during the last interval. a NULL: nothing known (UDP, not connected):
  * the count starts again. */
 enum liveness_verdict liveness_tick(struct liveness *lv, const struct liveness_acks *a,
     int64_t interval_ms);

@@ -8,20 +8,27 @@
 #include "util.h"
 
 /* A sequence of heartbeat send results and the verdict after each. */
+/* A sequence of heartbeat send results (rc, and whether the socket was
+ * full) and the verdict after each. */
 static const struct {
 	const char *name;
 	int rc[8];
+	int full[8];
 	int n;
 	enum liveness_verdict want[8];
 } sends[] = {
-	{ "all sent", { 0, 0, 0, 0, 0 }, 5, { 0, 0, 0, 0, 0 } },
-	{ "three failures are not more than three", { -105, -105, -105 }, 3, { 0, 0, 0 } },
-	{ "the fourth failure in a row", { -105, -105, -105, -105 }, 4,
+	{ "all sent", { 0, 0, 0, 0, 0 }, { 0 }, 5, { 0, 0, 0, 0, 0 } },
+	{ "three failures are not more than three", { -105, -105, -105 }, { 0 }, 3, { 0, 0, 0 } },
+	{ "the fourth failure in a row", { -105, -105, -105, -105 }, { 0 }, 4,
 	  { 0, 0, 0, LIVENESS_SEND_FAILED } },
-	{ "a success starts the count again", { -105, -105, -105, 0, -105, -105, -105, -105 }, 8,
-	  { 0, 0, 0, 0, 0, 0, 0, LIVENESS_SEND_FAILED } },
-	{ "not connected counts as failed", { -107, -107, -107, -107 }, 4,
+	{ "a success starts the count again", { -105, -105, -105, 0, -105, -105, -105, -105 },
+	  { 0 }, 8, { 0, 0, 0, 0, 0, 0, 0, LIVENESS_SEND_FAILED } },
+	{ "not connected counts as failed", { -107, -107, -107, -107 }, { 0 }, 4,
 	  { 0, 0, 0, LIVENESS_SEND_FAILED } },
+	{ "queued behind data the socket does not take", { 0, 0, 0, 0 }, { 1, 1, 1, 1 }, 4,
+	  { 0, 0, 0, LIVENESS_SEND_FAILED } },
+	{ "the socket takes data again", { 0, -105, 0, 0, 0 }, { 1, 0, 1, 0, 1 }, 5,
+	  { 0, 0, 0, 0, 0 } },
 };
 
 START_TEST(test_heart_sent)
@@ -29,13 +36,13 @@ START_TEST(test_heart_sent)
 	struct liveness lv = { 0 };
 
 	for (int k = 0; k < sends[_i].n; k++)
-		ck_assert_msg(liveness_heart_sent(&lv, sends[_i].rc[k]) == sends[_i].want[k],
-		    "%s: send %d", sends[_i].name, k + 1);
+		ck_assert_msg(liveness_heart_sent(&lv, sends[_i].rc[k], sends[_i].full[k]) ==
+		    sends[_i].want[k], "%s: send %d", sends[_i].name, k + 1);
 }
 END_TEST
 
 /* Ticks of a 10 s interval: what TCP_INFO says at each and the verdict. */
-#define T(unacked, outq, ms) { unacked, outq, ms }
+#define T(unacked, outq, ms) { unacked, outq, ms, 0 }
 static const struct {
 	const char *name;
 	struct liveness_acks a[5];
@@ -52,8 +59,10 @@ static const struct {
 	{ "an ACK in between starts the count again", { T(1, 4, 10000), T(2, 8, 20000),
 	  T(2, 8, 300), T(2, 8, 10300), T(3, 9, 20300) }, { 1, 1, 1, 1, 1 }, 5,
 	  { 0, 0, 0, 0, 0 } },
-	{ "zero window: queued but nothing in flight", { T(0, 65536, 60000),
-	  T(0, 65536, 70000), T(0, 65536, 80000) }, { 1, 1, 1 }, 3, { 0, 0, 0 } },
+	{ "zero window, the probes answered", { T(0, 65536, 200), T(0, 65536, 3000),
+	  T(0, 65536, 10), T(0, 65536, 9000) }, { 1, 1, 1, 1 }, 4, { 0, 0, 0, 0 } },
+	{ "route gone: queued, not sent, no ACK", { T(0, 6, 10000), T(0, 8, 20000),
+	  T(0, 10, 30000) }, { 1, 1, 1 }, 3, { 0, 0, LIVENESS_STALLED } },
 	{ "unknown (not connected) starts again", { T(1, 4, 10000), T(2, 8, 20000),
 	  T(0, 0, 0), T(1, 4, 10000), T(2, 8, 20000) }, { 1, 1, 0, 1, 1 }, 5,
 	  { 0, 0, 0, 0, 0 } },
