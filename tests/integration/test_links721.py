@@ -17,7 +17,8 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (Daemon, Server, Skip, VanishingPeer, free_port,  # noqa: E402
                      random_bytes, run_tests, wait_for)
-from peers import UdpRecorder  # noqa: E402
+from peers import (UdpRecorder, led_samples, led_tree, led_value,  # noqa: E402
+                   traffic_bursts)
 
 P721 = "gprs232-721"
 
@@ -306,18 +307,7 @@ def test_heartbeat_failure_nothing_acknowledged(tmp):
     route inside the test's own namespace."""
     with VanishingPeer() as ns:
         port = free_port()
-        server = ns.python("import socket, sys\n"
-                           "l = socket.socket()\n"
-                           "l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-                           "l.bind((sys.argv[1], int(sys.argv[2])))\n"
-                           "l.listen(4)\n"
-                           "print('listening')\n"
-                           "keep = []\n"
-                           "while True:\n"
-                           "    c, a = l.accept()\n"
-                           "    keep.append(c)\n"
-                           "    print('accepted')\n", ns.PEER, port)
-        assert server.stdout.readline().strip() == "listening"
+        server = ns.tcp_server(port)
         conf = (link(1, port, host=ns.PEER) +
                 'heartbeat = { interval = 1; data = "HB"; type = "NET"; };\n'
                 'tcp = { keepalive_idle = 0; user_timeout = 0; };\n'
@@ -418,20 +408,6 @@ def test_short_connections(tmp):
         udp.close()
 
 
-def make_leds(tmp):
-    root = os.path.join(tmp, "sys")
-    for name in ("pwr", "net", "data"):
-        os.makedirs(os.path.join(root, "class", "leds", name))
-        with open(os.path.join(root, "class", "leds", name, "brightness"), "w") as f:
-            f.write("0\n")
-    return root
-
-
-def led(root, name):
-    with open(os.path.join(root, "class", "leds", name, "brightness")) as f:
-        return f.read().strip()
-
-
 def test_leds_pow_net_data(tmp):
     """seed 003 §2.5: POW lit while running; NET lit while the host has a
     default route (one is added and removed in the test's own network
@@ -440,50 +416,37 @@ def test_leds_pow_net_data(tmp):
     if os.geteuid() != 0 or not os.environ.get("USRB_PRIVATE_MOUNTS"):
         raise Skip("needs root and the private network namespace of tests/run-isolated")
     import subprocess
-    root = make_leds(tmp)
+    root = led_tree(os.path.join(tmp, "sys"), ("pwr", "net", "data"))
     srv = Server().start()
-    seen = []
-    stop = threading.Event()
     try:
         conf = (link(1, srv.port) + 'leds = { root = "%s"; power = "class/leds/pwr"; '
                 'net = "class/leds/net"; data = "class/leds/data"; };' % root)
         with Daemon(tmp, conf, personality=P721) as d:
             d.start()
-            assert led(root, "pwr") == "1"
+            assert led_value(root, "pwr") == "1"
             wait_up(d, (1,))
-            wait_for(lambda: led(root, "data") == "1", 5, "DATA lit with link1 up")
-            assert led(root, "net") == "0", "NET lit without a default route"
+            wait_for(lambda: led_value(root, "data") == "1", 5, "DATA lit with link1 up")
+            assert led_value(root, "net") == "0", "NET lit without a default route"
             subprocess.run(["ip", "route", "add", "default", "dev", "lo"], check=True)
             try:
-                wait_for(lambda: led(root, "net") == "1", 5, "NET lit")
+                wait_for(lambda: led_value(root, "net") == "1", 5, "NET lit")
             finally:
                 subprocess.run(["ip", "route", "del", "default", "dev", "lo"], check=True)
-            wait_for(lambda: led(root, "net") == "0", 5, "NET dark again")
+            wait_for(lambda: led_value(root, "net") == "0", 5, "NET dark again")
 
-            def watch():
-                while not stop.is_set():
-                    seen.append(led(root, "data"))
-                    time.sleep(0.005)
-            t = threading.Thread(target=watch)
-            t.start()
-            try:
-                for _ in range(20):
-                    d.pty.write(b"traffic")
-                    time.sleep(0.05)
+            def during():
+                traffic_bursts(d.pty)
                 wait_for(lambda: len(srv.received()) == 140, 5, "the traffic")
                 time.sleep(0.3)
-            finally:
-                stop.set()
-                t.join()
+            seen = led_samples(lambda: led_value(root, "data"), during)
             darks = sum(1 for a, b in zip(seen, seen[1:]) if a == "1" and b == "0")
             assert darks >= 2, "DATA did not blink: %d" % darks
-            assert led(root, "data") == "1"
+            assert led_value(root, "data") == "1"
             srv.stop()
-            wait_for(lambda: led(root, "data") == "0", 10, "DATA dark with no link up")
+            wait_for(lambda: led_value(root, "data") == "0", 10, "DATA dark with no link up")
             d.stop()
-            assert led(root, "pwr") == "0"
+            assert led_value(root, "pwr") == "0"
     finally:
-        stop.set()
         srv.stop()
 
 
