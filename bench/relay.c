@@ -6,11 +6,12 @@
  * and nothing it does is bounded but its buffer.
  *
  *   relay SERIAL_PATH PORT [MAX_CLIENTS]
- *   relay -c SERIAL_PATH PORT
+ *   relay -c SERIAL_PATH PORT [CONNECTIONS]
  *
  * Listens on 127.0.0.1 only; with -c it is a TCP client instead: it connects
- * to 127.0.0.1:PORT once (the benchmark's TCPC scenarios); when that peer
- * goes away it does not dial again, and serial data goes nowhere. */
+ * to 127.0.0.1:PORT once, or CONNECTIONS times to fan out as the 721's four
+ * links do (the benchmark's TCPC scenarios); when a peer goes away it does
+ * not dial again, and that connection's data goes nowhere. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -69,10 +70,10 @@ main(int argc, char **argv)
 
 	argc -= dial;
 	argv += dial;
-	max = argc > 3 && !dial ? atoi(argv[3]) : 1;
+	max = argc > 3 ? atoi(argv[3]) : 1;
 	if (argc < 3 || max < 1 || max > CLIENTS_MAX) {
 		fprintf(stderr, "usage: relay SERIAL_PATH PORT [MAX_CLIENTS]\n"
-		    "       relay -c SERIAL_PATH PORT\n");
+		    "       relay -c SERIAL_PATH PORT [CONNECTIONS]\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -85,7 +86,7 @@ main(int argc, char **argv)
 	tcsetattr(ser, TCSANOW, &t);
 	a.sin_port = htons((unsigned short)atoi(argv[2]));
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (dial) {
+	for (int k = 0; dial && k < max; k++) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
@@ -95,7 +96,8 @@ main(int argc, char **argv)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		clients[nclients++] = fd;
-	} else {
+	}
+	if (!dial) {
 		lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lfd, 64) < 0) {

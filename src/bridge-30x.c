@@ -240,6 +240,20 @@ on_idle(evutil_socket_t fd, short what, void *arg)
 	bridge_want_restart(h->b, "RSTIM");
 }
 
+static void
+status(void *state, struct bridge_status *st)
+{
+	struct b30x *h = state;
+	int64_t left;
+
+	st->idle_restart_set = h->set->idle_reset;
+	st->idle_restart_s = h->set->idle_reset;
+	if (!h->ev_idle)
+		return;
+	left = h->last_rx + (int64_t)h->set->idle_reset * 1000000 - util_now_us();
+	st->idle_left_us = left > 0 ? left : 0;
+}
+
 /* --- life cycle ------------------------------------------------------------------ */
 
 static void
@@ -302,4 +316,5 @@ const struct bridge_hooks bridge_hooks_30x = {
 	.conn = conn,
 	.discard_cache = discard_cache,
 	.connect_failed = connect_failed,
+	.status = status,
 };

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,8 @@ struct bridge_link {
 	int reg_owed;			/* UDP FIRST: owed before the next datagram */
 	struct event *ev_heart;		/* HEARTTP=NET */
 	int64_t last_tx;		/* last frame or heartbeat sent (µs) */
+	int lost;			/* its connection went: the next one is a reconnect */
+	unsigned reconnects;
 };
 
 /* A growable buffer for a frame with the identity packet in front,
@@ -178,6 +181,8 @@ send_frame(struct bridge *b, int i, const uint8_t *data, size_t len)
 void
 bridge_frame(struct bridge *b, const uint8_t *data, size_t len)
 {
+	if (b->hooks->frame)
+		b->hooks->frame(b->hook_state, data, len);
 	for (int i = 0; i < b->nlinks; i++)
 		if (b->links[i])
 			send_frame(b, i, data, len);
@@ -188,6 +193,8 @@ bridge_send(struct bridge *b, int link, const uint8_t *data, size_t len)
 {
 	if (link < 0 || link >= b->nlinks || !b->links[link])
 		return -ENOENT;
+	if (b->hooks->frame)
+		b->hooks->frame(b->hook_state, data, len);
 	send_frame(b, link, data, len);
 	return 0;
 }
@@ -230,6 +237,13 @@ on_link_conn(struct link *l, int client, int up, int n)
 
 	if (b->hooks->conn)
 		b->hooks->conn(b->hook_state, i, client, up, n);
+	/* A client link's one connection (TCPS clients come and go). */
+	if (!client && !up)
+		s->lost = 1;
+	else if (!client && up && s->lost) {
+		s->lost = 0;
+		s->reconnects++;
+	}
 	if (up) {
 		/* Identity packet, REGTCP FIRST/ALL: TCP at once, UDP before
 		 * the first datagram (PROTOCOLS.md §3). */
@@ -311,11 +325,18 @@ on_heart(evutil_socket_t fd, short what, void *arg)
 	int64_t every = (int64_t)b->set.heart_interval * 1000000, now = util_now_us();
 
 	if (now - s->last_tx >= every) {
-		if (send_raw(b, l->index, b->set.heart_data.data, b->set.heart_data.len) < 0)
-			log_debug("link%d: heartbeat not sent (queue full)", l->index + 1);
+		int r = send_raw(b, l->index, b->set.heart_data.data, b->set.heart_data.len);
+
+		if (r < 0)
+			log_debug("link%d: heartbeat not sent: %s", l->index + 1, strerror(-r));
 		s->last_tx = now;
+		/* The 721 counts failures and may reset the link (seed 003 §2.3). */
+		if (b->hooks->heart_sent)
+			b->hooks->heart_sent(b->hook_state, l->index, r);
 	}
-	heart_arm(s, s->last_tx + every - now);
+	/* A reset link re-arms when it connects again (on_link_conn). */
+	if (l->ops->connections(l) > 0)
+		heart_arm(s, s->last_tx + every - now);
 }
 
 /* HEARTTP=COM: HEARTDT to the serial line every HEARTTM s. */
@@ -530,8 +551,15 @@ bridge_link_status(const struct bridge *b, int i, struct bridge_link_status *st)
 	st->cache_in = c->bytes_in;
 	st->cache_dropped = c->dropped;
 	st->cache_cleared = c->cleared;
-	if (!l)
+	st->reconnects = b->bl[i].reconnects;
+	if (b->hooks->link_status)
+		b->hooks->link_status(b->hook_state, i, st);
+	if (!l) {
+		/* Off: say why, so that status never shows a silent gap. */
+		snprintf(st->why, sizeof(st->why), "%s", b->set.link[i].enabled ?
+		    "could not start (see the log)" : "disabled (enabled = OFF)");
 		return 0;
+	}
 	st->active = 1;
 	st->mode = l->ops->name;
 	st->state = link_state_names[l->state];
@@ -542,10 +570,46 @@ bridge_link_status(const struct bridge *b, int i, struct bridge_link_status *st)
 	st->now_us = util_now_us();
 	link_where_text(l, st->where, sizeof(st->where));
 	st->server = l->ops == &link_tcps_ops || l->ops == &link_udps_ops;
+	st->local_port = st->server ? 0 : b->set.link[i].local_port;
 	link_why_text(l, st->now_us, st->why, sizeof(st->why));
 	st->npeers = l->ops->peer_list ? l->ops->peer_list(l, st->peer, LINK_CLIENTS_MAX) :
 	    link_peers_default(l, st->peer, LINK_CLIENTS_MAX);
 	return 0;
+}
+
+void
+bridge_status(const struct bridge *b, struct bridge_status *st)
+{
+	const struct settings *set = &b->set;
+
+	memset(st, 0, sizeof(*st));
+	if (heart_on(set)) {
+		if (set->heart_type == HEART_COM)
+			st->heart_com_s = set->heart_interval;
+		else
+			st->heart_net_s = set->heart_interval;
+		st->heart_len = set->heart_data.len;
+	}
+	for (int i = 0; i < b->nlinks; i++) {
+		const struct regpkt *r = &b->bl[i].reg;
+
+		if (!b->links[i] || !r->len)
+			continue;
+		st->reg_first |= r->first;
+		st->reg_every |= r->every;
+		st->reg_len = r->len;
+	}
+	st->short_conn = set->short_conn;
+	st->short_timeout_s = set->short_timeout;
+	st->idle_left_us = -1;
+	if (b->hooks->status)
+		b->hooks->status(b->hook_state, st);
+}
+
+struct link *
+bridge_link(const struct bridge *b, int i)
+{
+	return i >= 0 && i < b->nlinks ? b->links[i] : NULL;
 }
 
 struct event_base *

@@ -17,6 +17,8 @@
 struct event_base;
 struct evdns_base;
 struct bridge;
+struct bridge_link_status;
+struct bridge_status;
 
 /* link is 0-based ("link1" is 0); client is the TCPS client number (1-16),
  * else 0. */
@@ -58,9 +60,20 @@ struct bridge_hooks {
 	int (*discard_cache)(void *state, int link);
 	/* A connection attempt of link failed; failures = in a row. */
 	void (*connect_failed)(void *state, int link, unsigned failures);
+	/* A frame of serial data came in (bridge_frame, bridge_send), before
+	 * it goes to the link(s). */
+	void (*frame)(void *state, const uint8_t *data, size_t len);
+	/* A network heartbeat (HEARTTP=NET) was handed to link: rc as
+	 * link_ops.send (0 or -errno). */
+	void (*heart_sent)(void *state, int link, int rc);
+	/* Adds the hook's part of link's status (heart_failures). */
+	void (*link_status)(void *state, int link, struct bridge_link_status *st);
+	/* Adds the hook's part of the bridge's status (idle restart). */
+	void (*status)(void *state, struct bridge_status *st);
 };
 
 extern const struct bridge_hooks bridge_hooks_30x;
+extern const struct bridge_hooks bridge_hooks_721;
 
 /* What the caller decides for the bridge (it knows the personality). */
 struct bridge_params {
@@ -84,10 +97,28 @@ struct bridge_link_status {
 	uint64_t cache_cleared;		/* bytes discarded by UARTCLBUF */
 	char where[160];		/* listen address (servers) or destination */
 	int server;			/* where is a listen address (TCPS, UDPS) */
-	char why[224];			/* why it is not up ("" when up) */
+	long local_port;		/* clients: the bound source port (CINETPT), 0 any */
+	char why[224];			/* why it is not up ("" when up); why it is off */
+	unsigned reconnects;		/* connections made after one was lost or reset */
+	unsigned heart_failures;	/* connections closed by heartbeat failure (721) */
 	int npeers;
 	struct link_peer peer[LINK_CLIENTS_MAX];	/* with their own counters */
 	int64_t now_us;			/* when this was taken (peer ages) */
+};
+
+/* What the bridge as a whole runs with, as status shows it. */
+struct bridge_status {
+	long heart_net_s;		/* heartbeat to the client links every s; 0 off */
+	long heart_com_s;		/* heartbeat to the serial line every s; 0 off */
+	size_t heart_len;		/* its bytes */
+	int reg_first, reg_every;	/* identity (registration) packet: on connect, per frame */
+	size_t reg_len;
+	int short_conn;			/* short connections: close after short_timeout_s idle */
+	long short_timeout_s;
+	long idle_restart_s;		/* restart after this long without data (721 RTIME,
+					 * 30X RSTIM); 0 off */
+	int64_t idle_left_us;		/* until that restart; -1 none planned */
+	long idle_restart_set;		/* the value set, also when it disables (RTIME < 600) */
 };
 
 struct bridge *bridge_new(struct event_base *base, struct evdns_base *dns,
@@ -129,11 +160,15 @@ int bridge_net_up(const struct bridge *b);
 
 /* Status of link i (0-based); returns 0, or -ENOENT past the last link. */
 int bridge_link_status(const struct bridge *b, int i, struct bridge_link_status *st);
+/* Status of the bridge as a whole. */
+void bridge_status(const struct bridge *b, struct bridge_status *st);
 
 /* --- for hook sets --------------------------------------------------------- */
 
 struct event_base *bridge_base(const struct bridge *b);
 int bridge_nlinks(const struct bridge *b);
+/* Link i's link, or NULL (off, not running). */
+struct link *bridge_link(const struct bridge *b, int i);
 /* Hands data to cbs.to_serial as it is (no hook). */
 void bridge_to_serial(struct bridge *b, int link, int client, const uint8_t *data, size_t len);
 /* cbs.want_restart / cbs.baud_sync. */

@@ -392,13 +392,17 @@ want_restart(const char *why, void *arg)
 	instance_restart(arg, why);
 }
 
-/* The net and link LEDs follow the bridge (PROTOCOLS.md §3 SCSLINK). */
+/* The net and link LEDs follow the bridge (PROTOCOLS.md §3 SCSLINK); the
+ * 721's net follows the default route and its data LED is lit while a
+ * link is up (seed 003 §2.5, leds_net_follows_route). */
 static void
 leds_update(struct instance *in)
 {
 	leds_set(in->leds, LED_NET, in->bridge && bridge_net_up(in->bridge));
 	leds_set(in->leds, LED_LINK, in->run.link_output && in->bridge &&
 	    bridge_tcp_connected(in->bridge));
+	leds_set(in->leds, LED_DATA, in->pers->data_led_links && in->bridge &&
+	    bridge_connected(in->bridge));
 }
 
 static void
@@ -616,6 +620,7 @@ start_runtime(struct instance *in)
 	}
 	if (!in->leds && (in->leds = leds_new(in->base, &in->run)))
 		instance_add_tap(in, leds_tap, in->leds);
+	leds_net_follows_route(in->leds, in->base, in->pers->net_led_route);
 	leds_update(in);
 	run_hook(in, in->restarts || in->hook_ran ? "restart" : "start");
 	/* A congested bridge of before the restart paused the line. */
@@ -644,6 +649,8 @@ keep_link_counters(struct instance *in)
 		b->cache_in += ls.cache_in;
 		b->cache_dropped += ls.cache_dropped;
 		b->cache_cleared += ls.cache_cleared;
+		b->reconnects += ls.reconnects;
+		b->heart_failures += ls.heart_failures;
 	}
 }
 
@@ -1038,7 +1045,13 @@ instance_status(const struct instance *in, struct daemon_status *st)
 		st->link[i].cache_in += b->cache_in;
 		st->link[i].cache_dropped += b->cache_dropped;
 		st->link[i].cache_cleared += b->cache_cleared;
+		st->link[i].reconnects += b->reconnects;
+		st->link[i].heart_failures += b->heart_failures;
 		st->nlinks = i + 1;
+	}
+	if (in->bridge) {
+		bridge_status(in->bridge, &st->bridge);
+		st->bridge_known = 1;
 	}
 	serial_params_of(&in->run, &st->line);
 	if (in->serial) {

@@ -13,11 +13,14 @@
 
 #include <event2/event.h>
 
+#include "hostinfo.h"
 #include "leds.h"
 #include "log.h"
 #include "util.h"
 
 #define BLINK_US 50000
+/* How often the net LED looks at the default route (leds_net_follows_route). */
+#define ROUTE_POLL_S 1
 
 const char *const led_role_names[LED_ROLE_COUNT] = {
 	[LED_POWER] = "power",
@@ -55,6 +58,8 @@ struct leds {
 	struct event *ev_blink;
 	enum blink_state blink;
 	int traffic;			/* traffic seen since the blink machine last looked */
+	int data_base;			/* the data LED between blinks (leds_set) */
+	struct event *ev_route;		/* net follows the default route, or NULL */
 };
 
 int
@@ -185,7 +190,9 @@ blink_set_state(struct leds *l, enum blink_state st)
 		return;
 	log_debug("leds: data blink %s -> %s", blink_state_names[l->blink], blink_state_names[st]);
 	l->blink = st;
-	led_write(l, LED_DATA, st == BLINK_ON);
+	/* A blink is the opposite of the resting level: a flash when dark,
+	 * a short dark when lit (the 721's DATA LED while a link is up). */
+	led_write(l, LED_DATA, (st == BLINK_ON) != l->data_base);
 	if (st == BLINK_IDLE)
 		event_del(l->ev_blink);
 	else
@@ -241,14 +248,61 @@ leds_free(struct leds *l)
 	for (int r = 0; r < LED_ROLE_COUNT; r++)
 		led_write(l, (enum led_role)r, 0);
 	event_free(l->ev_blink);
+	if (l->ev_route)
+		event_free(l->ev_route);
 	free(l);
 }
 
 void
 leds_set(struct leds *l, enum led_role r, int on)
 {
-	if (l && r != LED_DATA)
+	if (!l)
+		return;
+	if (r == LED_NET && l->ev_route)
+		return;		/* the default route drives it */
+	if (r != LED_DATA) {
 		led_write(l, r, !!on);
+		return;
+	}
+	l->data_base = !!on;
+	if (l->blink == BLINK_IDLE)
+		led_write(l, LED_DATA, l->data_base);
+}
+
+static void
+route_look(struct leds *l)
+{
+	char ifn[32];
+
+	hostinfo_default_iface(ifn, sizeof(ifn));
+	led_write(l, LED_NET, ifn[0] != '\0');
+}
+
+static void
+on_route(evutil_socket_t fd, short what, void *arg)
+{
+	route_look(arg);
+}
+
+int
+leds_net_follows_route(struct leds *l, struct event_base *base, int on)
+{
+	struct timeval tv = { ROUTE_POLL_S, 0 };
+
+	if (!l)
+		return 0;
+	if (!on && l->ev_route) {
+		event_free(l->ev_route);
+		l->ev_route = NULL;
+	}
+	if (!on || l->ev_route || !l->led[LED_NET].used)
+		return 0;
+	l->ev_route = event_new(base, -1, EV_PERSIST, on_route, l);
+	if (!l->ev_route)
+		return -ENOMEM;
+	event_add(l->ev_route, &tv);
+	route_look(l);
+	return 0;
 }
 
 void

@@ -36,7 +36,14 @@ struct leds *leds_new(struct event_base *base, const struct settings *st);
 /* Turns every LED off (power too: the daemon stops). Accepts NULL. */
 void leds_free(struct leds *l);
 
+/* LED_DATA: its level between blinks (off for the 30X, on while a link is
+ * up for the 721). */
 void leds_set(struct leds *l, enum led_role r, int on);
+/* on: the net LED follows the host's default route (/proc/net/route,
+ * looked at every second) instead of leds_set (the 721's NET, seed 003
+ * §2.5); off: leds_set again. 0 or -ENOMEM; nothing to do without a net
+ * LED. */
+int leds_net_follows_route(struct leds *l, struct event_base *base, int on);
 /* Traffic seen: the data LED blinks (on 50 ms, off 50 ms while it lasts). */
 void leds_traffic(struct leds *l);
 

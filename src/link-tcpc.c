@@ -19,11 +19,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -441,6 +443,30 @@ tcpc_reset(struct link *l)
 	schedule_retry(l);
 }
 
+static int
+tcpc_acks(const struct link *l, struct liveness_acks *a)
+{
+	const struct tcpc *c = l->priv;
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int fd, outq = 0;
+
+	if (!c || !c->bev || l->state != LINK_UP)
+		return -ENOTCONN;
+	fd = bufferevent_getfd(c->bev);
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return -errno;
+	/* tcp(7) SIOCOUTQ: bytes not yet sent or not yet acknowledged. */
+	if (ioctl(fd, SIOCOUTQ, &outq) < 0)
+		outq = 0;
+	a->unacked = ti.tcpi_unacked;
+	a->outq = outq < 0 ? 0 : (uint32_t)outq;
+	a->last_ack_ms = ti.tcpi_last_ack_recv;
+	a->full = c->writing || c->blocked;
+	return 0;
+}
+
 const struct link_ops link_tcpc_ops = {
 	.name = "TCPC",
 	.start = tcpc_start,
@@ -451,4 +477,5 @@ const struct link_ops link_tcpc_ops = {
 	.kick = tcpc_kick,
 	.peers = tcpc_peers,
 	.reset = tcpc_reset,
+	.acks = tcpc_acks,
 };

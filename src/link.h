@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "liveness.h"
 #include "netacl.h"
 #include "settings.h"
 
@@ -101,6 +102,9 @@ struct link_ops {
 	 * May be NULL: the link's one peer (peers()) with the link's counters
 	 * since it came up (link_peers_default). */
 	int (*peer_list)(const struct link *l, struct link_peer *p, int max);
+	/* What TCP says about the connection (TCP_INFO, SIOCOUTQ), for the
+	 * 721's heartbeat failure. 0, or -ENOTCONN. May be NULL: not TCP. */
+	int (*acks)(const struct link *l, struct liveness_acks *a);
 };
 
 /* Owned by the bridge; priv is owned by the ops module. */

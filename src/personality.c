@@ -57,12 +57,13 @@ static const struct personality_desc descs[PERS_COUNT] = {
 		/* The 721's V.250 dialect (PROTOCOLS.md §4): its table holds
 		 * the first rows; the rest come with the 721 issue. */
 		.dialect = &at_dialect_721,
-		/* Its rules (heartbeat failure, RTIME both ways, password AT)
-		 * are a hook set of the 721 issue; the core alone until then. */
-		.bridge_hooks = NULL,
+		/* Heartbeat failure and RTIME (bridge-721.c). */
+		.bridge_hooks = &bridge_hooks_721,
 		/* Frame, command, HTTPD and SMS modes come with the 721 issues. */
 		.modes = 1u << MODE_TRANSPARENT,
 		.console_params = console_721,
+		.net_led_route = 1,
+		.data_led_links = 1,
 	},
 };
 

@@ -38,6 +38,11 @@ struct personality_desc {
 	unsigned modes;			/* 1 << enum work_mode for each mode it has */
 	/* The +++ guard times for these settings (PROTOCOLS.md §1). */
 	void (*console_params)(const struct settings *st, struct console_params *p);
+	/* LEDs (seed 003 §2.5): net lit while the host has a default route
+	 * (else while a link is usable); data lit while a link is up, blinking
+	 * on traffic (else dark, blinking). */
+	int net_led_route;
+	int data_led_links;
 	/* Bytes written to the serial line at every start (721 CIMODID);
 	 * returns the length, 0 for none. May be NULL: none. */
 	size_t (*startup_message)(const struct settings *st, char *buf, size_t cap);

@@ -36,6 +36,44 @@ status_line_text(const struct serial_params *p, char *buf, size_t cap)
 	    serial_parity_letter(p->parity), p->stop_bits, p->flow == FLOW_RTSCTS ? "FC" : "NFC");
 }
 
+static const char *
+reg_name(const struct bridge_status *b)
+{
+	return b->reg_first && b->reg_every ? "ALL" : b->reg_first ? "FIRST" :
+	    b->reg_every ? "EVERY" : "OFF";
+}
+
+void
+status_bridge_text(const struct bridge_status *b, char *buf, size_t cap)
+{
+	size_t o = 0;
+
+#define ADD(...) do { if (o < cap) o += (size_t)snprintf(buf + o, cap - o, __VA_ARGS__); } while (0)
+	if (b->heart_net_s)
+		ADD("heartbeat to the network every %ld s (%zu B)", b->heart_net_s, b->heart_len);
+	else if (b->heart_com_s)
+		ADD("heartbeat to the serial line every %ld s (%zu B)", b->heart_com_s,
+		    b->heart_len);
+	else
+		ADD("no heartbeat");
+	if (b->reg_first || b->reg_every)
+		ADD(", registration %s (%zu B)", reg_name(b), b->reg_len);
+	else
+		ADD(", no registration packet");
+	if (b->short_conn)
+		ADD(", short connections (closed after %ld s idle)", b->short_timeout_s);
+	else
+		ADD(", long connections");
+	if (b->idle_left_us >= 0)
+		ADD(", restart after %ld s without data (in %.0f s)", b->idle_restart_s,
+		    (double)b->idle_left_us / 1e6);
+	else if (b->idle_restart_set > 0)
+		ADD(", no idle restart (%ld s is below 600)", b->idle_restart_set);
+	else
+		ADD(", no idle restart");
+#undef ADD
+}
+
 void
 status_uptime_text(int64_t us, char *buf, size_t cap)
 {
@@ -88,9 +126,11 @@ status_text(const struct daemon_status *st, struct evbuffer *out)
 		    PRIu64 " B\n", st->held_bytes, st->held_dropped) < 0;
 	for (int i = 0; i < st->nlinks; i++) {
 		const struct bridge_link_status *l = &st->link[i];
+		char from[32] = "";
 
 		if (!l->active) {
-			r |= evbuffer_add_printf(out, "link%d    off\n", i + 1) < 0;
+			r |= evbuffer_add_printf(out, "link%d    off%s%s\n", i + 1,
+			    l->why[0] ? ": " : "", l->why) < 0;
 			continue;
 		}
 		r |= evbuffer_add_printf(out, "link%d    %s %s, %d connection%s%s%s\n", i + 1,
@@ -103,9 +143,14 @@ status_text(const struct daemon_status *st, struct evbuffer *out)
 		r |= evbuffer_add_printf(out, "         cache %zu/%zu B, dropped %" PRIu64
 		    " B, cleared %" PRIu64 " B, refused %" PRIu64 "\n", l->cache_bytes,
 		    l->cache_max, l->cache_dropped, l->cache_cleared, l->stats.rx_refused) < 0;
-		r |= evbuffer_add_printf(out, "         %s %s%s%s\n",
-		    l->server ? "listening on" : "to", l->where, l->why[0] ? "; not up: " : "",
-		    l->why) < 0;
+		if (l->reconnects || l->heart_failures)
+			r |= evbuffer_add_printf(out, "         reconnects %u, heartbeat failures "
+			    "%u\n", l->reconnects, l->heart_failures) < 0;
+		if (l->local_port)
+			snprintf(from, sizeof(from), " from port %ld", l->local_port);
+		r |= evbuffer_add_printf(out, "         %s %s%s%s%s\n",
+		    l->server ? "listening on" : "to", l->where, from,
+		    l->why[0] ? "; not up: " : "", l->why) < 0;
 		for (int k = 0; k < l->npeers; k++) {
 			const struct link_peer *p = &l->peer[k];
 			char age[64];
@@ -119,6 +164,12 @@ status_text(const struct daemon_status *st, struct evbuffer *out)
 			    "sent %" PRIu64 " B, received %" PRIu64 " B\n", num, p->addr, age,
 			    p->tx_bytes, p->rx_bytes) < 0;
 		}
+	}
+	if (st->bridge_known) {
+		char text[512];
+
+		status_bridge_text(&st->bridge, text, sizeof(text));
+		r |= evbuffer_add_printf(out, "bridge   %s\n", text) < 0;
 	}
 	r |= evbuffer_add_printf(out, "counters since the daemon started (%u restart%s), "
 	    "peers' since they connected\n", st->restarts, st->restarts == 1 ? "" : "s") < 0;
@@ -192,6 +243,8 @@ json_link_more(struct evbuffer *out, const struct bridge_link_status *l)
 	r |= status_json_string(out, l->where);
 	r |= evbuffer_add_printf(out, ",\"why\":") < 0;
 	r |= status_json_string(out, l->why);
+	r |= evbuffer_add_printf(out, ",\"local_port\":%ld,\"reconnects\":%u,"
+	    "\"heart_failures\":%u", l->local_port, l->reconnects, l->heart_failures) < 0;
 	r |= evbuffer_add_printf(out, ",\"peer_list\":[") < 0;
 	for (int k = 0; k < l->npeers; k++) {
 		const struct link_peer *p = &l->peer[k];
@@ -276,6 +329,21 @@ status_json(const struct daemon_status *st, struct evbuffer *out)
 	 * operation"): the daemon's, restarts counted apart; a peer's own
 	 * counters since it connected. The members added after the first
 	 * release go here: usrbridgectl(1) shows web_port last. */
+	if (st->bridge_known) {
+		const struct bridge_status *b = &st->bridge;
+
+		r |= evbuffer_add_printf(out, "\"bridge\":{\"heartbeat_net_s\":%ld,"
+		    "\"heartbeat_com_s\":%ld,\"heartbeat_bytes\":%zu,\"registration\":\"%s\","
+		    "\"registration_bytes\":%zu,\"short_connections\":%s,\"short_timeout_s\":%ld,"
+		    "\"idle_restart_s\":%ld,\"idle_restart_set\":%ld,\"idle_restart_in_s\":",
+		    b->heart_net_s, b->heart_com_s, b->heart_len, reg_name(b), b->reg_len,
+		    b->short_conn ? "true" : "false", b->short_timeout_s, b->idle_restart_s,
+		    b->idle_restart_set) < 0;
+		if (b->idle_left_us >= 0)
+			r |= evbuffer_add_printf(out, "%.3f},", (double)b->idle_left_us / 1e6) < 0;
+		else
+			r |= evbuffer_add_printf(out, "null},") < 0;
+	}
 	r |= evbuffer_add_printf(out, "\"counters_since\":\"daemon start\",\"web_listen\":") < 0;
 	r |= status_json_string(out, st->web_listen);
 	r |= evbuffer_add_printf(out, ",\"web_why\":") < 0;

@@ -27,6 +27,8 @@ struct daemon_status {
 	uint64_t held_dropped;		/* ... and dropped beyond the bound */
 	int nlinks;
 	struct bridge_link_status link[LINKS_MAX];
+	int bridge_known;		/* a bridge runs: bridge is filled */
+	struct bridge_status bridge;	/* heartbeat, registration, idle restart in force */
 	struct serial_params line;	/* line settings the port runs with (read back
 					 * from it; what was asked for while closed) */
 	int line_known;			/* line was read back from the open port */
@@ -53,6 +55,10 @@ void status_traffic(const struct daemon_status *st, struct status_traffic *t);
 
 /* "8N1"-style line text plus flow control: "115200 8N1 NFC". */
 void status_line_text(const struct serial_params *p, char *buf, size_t cap);
+
+/* What the bridge runs with, one line: "heartbeat NET every 30 s (4 B),
+ * registration FIRST (6 B), long connections, idle restart off". */
+void status_bridge_text(const struct bridge_status *b, char *buf, size_t cap);
 
 /* "1d 02h 03m 04s" */
 void status_uptime_text(int64_t us, char *buf, size_t cap);

@@ -326,16 +326,24 @@ page_status(struct web *w, struct web_reply *rp)
 		snprintf(buf, sizeof(buf), "%s refused (%s)", line, strerror(-st.line_err));
 		row(b, "Refused line settings", buf);
 	}
+	if (st.bridge_known) {
+		char text[512];
+
+		status_bridge_text(&st.bridge, text, sizeof(text));
+		row(b, "Bridge", text);
+	}
 	evbuffer_add_printf(b, "</table><h2>Links</h2><p>Counters since the daemon started "
 	    "(%u restarts since).</p><table><tr><th>Link</th><th>Mode</th><th>State</th>"
 	    "<th>Peers</th><th>Where</th><th>Sent</th><th>Received</th><th>Dropped</th>"
-	    "<th>Cache</th></tr>", st.restarts);
+	    "<th>Cache</th><th>Reconnects</th></tr>", st.restarts);
 	for (int i = 0; i < st.nlinks; i++) {
 		const struct bridge_link_status *l = &st.link[i];
 
 		evbuffer_add_printf(b, "<tr><td>link%d</td>", i + 1);
 		if (!l->active) {
-			evbuffer_add_printf(b, "<td colspan=\"8\">off</td></tr>");
+			evbuffer_add_printf(b, "<td colspan=\"9\">off%s", l->why[0] ? ": " : "");
+			esc(b, l->why);
+			evbuffer_add_printf(b, "</td></tr>");
 			continue;
 		}
 		evbuffer_add_printf(b, "<td>%s</td><td>%s", l->mode, l->state);
@@ -347,11 +355,15 @@ page_status(struct web *w, struct web_reply *rp)
 		esc(b, l->peers);
 		evbuffer_add_printf(b, "</td><td>%s ", l->server ? "listening on" : "to");
 		esc(b, l->where);
+		if (l->local_port)
+			evbuffer_add_printf(b, " from port %ld", l->local_port);
 		evbuffer_add_printf(b, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%zu/%zu"
-		    "</td></tr>", (unsigned long long)l->stats.tx_bytes,
+		    "</td><td>%u (%u heartbeat failures)</td></tr>",
+		    (unsigned long long)l->stats.tx_bytes,
 		    (unsigned long long)l->stats.rx_bytes,
 		    (unsigned long long)(l->stats.tx_dropped + l->cache_dropped +
-			l->cache_cleared), l->cache_bytes, l->cache_max);
+			l->cache_cleared), l->cache_bytes, l->cache_max, l->reconnects,
+		    l->heart_failures);
 		/* Each peer with its own counters and how long it has been there. */
 		for (int k = 0; k < l->npeers && k < LINK_CLIENTS_MAX; k++) {
 			const struct link_peer *p = &l->peer[k];
@@ -360,7 +372,7 @@ page_status(struct web *w, struct web_reply *rp)
 			    "<td>for %.0f s</td><td>", (double)(l->now_us - p->since_us) / 1e6);
 			esc(b, p->addr);
 			evbuffer_add_printf(b, "</td><td></td><td>%llu</td><td>%llu</td>"
-			    "<td></td><td></td></tr>",
+			    "<td></td><td></td><td></td></tr>",
 			    (unsigned long long)p->tx_bytes, (unsigned long long)p->rx_bytes);
 		}
 	}

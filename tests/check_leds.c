@@ -156,11 +156,11 @@ START_TEST(test_tree)
 }
 END_TEST
 
-START_TEST(test_data_blinks)
+/* A tree with one data LED, class/leds/act, dark; its leds for personality p. */
+static struct leds *
+data_led(struct event_base *base, enum personality p)
 {
-	struct event_base *base = event_base_new();
 	struct settings st;
-	struct leds *l;
 
 	snprintf(root, sizeof(root), "/tmp/usrb-leds-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(root));
@@ -168,10 +168,17 @@ START_TEST(test_data_blinks)
 	mk("class/leds");
 	mk("class/leds/act");
 	put("class/leds/act/brightness", "0\n");
-	settings_defaults(&st, PERS_30X);
+	settings_defaults(&st, p);
 	snprintf(st.led_root, sizeof(st.led_root), "%s", root);
 	snprintf(st.led_data, sizeof(st.led_data), "class/leds/act");
-	l = leds_new(base, &st);
+	return leds_new(base, &st);
+}
+
+START_TEST(test_data_blinks)
+{
+	struct event_base *base = event_base_new();
+	struct leds *l = data_led(base, PERS_30X);
+
 	ck_assert_str_eq(get("class/leds/act/brightness"), "0");
 	leds_traffic(l);
 	ck_assert_str_eq(get("class/leds/act/brightness"), "1");
@@ -190,6 +197,32 @@ START_TEST(test_data_blinks)
 }
 END_TEST
 
+/* The 721's data LED (seed 003 §2.5): lit while a link is up, and
+ * traffic blinks it dark for a moment. */
+START_TEST(test_data_lit_blinks_dark)
+{
+	struct event_base *base = event_base_new();
+	struct leds *l = data_led(base, PERS_721);
+
+	ck_assert_str_eq(get("class/leds/act/brightness"), "0");
+	leds_set(l, LED_DATA, 1);		/* a link came up */
+	ck_assert_str_eq(get("class/leds/act/brightness"), "1");
+	leds_traffic(l);
+	ck_assert_str_eq(get("class/leds/act/brightness"), "0");
+	event_base_loop(base, EVLOOP_ONCE);	/* -> rest: lit again */
+	ck_assert_str_eq(get("class/leds/act/brightness"), "1");
+	event_base_loop(base, EVLOOP_ONCE);	/* no traffic: idle, lit */
+	ck_assert_str_eq(get("class/leds/act/brightness"), "1");
+	leds_set(l, LED_DATA, 0);		/* every link down */
+	ck_assert_str_eq(get("class/leds/act/brightness"), "0");
+	leds_traffic(l);			/* a flash, as the 30X's */
+	ck_assert_str_eq(get("class/leds/act/brightness"), "1");
+	leds_free(l);
+	event_base_free(base);
+	rm_root();
+}
+END_TEST
+
 Suite *
 suite_leds(void)
 {
@@ -201,6 +234,7 @@ suite_leds(void)
 	tcase_add_test(tc, test_paths_too_long);
 	tcase_add_test(tc, test_tree);
 	tcase_add_test(tc, test_data_blinks);
+	tcase_add_test(tc, test_data_lit_blinks_dark);
 	suite_add_tcase(s, tc);
 	return s;
 }

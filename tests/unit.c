@@ -32,6 +32,7 @@ main(void)
 	srunner_add_suite(sr, suite_regpkt());
 	srunner_add_suite(sr, suite_htpc_req());
 	srunner_add_suite(sr, suite_leds());
+	srunner_add_suite(sr, suite_liveness());
 	srunner_add_suite(sr, suite_curl_glue());
 	srunner_add_suite(sr, suite_frame());
 	srunner_set_tap(sr, "-");

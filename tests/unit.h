@@ -15,6 +15,7 @@ Suite *suite_control(void);
 Suite *suite_curl_glue(void);
 Suite *suite_frame(void);
 Suite *suite_leds(void);
+Suite *suite_liveness(void);
 Suite *suite_netacl(void);
 Suite *suite_packer(void);
 Suite *suite_personality(void);

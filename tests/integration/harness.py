@@ -480,6 +480,23 @@ class VanishingPeer:
         self.procs.append(p)
         return p
 
+    def tcp_server(self, port):
+        """A TCP server on PEER:port that keeps every connection it accepts
+        and prints 'accepted' for each; returned once it listens."""
+        p = self.python("import socket, sys\n"
+                        "l = socket.socket()\n"
+                        "l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                        "l.bind((sys.argv[1], int(sys.argv[2])))\n"
+                        "l.listen(4)\n"
+                        "print('listening')\n"
+                        "keep = []\n"
+                        "while True:\n"
+                        "    c, a = l.accept()\n"
+                        "    keep.append(c)\n"
+                        "    print('accepted')\n", self.PEER, port)
+        assert p.stdout.readline().strip() == "listening"
+        return p
+
     def vanish(self):
         """The peer loses power: nothing it sends and nothing sent to it
         arrives (no FIN, no RST). 127.0.0.1 stays local."""

@@ -3,6 +3,7 @@ server and a UDP socket that keep what they receive with timestamps, and an
 HTTP server that keeps every request and answers with a set response."""
 
 import http.server
+import os
 import select
 import socket
 import threading
@@ -215,3 +216,46 @@ class HttpRecorder:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def led_tree(root, names):
+    """LED class devices class/leds/NAME/brightness, dark, under a fake
+    sysfs root (leds.root)."""
+    for name in names:
+        os.makedirs(os.path.join(root, "class", "leds", name))
+        with open(os.path.join(root, "class", "leds", name, "brightness"), "w") as f:
+            f.write("0\n")
+    return root
+
+
+def led_value(root, name):
+    """What the daemon last wrote to class/leds/NAME/brightness."""
+    with open(os.path.join(root, "class", "leds", name, "brightness")) as f:
+        return f.read().strip()
+
+
+def led_samples(read, during):
+    """What read() returns every 5 ms while during() runs (a blink is a
+    change between two samples)."""
+    seen = []
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            seen.append(read())
+            time.sleep(0.005)
+    t = threading.Thread(target=watch)
+    t.start()
+    try:
+        during()
+    finally:
+        stop.set()
+        t.join()
+    return seen
+
+
+def traffic_bursts(pty, n=20, data=b"traffic", gap=0.05):
+    """n small writes from the MCU, gap seconds apart."""
+    for _ in range(n):
+        pty.write(data)
+        time.sleep(gap)

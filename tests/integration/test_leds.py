@@ -6,20 +6,15 @@ legacy GPIO exported and driven, a missing LED logged once."""
 import os
 import socket
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Daemon, free_port, run_tests, wait_for  # noqa: E402
-from peers import TimedServer  # noqa: E402
+from peers import TimedServer, led_samples, led_tree, traffic_bursts  # noqa: E402
 
 
 def make_tree(tmp):
-    root = os.path.join(tmp, "sys")
-    for name in ("pwr", "lnk", "act"):
-        os.makedirs(os.path.join(root, "class", "leds", name))
-        with open(os.path.join(root, "class", "leds", name, "brightness"), "w") as f:
-            f.write("0\n")
+    root = led_tree(os.path.join(tmp, "sys"), ("pwr", "lnk", "act"))
     with open(os.path.join(root, "class", "leds", "pwr", "max_brightness"), "w") as f:
         f.write("255\n")
     gpio = os.path.join(root, "class", "gpio")
@@ -87,26 +82,14 @@ def test_tcps_clients_and_scslink_off(tmp):
 def test_data_blinks_on_traffic(tmp):
     root = make_tree(tmp)
     port = free_port()
-    seen = []
-    stop = threading.Event()
-
-    def watch():
-        while not stop.is_set():
-            seen.append(led(root, "data"))
-            time.sleep(0.005)
     with Daemon(tmp, leds_conf(root) + 'link1 = { mode = "TCPS"; port = %d; };' % port) as d:
         d.start()
         assert led(root, "data") == "0"
-        t = threading.Thread(target=watch)
-        t.start()
-        try:
-            for _ in range(20):
-                d.pty.write(b"traffic")
-                time.sleep(0.05)
+
+        def during():
+            traffic_bursts(d.pty)
             wait_for(lambda: led(root, "data") == "0", 5, "data LED dark after the traffic")
-        finally:
-            stop.set()
-            t.join()
+        seen = led_samples(lambda: led(root, "data"), during)
         ons = sum(1 for a, b in zip(seen, seen[1:]) if a == "0" and b == "1")
         assert ons >= 2, "the data LED did not blink: %d flashes" % ons
         d.stop()

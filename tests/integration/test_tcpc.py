@@ -243,18 +243,7 @@ def test_tcpc_keepalive_reconnects_after_the_server_vanished(tmp):
     on 127.0.0.2, vanishes into a blackhole route and comes back."""
     with VanishingPeer() as ns:
         port = free_port()
-        server = ns.python("import socket, sys\n"
-                           "l = socket.socket()\n"
-                           "l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-                           "l.bind((sys.argv[1], int(sys.argv[2])))\n"
-                           "l.listen(4)\n"
-                           "print('listening')\n"
-                           "keep = []\n"
-                           "while True:\n"
-                           "    c, a = l.accept()\n"
-                           "    keep.append(c)\n"
-                           "    print('accepted')\n", ns.PEER, port)
-        assert server.stdout.readline().strip() == "listening"
+        server = ns.tcp_server(port)
         net = 'network = { allow_out = %s; allow_in = %s; };\n' % (LOOPBACK_ONLY, LOOPBACK_ONLY)
         with tcpc(tmp, port, net + 'bridge = { reconnect_max = 2; };\n'
                   'tcp = { keepalive_idle = 1; keepalive_interval = 1; keepalive_count = 2;'
