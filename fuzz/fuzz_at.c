@@ -23,6 +23,7 @@ struct fake {
 	struct settings cur, base;
 	int connected;
 	int save_fails;
+	int shut_down;
 	unsigned restarts, reloads, entms;
 	char out[REPLY_MAX];
 	size_t nout;
@@ -56,6 +57,7 @@ static void
 f_restart(void *h, const char *why)
 {
 	((struct fake *)h)->restarts++;
+	((struct fake *)h)->shut_down = 0;
 }
 
 static int
@@ -83,6 +85,32 @@ f_host_mac(void *h, char out[13])
 	memcpy(out, "0200DEADBEEF", 13);
 }
 
+/* The 721's: shut down until a restart; links up by the flags. */
+static void
+f_shutdown(void *h)
+{
+	((struct fake *)h)->shut_down = 1;
+}
+
+static int
+f_shut_down(void *h)
+{
+	return ((struct fake *)h)->shut_down;
+}
+
+static int
+f_link_connected(void *h, int i)
+{
+	FUZZ_CHECK(i >= 0 && i < LINKS_MAX, "link %d", i);
+	return ((struct fake *)h)->connected && (i & 1);
+}
+
+static void
+f_host_ipv4(void *h, char out[16])
+{
+	memcpy(out, "192.0.2.1", 10);
+}
+
 static const struct at_host fake_host = {
 	.settings = f_settings,
 	.edit = f_edit,
@@ -91,6 +119,10 @@ static const struct at_host fake_host = {
 	.restore_defaults = f_restore_defaults,
 	.connected = f_connected,
 	.host_mac = f_host_mac,
+	.shutdown = f_shutdown,
+	.shut_down = f_shut_down,
+	.link_connected = f_link_connected,
+	.host_ipv4 = f_host_ipv4,
 };
 
 static void

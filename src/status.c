@@ -90,7 +90,8 @@ status_text(const struct daemon_status *st, struct evbuffer *out)
 		const struct bridge_link_status *l = &st->link[i];
 
 		if (!l->active) {
-			r |= evbuffer_add_printf(out, "link%d    off\n", i + 1) < 0;
+			r |= evbuffer_add_printf(out, "link%d    off%s%s\n", i + 1,
+			    l->why[0] ? ": " : "", l->why) < 0;
 			continue;
 		}
 		r |= evbuffer_add_printf(out, "link%d    %s %s, %d connection%s%s%s\n", i + 1,
