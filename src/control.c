@@ -227,7 +227,16 @@ fields_need_restart(const struct at_cmd *cmd)
 {
 	for (int i = 0; i < AT_ARGS_MAX && cmd->fields[i].keys[0]; i++)
 		for (int k = 0; k < AT_FIELD_KEYS && cmd->fields[i].keys[k]; k++) {
-			struct setting_ref s = settings_find(cmd->fields[i].keys[k]);
+			const char *key = cmd->fields[i].keys[k];
+			char linked[SETTINGS_KEY_MAX];
+			struct setting_ref s;
+
+			/* AT_LINK rows: "link.x" is every link's (link1's will do). */
+			if ((cmd->ops & AT_LINK) && strncmp(key, "link.", 5) == 0) {
+				snprintf(linked, sizeof(linked), "link1.%s", key + 5);
+				key = linked;
+			}
+			s = settings_find(key);
 
 			if (s.s && (s.s->flags & S_RESTART))
 				return 1;
