@@ -1,10 +1,12 @@
-/* Fuzzes the AT parser and dispatcher (src/at.c, src/at-30x.c) through a
- * fake struct at_host that behaves as the instance does: sets are all or
- * nothing, saving may fail, restarts and AT+RELD are counted. Besides
- * memory errors it checks that every command line gets exactly one
- * well-formed reply in the 30X dialect (PROTOCOLS.md §3), that the reply
- * is an error exactly when at_dispatch() says so, and that the settings
- * stay valid (fuzz_check_settings) whatever was set.
+/* Fuzzes the AT parser and dispatcher (src/at.c) and both dialects
+ * (src/at-30x.c, src/at-721.c) through a fake struct at_host that behaves
+ * as the instance does: sets are all or nothing, saving may fail, restarts,
+ * AT+RELD/AT+CIRELOAD and AT+CISHUTDOWN are counted. Besides memory errors
+ * it checks that every command line gets exactly one well-formed reply in
+ * its dialect (PROTOCOLS.md §3, §4), that the reply is an error exactly
+ * when at_dispatch() says so, that an error changes no setting, that
+ * command mode is never left while shut down, and that the settings stay
+ * valid (fuzz_check_settings) whatever was set.
  *
  * Input: one byte of flags (personality, SOCKLK answer, saving fails, the
  * 721 dialect),
@@ -223,8 +225,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *nl = memchr(in.p, '\n', in.n);
 		size_t len = nl ? (size_t)(nl - in.p) : in.n;
 		const uint8_t *line;
-		unsigned restarts = f.restarts;
-		int rc;
+		unsigned restarts = f.restarts, entms = f.entms;
+		int shut = f.shut_down, rc;
 
 		fuzz_take(&in, len, &line);
 		fuzz_byte(&in);		/* the '\n' */
@@ -240,6 +242,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_reply(&f, rc);
 		FUZZ_CHECK(!at_busy(&s), "a request left in flight");
 		FUZZ_CHECK(rc == 0 || f.restarts == restarts, "restart after an error");
+		FUZZ_CHECK(rc == 0 || !f.changed, "settings changed by an error");
+		FUZZ_CHECK(f.entms == entms || (rc == 0 && !shut),
+		    "command mode left after an error or while shut down");
 		if (f.changed)
 			fuzz_check_settings(&f.cur);
 		f.changed = 0;
