@@ -721,6 +721,11 @@ notify_status(struct instance *in)
 		o += (size_t)snprintf(text + o, sizeof(text) - o, "serial %s; ", st->serial.why);
 		down = 1;
 	}
+	if (in->halted) {
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "links shut down by "
+		    "AT+CISHUTDOWN; ");
+		down = 1;
+	}
 	for (int i = 0; i < st->nlinks && o < sizeof(text); i++) {
 		char *why = st->link[i].why, *cut;
 

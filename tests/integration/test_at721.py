@@ -7,11 +7,10 @@ MCU's configuration script followed by data to four loopback servers."""
 import json
 import os
 import re
-import socket
-import threading
 import time
 
 from harness import (Daemon, Server, free_port, run_tests, wait_for)
+from peers import UdpRecorder
 
 OK = b"\r\nOK\r\n"
 ERR = b"\r\nERROR\r\n"
@@ -39,41 +38,6 @@ def at(d, cmd, timeout=5.0, end=b"\r"):
 def enter(d):
     """seed 003 §3.1.1: more than 200 ms of silence, "+++", 'a', "+ok"."""
     d.command_mode(guard=0.35)
-
-
-class UdpRecorder:
-    """A UDP server on loopback that keeps every datagram."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.datagrams = []
-        self.lock = threading.Lock()
-        self.running = True
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        self.sock.settimeout(0.05)
-        while self.running:
-            try:
-                d, _ = self.sock.recvfrom(65536)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            with self.lock:
-                self.datagrams.append(d)
-
-    def received(self):
-        with self.lock:
-            return b"".join(self.datagrams)
-
-    def stop(self):
-        self.running = False
-        self.thread.join()
-        self.sock.close()
 
 
 def config(*links):
@@ -454,20 +418,23 @@ def test_mcu_configures_four_links_and_streams(tmp):
             for i in range(0, len(data), 300):
                 d.pty.write(data[i:i + 300])
                 time.sleep(0.03)
-            for s in tcp + udp:
-                wait_for(lambda: len(s.received()) >= len(reg) + len(data), 20,
-                         "data at %d (has %d)" % (s.port, len(s.received())))
+            got = {s.port: (lambda s=s: s.received()) for s in tcp}
+            got.update({s.port: (lambda s=s: b"".join(s.datagrams())) for s in udp})
+            for port, rx in got.items():
+                wait_for(lambda: len(rx()) >= len(reg) + len(data), 20,
+                         "data at %d (has %d)" % (port, len(rx())))
+                assert rx() == reg + data, port
             for s in tcp:
                 assert len(s.conns) == 1
-                assert s.received() == reg + data
             for s in udp:
-                assert s.received() == reg + data
-                assert s.datagrams[0] == reg
+                assert s.datagrams()[0] == reg
             st = json.loads(d.ctl("status", "--json")[1])
             assert [l["mode"] for l in st["links"]] == ["TCPC", "UDPC", "TCPC", "UDPC"]
     finally:
-        for s in tcp + udp:
+        for s in tcp:
             s.stop()
+        for s in udp:
+            s.close()
 
 
 run_tests(globals())
