@@ -1,10 +1,12 @@
-/* Fuzzes the AT parser and dispatcher (src/at.c, src/at-30x.c) through a
- * fake struct at_host that behaves as the instance does: sets are all or
- * nothing, saving may fail, restarts and AT+RELD are counted. Besides
- * memory errors it checks that every command line gets exactly one
- * well-formed reply in the 30X dialect (PROTOCOLS.md §3), that the reply
- * is an error exactly when at_dispatch() says so, and that the settings
- * stay valid (fuzz_check_settings) whatever was set.
+/* Fuzzes the AT parser and dispatcher (src/at.c) and both dialects
+ * (src/at-30x.c, src/at-721.c) through a fake struct at_host that behaves
+ * as the instance does: sets are all or nothing, saving may fail, restarts,
+ * AT+RELD/AT+CIRELOAD and AT+CISHUTDOWN are counted. Besides memory errors
+ * it checks that every command line gets exactly one well-formed reply in
+ * its dialect (PROTOCOLS.md §3, §4), that the reply is an error exactly
+ * when at_dispatch() says so, that an error changes no setting, that
+ * command mode is never left while shut down, and that the settings stay
+ * valid (fuzz_check_settings) whatever was set.
  *
  * Input: one byte of flags (personality, SOCKLK answer, saving fails, the
  * 721 dialect),
@@ -23,6 +25,7 @@ struct fake {
 	struct settings cur, base;
 	int connected;
 	int save_fails;
+	int shut_down;
 	unsigned restarts, reloads, entms;
 	char out[REPLY_MAX];
 	size_t nout;
@@ -56,6 +59,7 @@ static void
 f_restart(void *h, const char *why)
 {
 	((struct fake *)h)->restarts++;
+	((struct fake *)h)->shut_down = 0;
 }
 
 static int
@@ -83,6 +87,32 @@ f_host_mac(void *h, char out[13])
 	memcpy(out, "0200DEADBEEF", 13);
 }
 
+/* The 721's: shut down until a restart; links up by the flags. */
+static void
+f_shutdown(void *h)
+{
+	((struct fake *)h)->shut_down = 1;
+}
+
+static int
+f_shut_down(void *h)
+{
+	return ((struct fake *)h)->shut_down;
+}
+
+static int
+f_link_connected(void *h, int i)
+{
+	FUZZ_CHECK(i >= 0 && i < LINKS_MAX, "link %d", i);
+	return ((struct fake *)h)->connected && (i & 1);
+}
+
+static void
+f_host_ipv4(void *h, char out[16])
+{
+	memcpy(out, "192.0.2.1", 10);
+}
+
 static const struct at_host fake_host = {
 	.settings = f_settings,
 	.edit = f_edit,
@@ -91,6 +121,10 @@ static const struct at_host fake_host = {
 	.restore_defaults = f_restore_defaults,
 	.connected = f_connected,
 	.host_mac = f_host_mac,
+	.shutdown = f_shutdown,
+	.shut_down = f_shut_down,
+	.link_connected = f_link_connected,
+	.host_ipv4 = f_host_ipv4,
 };
 
 static void
@@ -191,8 +225,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *nl = memchr(in.p, '\n', in.n);
 		size_t len = nl ? (size_t)(nl - in.p) : in.n;
 		const uint8_t *line;
-		unsigned restarts = f.restarts;
-		int rc;
+		unsigned restarts = f.restarts, entms = f.entms;
+		int shut = f.shut_down, rc;
 
 		fuzz_take(&in, len, &line);
 		fuzz_byte(&in);		/* the '\n' */
@@ -208,6 +242,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_reply(&f, rc);
 		FUZZ_CHECK(!at_busy(&s), "a request left in flight");
 		FUZZ_CHECK(rc == 0 || f.restarts == restarts, "restart after an error");
+		FUZZ_CHECK(rc == 0 || !f.changed, "settings changed by an error");
+		FUZZ_CHECK(f.entms == entms || (rc == 0 && !shut),
+		    "command mode left after an error or while shut down");
 		if (f.changed)
 			fuzz_check_settings(&f.cur);
 		f.changed = 0;

@@ -91,9 +91,18 @@ h_mode(void *arg, int command)
 	 * handshake in the untracked rest of that read. */
 	if (h->resync)
 		return;
-	FUZZ_CHECK(h->cursor + 4 <= h->nfed &&
-	    memcmp(h->fed + h->cursor, "+++a", 4) == 0, "command mode without +++a");
-	h->cursor += 4;
+	/* "+++a", or with a CR, LF or CR LF before the 'a' (PROTOCOLS.md §1). */
+	{
+		static const char *const ok[] = { "+++a", "+++\ra", "+++\na", "+++\r\na" };
+		size_t n = 0;
+
+		for (size_t k = 0; k < 4 && !n; k++)
+			if (h->cursor + strlen(ok[k]) <= h->nfed &&
+			    memcmp(h->fed + h->cursor, ok[k], strlen(ok[k])) == 0)
+				n = strlen(ok[k]);
+		FUZZ_CHECK(n, "command mode without +++a");
+		h->cursor += n;
+	}
 	/* The rest of this read is command-mode input. */
 	h->nfed = h->cursor;
 }
@@ -172,7 +181,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		FUZZ_CHECK(h.c.state < CON_STATE_COUNT, "state %d", h.c.state);
-		FUZZ_CHECK(h.c.nheld <= 3, "%zu bytes held", h.c.nheld);
+		FUZZ_CHECK(h.c.nheld <= 5, "%zu bytes held", h.c.nheld);
 		FUZZ_CHECK(h.c.len <= CONSOLE_LINE_MAX, "line length %zu", h.c.len);
 		FUZZ_CHECK(h.c.nhold <= CONSOLE_HOLD_MAX, "%zu bytes held", h.c.nhold);
 		FUZZ_CHECK(h.c.nhold == 0 || h.c.busy, "input held while not busy");

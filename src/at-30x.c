@@ -51,21 +51,6 @@ h_z(struct at_req *r)
 	return AT_DONE;
 }
 
-/* Transparent mode only once "+OK" is written: held network data follows it. */
-static void
-entm_after(struct at_req *r)
-{
-	if (r->s->entm)
-		r->s->entm(r->s->arg);
-}
-
-static int
-h_entm(struct at_req *r)
-{
-	r->after = entm_after;
-	return AT_DONE;
-}
-
 static int
 h_reld(struct at_req *r)
 {
@@ -159,7 +144,7 @@ static const struct at_cmd cmds30[] = {
 	PLAIN("CLIENTRST", "bridge.client_reset", "Query/Set TCP Client mode reset enable"),
 	PLAIN("DNS", "network.dns", "Query/Set DNS server address"),
 	PLAIN("E", "console.echo", "Query/Set AT command echo"),
-	{ "ENTM", h_entm, AT_X, { F(NULL) }, "Exit AT command mode, enter work mode" },
+	{ "ENTM", at_entm, AT_X, { F(NULL) }, "Exit AT command mode, enter work mode" },
 	{ "H", h_help, AT_X, { F(NULL) }, "Query help message" },
 	{ "HEARTDT", at_plain, AT_Q | AT_S | AT_RAW, { { { "heartbeat.data" }, &at_codec_bytes } },
 	  "Query/Set heartbeat packet data" },

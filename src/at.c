@@ -59,14 +59,27 @@ field_nat(const struct at_field *f)
 	return f->codec ? f->codec->nat : 1;
 }
 
+static int nfields(const struct at_cmd *c);
+
 int
 at_nargs(const struct at_cmd *cmd)
 {
-	int n = 0;
+	int n = (cmd->ops & (AT_LINK | AT_GROUP)) ? 1 : 0;
 
-	for (int i = 0; i < AT_ARGS_MAX && cmd->fields[i].keys[0]; i++)
+	for (int i = 0; i < nfields(cmd); i++)
 		n += field_nat(&cmd->fields[i]);
 	return n;
+}
+
+/* A field's key names the setting, or (AT_LINK rows) "link.x" every link's. */
+static int
+key_matches(const char *fkey, const char *key)
+{
+	if (strcmp(fkey, key) == 0)
+		return 1;
+	return strncmp(fkey, "link.", 5) == 0 && strncmp(key, "link", 4) == 0 &&
+	    key[4] >= '1' && key[4] < '1' + LINKS_MAX && key[5] == '.' &&
+	    strcmp(key + 6, fkey + 5) == 0;
 }
 
 const struct at_cmd *
@@ -81,7 +94,7 @@ at_next_for_key(const struct at_dialect *d, const char *key, const struct at_cmd
 			continue;
 		for (int f = 0; f < AT_ARGS_MAX && c->fields[f].keys[0]; f++)
 			for (int k = 0; k < AT_FIELD_KEYS && c->fields[f].keys[k]; k++)
-				if (strcmp(c->fields[f].keys[k], key) == 0)
+				if (key_matches(c->fields[f].keys[k], key))
 					return c;
 	}
 	return NULL;
@@ -339,10 +352,10 @@ check_op(struct at_req *r, const char *args)
 	    ((r->op == AT_SET || r->op == AT_TEST) && !(c->ops & AT_S)))
 		return AT_ERR_OP;
 	if (r->op == AT_SET) {
-		int want = at_nargs(c);
+		int want = at_nargs(c), least = c->min_args ? c->min_args : want;
 
 		if (split_args(r, args, (c->ops & AT_RAW) != 0) < 0 ||
-		    (want > 0 && r->argc != want)) {
+		    (want > 0 && (r->argc < least || r->argc > want))) {
 			snprintf(r->why, sizeof(r->why), "AT+%s takes %d value%s separated by "
 			    "commas", c->name, want, want == 1 ? "" : "s");
 			return AT_ERR_PARAM;
@@ -516,28 +529,142 @@ at_submit(struct at_session *s, const struct at_cmd *cmd, enum at_op op, const c
 
 /* --- plain setting rows ---------------------------------------------------------- */
 
-int
-at_plain_value(const struct at_cmd *cmd, const struct settings *st, char *buf, size_t cap)
+/* The fields one selection of a row addresses, keys resolved (AT_LINK
+ * "link.x" -> "link<n>.x"; AT_GROUP: group n's fields only), so that
+ * codecs and the settings table see real keys. */
+struct at_fields {
+	int n;
+	struct at_field f[AT_ARGS_MAX];
+	char keys[AT_ARGS_MAX][AT_FIELD_KEYS][SETTINGS_KEY_MAX];
+};
+
+static int
+nfields(const struct at_cmd *c)
 {
+	int n = 0;
+
+	while (n < AT_ARGS_MAX && c->fields[n].keys[0])
+		n++;
+	if ((c->ops & AT_GROUP) && c->groups > 0)
+		n /= c->groups;
+	return n;
+}
+
+static void
+resolve(const struct at_cmd *c, int sel, struct at_fields *fs)
+{
+	int first = (c->ops & AT_GROUP) ? sel * nfields(c) : 0;
+
+	fs->n = nfields(c);
+	for (int i = 0; i < fs->n; i++) {
+		const struct at_field *src = &c->fields[first + i];
+
+		fs->f[i] = *src;
+		for (int k = 0; k < AT_FIELD_KEYS && src->keys[k]; k++) {
+			if ((c->ops & AT_LINK) && strncmp(src->keys[k], "link.", 5) == 0)
+				snprintf(fs->keys[i][k], SETTINGS_KEY_MAX, "link%d.%s", sel,
+				    src->keys[k] + 5);
+			else
+				util_strlcpy(fs->keys[i][k], src->keys[k], SETTINGS_KEY_MAX);
+			fs->f[i].keys[k] = fs->keys[i][k];
+		}
+	}
+}
+
+/* The selector's range: links 1..n, groups 0..n-1; a row without one has
+ * the one selection 0. */
+static void
+sel_range(const struct at_cmd *c, const struct settings *st, int *lo, int *hi)
+{
+	*lo = *hi = 0;
+	if (c->ops & AT_LINK) {
+		*lo = 1;
+		*hi = personality_links((enum personality)st->personality);
+	} else if (c->ops & AT_GROUP) {
+		*hi = c->groups - 1;
+	}
+}
+
+static int
+is_number(const char *t)
+{
+	if (!*t)
+		return 0;
+	for (; *t; t++)
+		if (!isdigit((unsigned char)*t))
+			return 0;
+	return 1;
+}
+
+/* AT_D_QUOTE: text values are quoted, numbers are not (a choice spelled
+ * as a digit, "0"/"1", is a number). */
+static int
+wants_quotes(const struct at_field *f, const char *text)
+{
+	const struct setting *s;
+
+	if (f->codec && f->codec->nat != 1)
+		return 0;
+	s = settings_find(f->keys[0]).s;
+	if (!s || s->type == ST_INT)
+		return 0;
+	if (s->type == ST_BOOL || s->type == ST_ENUM)
+		return !is_number(text);
+	return 1;
+}
+
+/* The fields' AT text joined by commas; 0 or -errno. */
+static int
+fields_value(const struct at_fields *fs, const struct settings *st, int quote, char *buf,
+    size_t cap)
+{
+	char v[AT_TEXT_MAX + 8];
 	size_t o = 0;
-	int rc = 0;
+	int rc = 0, q;
 
 	buf[0] = '\0';
-	for (int i = 0; i < AT_ARGS_MAX && cmd->fields[i].keys[0] && o + 1 < cap; i++) {
-		const struct at_field *f = &cmd->fields[i];
+	for (int i = 0; i < fs->n; i++) {
+		const struct at_field *f = &fs->f[i];
 
-		if (i)
-			buf[o++] = ',';
-		buf[o] = '\0';
+		v[0] = '\0';
 		if (f->codec)
-			rc = f->codec->encode(f, st, buf + o, cap - o);
+			rc = f->codec->encode(f, st, v, sizeof(v));
 		else
-			settings_format(st, settings_find(f->keys[0]), buf + o, cap - o);
+			settings_format(st, settings_find(f->keys[0]), v, sizeof(v));
 		if (rc < 0)
 			return rc;
-		o += strlen(buf + o);
+		q = quote && wants_quotes(f, v);
+		o += (size_t)snprintf(buf + o, cap - o, "%s%s%s%s", i ? "," : "", q ? "\"" : "",
+		    v, q ? "\"" : "");
+		if (o >= cap)
+			return -ENOSPC;
 	}
-	return o + 1 < cap ? 0 : -ENOSPC;
+	return 0;
+}
+
+int
+at_plain_lines(struct at_req *r, const struct at_cmd *cmd, const char *name)
+{
+	const struct settings *st = r->s->host->settings(r->s->h);
+	int quote = (r->d->flags & AT_D_QUOTE) != 0, lo, hi, rc;
+	char val[1024], line[1040];
+	struct at_fields fs;
+
+	sel_range(cmd, st, &lo, &hi);
+	for (int sel = lo; sel <= hi; sel++) {
+		resolve(cmd, sel, &fs);
+		rc = fields_value(&fs, st, quote, val, sizeof(val));
+		if (rc < 0)
+			return rc;
+		if (cmd->ops & (AT_LINK | AT_GROUP))
+			snprintf(line, sizeof(line), "%d,%s", sel, val);
+		else
+			util_strlcpy(line, val, sizeof(line));
+		rc = at_value_as(r, name, line);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* "=?" of a field with no codec, from the settings table: an integer's
@@ -574,7 +701,9 @@ test_identity(const struct at_field *f, enum personality p, char *out, size_t ca
 			snprintf(out + o, cap - o, ")");
 		break;
 	case ST_STRING:
-		snprintf(out, cap, "%ld", s->max);
+	case ST_BYTES:
+	case ST_PHONE:
+		snprintf(out, cap, "%ld", s->at_max[p] ? s->at_max[p] : s->max);
 		break;
 	default:
 		snprintf(out, cap, "%zu", s->size ? s->size - 1 : 0);
@@ -585,16 +714,22 @@ test_identity(const struct at_field *f, enum personality p, char *out, size_t ca
 static int
 plain_test(struct at_req *r)
 {
-	enum personality p = (enum personality)r->s->host->settings(r->s->h)->personality;
+	const struct settings *st = r->s->host->settings(r->s->h);
+	enum personality p = (enum personality)st->personality;
 	char val[1024];
+	struct at_fields fs;
 	size_t o = 0;
+	int lo, hi;
 
 	val[0] = '\0';
-	for (int i = 0; i < AT_ARGS_MAX && r->cmd->fields[i].keys[0] && o + 1 < sizeof(val);
-	    i++) {
-		const struct at_field *f = &r->cmd->fields[i];
+	sel_range(r->cmd, st, &lo, &hi);
+	if (r->cmd->ops & (AT_LINK | AT_GROUP))
+		o += (size_t)snprintf(val, sizeof(val), lo == hi ? "(%d)" : "(%d-%d)", lo, hi);
+	resolve(r->cmd, lo, &fs);
+	for (int i = 0; i < fs.n && o + 1 < sizeof(val); i++) {
+		const struct at_field *f = &fs.f[i];
 
-		if (i)
+		if (o)
 			val[o++] = ',';
 		if (f->codec)
 			f->codec->test(f, p, val + o, sizeof(val) - o);
@@ -606,47 +741,55 @@ plain_test(struct at_req *r)
 	return AT_DONE;
 }
 
-int
-at_plain(struct at_req *r)
+/* Decodes and validates every field of the set, then stores all or none. */
+static int
+plain_set(struct at_req *r)
 {
 	const struct settings *cur = r->s->host->settings(r->s->h);
 	struct setting_ref refs[AT_ARGS_MAX];
 	char texts[AT_ARGS_MAX][AT_TEXT_MAX];
-	const char *tp[AT_ARGS_MAX];
+	const char *tp[AT_ARGS_MAX], *args[AT_ARGS_MAX + AT_FIELD_KEYS];
+	struct at_fields fs;
 	struct settings next;
 	char why[160];
-	int n = 0, a = 0, rc;
+	int n = 0, a = 0, sel = 0, lo, hi, rc;
 
-	if (r->op == AT_TEST)
-		return plain_test(r);
-	if (r->op != AT_SET) {
-		char val[1024];
+	sel_range(r->cmd, cur, &lo, &hi);
+	if (r->cmd->ops & (AT_LINK | AT_GROUP)) {
+		long v;
 
-		if (at_plain_value(r->cmd, cur, val, sizeof(val)) < 0)
-			return AT_ERR_PERM;
-		at_value(r, val);
-		return AT_DONE;
+		if (r->argc < 1 || util_parse_long(r->argv[0], lo, hi, &v) < 0) {
+			snprintf(r->why, sizeof(r->why), "AT+%s: the first value must be %d to %d",
+			    r->cmd->name, lo, hi);
+			return AT_ERR_PARAM;
+		}
+		sel = (int)v;
+		a = 1;
 	}
-	for (int i = 0; i < AT_ARGS_MAX && r->cmd->fields[i].keys[0]; i++) {
-		const struct at_field *f = &r->cmd->fields[i];
+	/* Arguments left out (min_args) are empty. */
+	for (int i = 0; i < (int)ARRAY_SIZE(args); i++)
+		args[i] = i < r->argc ? r->argv[i] : "";
+	resolve(r->cmd, sel, &fs);
+	for (int i = 0; i < fs.n; i++) {
+		const struct at_field *f = &fs.f[i];
 		int nat = field_nat(f), nk = 0;
 
 		while (nk < AT_FIELD_KEYS && f->keys[nk])
 			nk++;
-		if (a + nat > r->argc || n + nk > AT_ARGS_MAX) {
+		if (a + nat > (int)ARRAY_SIZE(args) || n + nk > AT_ARGS_MAX) {
 			snprintf(r->why, sizeof(r->why), "AT+%s takes %d values separated by "
 			    "commas", r->cmd->name, at_nargs(r->cmd));
 			return AT_ERR_PARAM;
 		}
 		if (f->codec) {
-			if (f->codec->decode(f, (const char *const *)r->argv + a, texts + n) < 0) {
+			if (f->codec->decode(f, args + a, texts + n) < 0) {
 				log_debug("at: AT+%s: field %d: not a valid %s", r->cmd->name,
 				    i + 1, f->codec->name);
 				snprintf(r->why, sizeof(r->why), "%s: not a valid %s", f->keys[0],
 				    f->codec->name);
 				return AT_ERR_PARAM;
 			}
-		} else if (util_strlcpy(texts[n], r->argv[a], AT_TEXT_MAX) >= AT_TEXT_MAX) {
+		} else if (util_strlcpy(texts[n], args[a], AT_TEXT_MAX) >= AT_TEXT_MAX) {
 			return AT_ERR_PARAM;
 		}
 		for (int k = 0; k < nk; k++) {
@@ -675,6 +818,30 @@ at_plain(struct at_req *r)
 		}
 	}
 	r->s->host->edit(r->s->h, &next);
+	return AT_DONE;
+}
+
+int
+at_plain(struct at_req *r)
+{
+	if (r->op == AT_TEST)
+		return plain_test(r);
+	if (r->op == AT_SET)
+		return plain_set(r);
+	return at_plain_lines(r, r->cmd, NULL) < 0 ? AT_ERR_PERM : AT_DONE;
+}
+
+static void
+entm_after(struct at_req *r)
+{
+	if (r->s->entm)
+		r->s->entm(r->s->arg);
+}
+
+int
+at_entm(struct at_req *r)
+{
+	r->after = entm_after;
 	return AT_DONE;
 }
 

@@ -38,6 +38,13 @@ enum at_op {
 #define AT_X	0x04		/* exec: an action with no parameters */
 #define AT_RAW	0x10		/* set: the whole parameter text is one value */
 #define AT_BASIC 0x20		/* a V.250 basic command ("E" is ATE0/ATE1), not AT+NAME */
+/* The first argument picks what the fields address: AT_LINK a link
+ * (1..the personality's links; field keys "link.x" are that link's: 721
+ * AT+CIPSCONT, AT+CINETPT), AT_GROUP one of .groups equal groups of fields
+ * (0..groups-1: 721 AT+CIPPACK). A query prints one line per link or
+ * group, "n,<fields>". */
+#define AT_LINK	0x40
+#define AT_GROUP 0x80
 #define AT_HIDDEN 0x100		/* an alias: not listed by help */
 
 #define AT_ARGS_MAX 8
@@ -100,6 +107,10 @@ struct at_cmd {
 	unsigned ops;
 	struct at_field fields[AT_ARGS_MAX];	/* of a plain setting command */
 	const char *help;
+	int groups;			/* AT_GROUP: how many groups fields holds */
+	/* Arguments a set needs at least (the selector counted); the fields
+	 * of those left out are set empty (721 AT+CSTT="apn"). 0: all. */
+	int min_args;
 };
 
 /* What the commands act on: the instance in the daemon, a fake in the unit
@@ -120,6 +131,18 @@ struct at_host {
 	int (*connected)(void *h);
 	/* 12 upper-case hex digits of the host's MAC address into out[13]. */
 	void (*host_mac)(void *h, char out[13]);
+
+	/* The 721's (PROTOCOLS.md §4). */
+	/* AT+CISHUTDOWN: every link stops (deferred: after the reply went
+	 * out) and the console stays in command mode until a restart. */
+	void (*shutdown)(void *h);
+	/* 1 from AT+CISHUTDOWN to the next restart. */
+	int (*shut_down)(void *h);
+	/* 1 while link i (0-based) is connected (AT+CINET?). */
+	int (*link_connected)(void *h, int i);
+	/* The host's IPv4 address on its default route, "0.0.0.0" when it
+	 * has none (AT+CIDTUIP?). */
+	void (*host_ipv4)(void *h, char out[16]);
 };
 
 enum at_req_state {
@@ -141,7 +164,9 @@ struct at_req {
 	char buf[AT_LINE_MAX + 1];	/* argument storage */
 	/* The values of a successful query, structured: the dialect prints
 	 * them, a control client reads them. name: the line's own prefix
-	 * (721 AT+CIPSCONT? prints other commands' lines), NULL: cmd's. */
+	 * (721 AT+CIPSCONT? prints other commands' lines), NULL: cmd's; a
+	 * name that ends in ':' is printed as it is, without the space that
+	 * V.250 puts after the colon (the listing of PROTOCOLS.md §4). */
 	int nvalues;
 	const char *value_name[AT_VALUES_MAX];
 	const char *value[AT_VALUES_MAX];
@@ -185,6 +210,8 @@ struct at_session {
 #define AT_D_SAVE_ON_SET 0x01	/* a set is saved at once (30X); else on ATW (721) */
 #define AT_D_TEST	0x02	/* "AT+CMD=?" lists the accepted values */
 #define AT_D_BASIC	0x04	/* V.250 basic commands (ATE0, ATW, ATD...) are rows */
+#define AT_D_QUOTE	0x08	/* query values that are text are in double quotes
+				 * (V.250 §5.4.2.1 string constants; the 721) */
 
 struct at_dialect {
 	const char *name;
@@ -251,7 +278,8 @@ const struct at_cmd *at_find_basic(const struct at_dialect *d, const char *name)
  * start with prev NULL; NULL after the last (web form, man page, tests). */
 const struct at_cmd *at_next_for_key(const struct at_dialect *d, const char *key,
     const struct at_cmd *prev);
-/* The AT arguments a set of cmd takes (fields through their codecs). */
+/* The AT arguments a set of cmd takes (fields through their codecs, the
+ * AT_LINK/AT_GROUP selector counted). */
 int at_nargs(const struct at_cmd *cmd);
 
 /* The generic handler of a plain setting command: query prints the fields
@@ -259,8 +287,13 @@ int at_nargs(const struct at_cmd *cmd);
  * and validates every field, then stores all or none; test prints the
  * fields' "=?" text. */
 int at_plain(struct at_req *r);
-/* The fields' AT text joined by commas; 0 or -errno. */
-int at_plain_value(const struct at_cmd *cmd, const struct settings *st, char *buf, size_t cap);
+/* Adds the value lines of plain row cmd of dialect r->d, as its query
+ * prints them, named name (NULL: cmd's own; at_value_as): one line, or
+ * one per link or group. 0 or -errno. */
+int at_plain_lines(struct at_req *r, const struct at_cmd *cmd, const char *name);
+/* The generic AT+ENTM: the reply, then the session's entm (transparent
+ * mode only once the reply is out: held network data follows it). */
+int at_entm(struct at_req *r);
 
 extern const struct at_dialect at_dialect_30x;
 extern const struct at_dialect at_dialect_721;

@@ -197,6 +197,16 @@ feed(struct console *c, const uint8_t *d, size_t n, int64_t now, int fresh)
 			i += release(c, now, first ? &d[i] : NULL);
 			break;
 		case CON_WAIT_A:
+			/* PROTOCOLS.md §1 (*seen*: a CI driver ends every string
+			 * with CR, "+++\r" too): a CR, LF or CR LF right after
+			 * "+++" is held with it, and is data with it if the
+			 * handshake fails. */
+			if ((c->nheld == 3 && (b == '\r' || b == '\n')) ||
+			    (c->nheld == 4 && c->held[3] == '\r' && b == '\n')) {
+				c->held[c->nheld++] = b;
+				i++;
+				break;
+			}
 			if (b == 'a' && now - c->mark < c->p.wait_a_us) {
 				c->nheld = 0;
 				console_set_state(c, CON_COMMAND);

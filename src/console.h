@@ -19,7 +19,8 @@ enum console_state {
 	CON_DATA,	/* transparent: bytes are data; a '+' after T1 of silence -> CON_PLUS1 */
 	CON_PLUS1,	/* holding "+": another '+' within T2 -> CON_PLUS2, else data */
 	CON_PLUS2,	/* holding "++": a '+' within T3 -> sends 'a', CON_WAIT_A, else data */
-	CON_WAIT_A,	/* holding "+++": 'a' within 3 s -> sends "+ok", CON_COMMAND, else data */
+	CON_WAIT_A,	/* holding "+++" (and a CR/LF after it): 'a' within 3 s -> sends
+			 * "+ok", CON_COMMAND, else data */
 	CON_COMMAND,	/* command mode: lines go to the AT dispatcher until ENTM */
 	CON_STATE_COUNT
 };
@@ -59,7 +60,7 @@ struct console {
 	size_t necho;
 	int64_t last_rx;	/* arrival of the last byte; INT64_MIN: none yet */
 	int64_t mark;		/* arrival of the last '+', or when 'a' was sent */
-	uint8_t held[3];
+	uint8_t held[5];	/* "+++" and a CR, LF or CR LF after it */
 	size_t nheld;
 	char line[CONSOLE_LINE_MAX + 1];
 	size_t len;

@@ -151,6 +151,7 @@ at_done(void *arg, struct at_req *r, int rc)
 {
 	struct client *cl = arg;
 	char e[32];
+	int e_save;
 
 	cl->at_rc = rc;
 	if (cl->at_kind == CTL_AT_LINE) {
@@ -167,9 +168,21 @@ at_done(void *arg, struct at_req *r, int rc)
 			replyf(cl->out, 0, "%s: %s\n", cl->at_what, e);
 		} else if (cl->at_kind == CTL_AT_GET) {
 			for (int i = 0; i < r->nvalues; i++) {
+				const char *name = r->value_name[i];
+
+				/* Lines of other commands (721 AT+CIPSCONT?) keep
+				 * their names. */
+				if (name && *name)
+					evbuffer_add_printf(cl->at_bytes, "+%s%s", name,
+					    name[strlen(name) - 1] == ':' ? "" : ": ");
 				evbuffer_add_printf(cl->at_bytes, "%s\n", r->value[i]);
 			}
 			reply_buf(cl->out, 1, cl->at_bytes);
+		} else if (!(r->d->flags & AT_D_SAVE_ON_SET) &&
+		    (e_save = r->s->host->save(r->s->h, r->s->host->settings(r->s->h))) < 0) {
+			/* set saves, by key or by command; the 721's AT set alone
+			 * only edits (ATW saves). */
+			replyf(cl->out, 0, "cannot save the state file: %s\n", strerror(-e_save));
 		} else if (fields_need_restart(r->cmd)) {
 			replyf(cl->out, 1, "saved; AT+%s takes effect at the next restart "
 			    "(usrbridgectl restart)\n", r->cmd->name);
@@ -214,7 +227,16 @@ fields_need_restart(const struct at_cmd *cmd)
 {
 	for (int i = 0; i < AT_ARGS_MAX && cmd->fields[i].keys[0]; i++)
 		for (int k = 0; k < AT_FIELD_KEYS && cmd->fields[i].keys[k]; k++) {
-			struct setting_ref s = settings_find(cmd->fields[i].keys[k]);
+			const char *key = cmd->fields[i].keys[k];
+			char linked[SETTINGS_KEY_MAX];
+			struct setting_ref s;
+
+			/* AT_LINK rows: "link.x" is every link's (link1's will do). */
+			if ((cmd->ops & AT_LINK) && strncmp(key, "link.", 5) == 0) {
+				snprintf(linked, sizeof(linked), "link1.%s", key + 5);
+				key = linked;
+			}
+			s = settings_find(key);
 
 			if (s.s && (s.s->flags & S_RESTART))
 				return 1;

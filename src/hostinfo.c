@@ -1,5 +1,5 @@
 /* Host facts for AT+MAC (PROTOCOLS.md §3: the host interface's address
- * unless USERMAC is set) and the 721's AT+CIDTUIP. */
+ * unless USERMAC is set) and the 721's AT+CIDTUIP and AT+CCLK. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -13,23 +13,62 @@
 #include "hostinfo.h"
 #include "util.h"
 
+/* The best default route so far (hostinfo_route_iface). */
+struct route_pick {
+	char ifn[32];
+	unsigned long metric;
+	int found;
+};
+
+/* One line of /proc/net/route: "Iface Destination Gateway Flags RefCnt Use
+ * Metric Mask ..." (hex addresses in network order, hex flags). */
+static void
+route_line(struct route_pick *p, const char *line)
+{
+	unsigned long dst, gw, flags, refcnt, use, metric, mask;
+	char ifn[32];
+
+	if (sscanf(line, "%31s %lx %lx %lx %lu %lu %lu %lx", ifn, &dst, &gw, &flags, &refcnt,
+	    &use, &metric, &mask) != 8 || dst != 0 || mask != 0 || !(flags & 0x1 /* RTF_UP */))
+		return;
+	if (p->found && metric >= p->metric)
+		return;
+	util_strlcpy(p->ifn, ifn, sizeof(p->ifn));
+	p->metric = metric;
+	p->found = 1;
+}
+
+void
+hostinfo_route_iface(const char *route_text, char *out, size_t cap)
+{
+	struct route_pick p = { .found = 0 };
+	char line[256];
+
+	while (*route_text) {
+		size_t n = strcspn(route_text, "\n");
+
+		util_strlcpy(line, route_text, MIN(n + 1, sizeof(line)));
+		route_line(&p, line);
+		route_text += n + (route_text[n] == '\n');
+	}
+	util_strlcpy(out, p.found ? p.ifn : "", cap);
+}
+
 void
 hostinfo_default_iface(char *out, size_t cap)
 {
 	FILE *f = fopen("/proc/net/route", "r");
-	char line[256], ifn[32];
-	unsigned long dst;
+	struct route_pick p = { .found = 0 };
+	char line[256];
 
 	util_strlcpy(out, "", cap);
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%31s %lx", ifn, &dst) == 2 && dst == 0) {
-			util_strlcpy(out, ifn, cap);
-			break;
-		}
-	}
+	while (fgets(line, sizeof(line), f))
+		route_line(&p, line);
 	fclose(f);
+	if (p.found)
+		util_strlcpy(out, p.ifn, cap);
 }
 
 static int
@@ -88,26 +127,33 @@ hostinfo_ipv4(char *out, size_t cap)
 {
 	struct ifaddrs *ifa, *i;
 	char ifn[32];
-	int found = 0;
 
 	util_strlcpy(out, "0.0.0.0", cap);
 	hostinfo_default_iface(ifn, sizeof(ifn));
-	if (getifaddrs(&ifa) < 0)
+	if (!*ifn || getifaddrs(&ifa) < 0)
 		return;
-	for (int pass = 0; pass < 2 && !found; pass++) {
-		for (i = ifa; i; i = i->ifa_next) {
-			if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
-			    (i->ifa_flags & IFF_LOOPBACK))
-				continue;
-			if (pass == 0 && strcmp(i->ifa_name, ifn) != 0)
-				continue;
-			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, out,
-			    (socklen_t)cap);
-			found = 1;
-			break;
-		}
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+		    strcmp(i->ifa_name, ifn) != 0)
+			continue;
+		inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, out,
+		    (socklen_t)cap);
+		break;
 	}
 	freeifaddrs(ifa);
+}
+
+void
+hostinfo_clock_text(time_t t, char *out, size_t cap)
+{
+	struct tm tm;
+	long q;
+
+	localtime_r(&t, &tm);
+	q = tm.tm_gmtoff / 900;
+	snprintf(out, cap, "%02d/%02d/%02d,%02d:%02d:%02d%c%02ld", tm.tm_year % 100,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, q < 0 ? '-' : '+',
+	    q < 0 ? -q : q);
 }
 
 void

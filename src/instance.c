@@ -103,6 +103,8 @@ struct instance {
 	struct event *ev_pack;		/* reads pack_fd */
 	struct event *ev_console;	/* +++ guard timer */
 	struct event *ev_restart;	/* deferred restart */
+	struct event *ev_halt;		/* deferred AT+CISHUTDOWN */
+	int halted;			/* links stopped by AT+CISHUTDOWN until a restart */
 	struct event *ev_child;		/* SIGCHLD: reaps the apply hook */
 	struct settings applied;	/* what the apply hook last saw */
 	int hook_ran;
@@ -573,6 +575,7 @@ start_runtime(struct instance *in)
 
 	/* Edits that were not saved are lost, as on the device (721). */
 	in->cur = in->saved;
+	in->halted = 0;
 	in->run = in->cur;
 	serial_params_of(&in->run, &sp);
 	if (in->serial && strcmp(serial_device(in->serial), in->run.serial_device) != 0) {
@@ -725,6 +728,11 @@ notify_status(struct instance *in)
 		o += (size_t)snprintf(text + o, sizeof(text) - o, "serial %s; ", st->serial.why);
 		down = 1;
 	}
+	if (in->halted) {
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "links shut down by "
+		    "AT+CISHUTDOWN; ");
+		down = 1;
+	}
 	for (int i = 0; i < st->nlinks && o < sizeof(text); i++) {
 		char *why = st->link[i].why, *cut;
 
@@ -801,6 +809,44 @@ on_restart(evutil_socket_t fd, short what, void *arg)
 	log_info("restarted (%s) in %lld us", in->restart_why, (long long)(util_now_us() - t0));
 }
 
+/* AT+CISHUTDOWN (PROTOCOLS.md §4): every link stops, the console stays in
+ * command mode until a restart; status says why the links are down. */
+static void
+on_halt(evutil_socket_t fd, short what, void *arg)
+{
+	struct instance *in = arg;
+
+	keep_link_counters(in);
+	bridge_free(in->bridge);
+	in->bridge = NULL;
+	in->halted = 1;
+	evbuffer_drain(in->held_net, evbuffer_get_length(in->held_net));
+	if (!console_in_command(&in->console))
+		console_set_command(&in->console, 1);
+	leds_update(in);
+	log_info("shut down by AT+CISHUTDOWN: every link stopped until AT+CIRESET");
+	tap_event(in, "links: shut down by AT+CISHUTDOWN");
+	notify_status(in);
+}
+
+void
+instance_shutdown(struct instance *in)
+{
+	event_active(in->ev_halt, EV_TIMEOUT, 0);
+}
+
+int
+instance_link_connected(const struct instance *in, int i)
+{
+	struct bridge_link_status *ls = malloc(sizeof(*ls));
+	int up = 0;
+
+	if (ls && in->bridge && bridge_link_status(in->bridge, i, ls) == 0)
+		up = ls->active && ls->connections > 0;
+	free(ls);
+	return up;
+}
+
 void
 instance_restart(struct instance *in, const char *why)
 {
@@ -856,6 +902,7 @@ instance_new(struct event_base *base, const char *config_path, const struct sett
 		event_add(in->ev_pack, NULL);
 	in->ev_console = evtimer_new(base, on_console_timer, in);
 	in->ev_restart = event_new(base, -1, 0, on_restart, in);
+	in->ev_halt = event_new(base, -1, 0, on_halt, in);
 	in->ev_notify = evtimer_new(base, on_notify, in);
 	in->ev_child = evsignal_new(base, SIGCHLD, on_child, in);
 	if (in->ev_child)
@@ -863,7 +910,7 @@ instance_new(struct event_base *base, const char *config_path, const struct sett
 	at_session_init(&in->at_serial, &instance_at_host, in, at_serial_write, at_serial_entm,
 	    at_serial_done, in);
 	in->started_us = util_now_us();
-	if (!in->held_net || !in->ev_pack || !in->ev_console || !in->ev_restart ||
+	if (!in->held_net || !in->ev_pack || !in->ev_console || !in->ev_restart || !in->ev_halt ||
 	    new_services(in) < 0 || start_runtime(in) < 0) {
 		util_strlcpy(err->file, config_path, sizeof(err->file));
 		err->line = 0;
@@ -913,6 +960,8 @@ instance_free(struct instance *in)
 		event_free(in->ev_console);
 	if (in->ev_restart)
 		event_free(in->ev_restart);
+	if (in->ev_halt)
+		event_free(in->ev_halt);
 	if (in->ev_notify)
 		event_free(in->ev_notify);
 	if (in->ev_child)
@@ -1030,7 +1079,15 @@ instance_status(const struct instance *in, struct daemon_status *st)
 	st->command_mode = console_in_command(&in->console);
 	st->held_bytes = evbuffer_get_length(in->held_net);
 	st->held_dropped = in->held_dropped;
-	for (int i = 0; in->bridge && bridge_link_status(in->bridge, i, &st->link[i]) == 0; i++) {
+	for (int i = 0; in->bridge && bridge_link_status(in->bridge, i, &st->link[i]) == 0; i++)
+		st->nlinks = i + 1;
+	/* Shut down: no bridge; every link is off, says why, and shows what
+	 * it counted before. */
+	for (int i = 0; in->halted && i < in->pers->links; i++) {
+		util_strlcpy(st->link[i].why, "shut down by AT+CISHUTDOWN", sizeof(st->link[i].why));
+		st->nlinks = i + 1;
+	}
+	for (int i = 0; i < st->nlinks; i++) {
 		struct link_stats *t = &st->link[i].stats;
 		const struct bridge_link_status *b = &in->before[i];
 
@@ -1047,7 +1104,6 @@ instance_status(const struct instance *in, struct daemon_status *st)
 		st->link[i].cache_cleared += b->cache_cleared;
 		st->link[i].reconnects += b->reconnects;
 		st->link[i].heart_failures += b->heart_failures;
-		st->nlinks = i + 1;
 	}
 	if (in->bridge) {
 		bridge_status(in->bridge, &st->bridge);
@@ -1144,6 +1200,30 @@ athost_mac(void *h, char out[13])
 	hostinfo_mac("/sys", out);
 }
 
+static void
+athost_shutdown(void *h)
+{
+	instance_shutdown(h);
+}
+
+static int
+athost_shut_down(void *h)
+{
+	return ((struct instance *)h)->halted;
+}
+
+static int
+athost_link_connected(void *h, int i)
+{
+	return instance_link_connected(h, i);
+}
+
+static void
+athost_ipv4(void *h, char out[16])
+{
+	hostinfo_ipv4(out, 16);
+}
+
 const struct at_host instance_at_host = {
 	.settings = athost_settings,
 	.edit = athost_edit,
@@ -1152,6 +1232,10 @@ const struct at_host instance_at_host = {
 	.restore_defaults = athost_restore_defaults,
 	.connected = athost_connected,
 	.host_mac = athost_mac,
+	.shutdown = athost_shutdown,
+	.shut_down = athost_shut_down,
+	.link_connected = athost_link_connected,
+	.host_ipv4 = athost_ipv4,
 };
 
 /* --- the host ops of the services (host.h) ---------------------------------- */

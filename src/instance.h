@@ -58,6 +58,12 @@ int instance_restore_defaults(struct instance *in);
 /* 1 when some connection is up (AT+SOCKLK). */
 int instance_connected(const struct instance *in);
 
+/* AT+CISHUTDOWN: stops every link (deferred) until the next restart; the
+ * console stays in command mode. */
+void instance_shutdown(struct instance *in);
+/* 1 while link i (0-based) has a connection (AT+CINET?). */
+int instance_link_connected(const struct instance *in, int i);
+
 void instance_status(const struct instance *in, struct daemon_status *st);
 
 /* At most INSTANCE_TAPS_MAX taps; -ENOSPC beyond. */

@@ -3,6 +3,7 @@
  * order) and command-line assembly (PROTOCOLS.md §1). */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "console.h"
@@ -221,6 +222,40 @@ START_TEST(test_wrong_answer)
 }
 END_TEST
 
+/* PROTOCOLS.md §1: a CR, LF or CR LF after "+++" and after the MCU's 'a'
+ * (a CI driver sends "+++\r" and "a\r") keeps the handshake; the held CR
+ * is data with the rest when the handshake fails. */
+START_TEST(test_cr_after_plus_and_a)
+{
+	static const char *const ends[] = { "\r", "\n", "\r\n" };
+
+	for (size_t k = 0; k < 3; k++) {
+		char plus[8];
+
+		init(&p721);
+		snprintf(plus, sizeof(plus), "+++%s", ends[k]);
+		in(plus, 1000000);
+		ck_assert_str_eq(rec.reply, "a");
+		in("a\r", 1100000);
+		ck_assert(console_in_command(&c));
+		ck_assert_str_eq(rec.reply, "a+ok");
+		ck_assert_int_eq(rec.nlines, 0);	/* the empty line is no command */
+		ck_assert_int_eq(rec.ndata, 0);
+	}
+	init(&p721);
+	in("+++\r", 1000000);
+	in("\r", 1100000);			/* a second CR: not the handshake */
+	ck_assert(!console_in_command(&c));
+	ck_assert_int_eq(rec.ndata, 5);
+	ck_assert(memcmp(rec.data, "+++\r\r", 5) == 0);
+	init(&p721);
+	in("+++\r", 1000000);
+	console_timeout(&c, 4000000);		/* no 'a' within 3 s */
+	ck_assert_int_eq(rec.ndata, 4);
+	ck_assert(memcmp(rec.data, "+++\r", 4) == 0);
+}
+END_TEST
+
 START_TEST(test_plus_then_data_same_read)
 {
 	init(&p30);
@@ -408,6 +443,7 @@ suite_console(void)
 	tcase_add_test(tc, test_timeout_releases);
 	tcase_add_test(tc, test_no_a_in_time);
 	tcase_add_test(tc, test_wrong_answer);
+	tcase_add_test(tc, test_cr_after_plus_and_a);
 	tcase_add_test(tc, test_plus_then_data_same_read);
 	tcase_add_test(tc, test_four_pluses);
 	tcase_add_test(tc, test_lines);

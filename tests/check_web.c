@@ -198,6 +198,12 @@ START_TEST(test_form_follows_the_table)
 		ck_assert(strstr(pg, "<legend>link1</legend>"));
 	} else {
 		ck_assert(strstr(pg, "<legend>link4</legend>"));
+		/* The 721's commands of a link's and a group's rows. */
+		ck_assert_msg(strstr(form_row(pg, "link3.host"),
+		    "<span class=\"at\">AT+CIPSCONT</span>"), "%s", form_row(pg, "link3.host"));
+		ck_assert(strstr(form_row(pg, "link2.local_port"), "AT+CINETPT"));
+		ck_assert(strstr(form_row(pg, "reg.data"), "AT+CIPPACK"));
+		ck_assert(strstr(form_row(pg, "serial.pack_gap_us"), "AT+CIPCFG"));
 	}
 }
 END_TEST

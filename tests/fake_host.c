@@ -50,6 +50,10 @@ f_restart(void *h, const char *why)
 {
 	fh.restarts++;
 	util_strlcpy(fh.restart_why, why, sizeof(fh.restart_why));
+	/* As the instance: a restart starts from the saved layer. */
+	if (fh.layered)
+		fh.st = fh.saved;
+	fh.shut_down = 0;
 }
 
 static int
@@ -95,13 +99,18 @@ f_edit(void *h, const struct settings *st)
 static int
 f_save(void *h, const struct settings *st)
 {
-	return fh.save_error;
+	if (fh.save_error)
+		return fh.save_error;
+	fh.saved = *st;
+	fh.saves++;
+	return 0;
 }
 
 static int
 f_restore(void *h)
 {
 	settings_defaults(&fh.st, (enum personality)fh.st.personality);
+	fh.saved = fh.st;
 	return 0;
 }
 
@@ -117,9 +126,36 @@ f_mac(void *h, char out[13])
 	memcpy(out, "0A1B2C3D4E5F", 13);
 }
 
+static void
+f_shutdown(void *h)
+{
+	fh.shutdowns++;
+	fh.shut_down = 1;
+}
+
+static int
+f_shut_down(void *h)
+{
+	return fh.shut_down;
+}
+
+static int
+f_link_connected(void *h, int i)
+{
+	return (fh.links_up >> i) & 1;
+}
+
+static void
+f_ipv4(void *h, char out[16])
+{
+	util_strlcpy(out, fh.ipv4[0] ? fh.ipv4 : "0.0.0.0", 16);
+}
+
 static const struct at_host fake_at_host = {
 	.settings = f_settings, .edit = f_edit, .save = f_save, .restart = f_restart,
 	.restore_defaults = f_restore, .connected = f_connected, .host_mac = f_mac,
+	.shutdown = f_shutdown, .shut_down = f_shut_down, .link_connected = f_link_connected,
+	.host_ipv4 = f_ipv4,
 };
 
 static const struct host_ops fake_ops = {
@@ -145,6 +181,7 @@ fake_host_reset(enum personality p)
 	memset(&fh, 0, sizeof(fh));
 	fh.base = base ? base : event_base_new();
 	settings_defaults(&fh.st, p);
+	fh.saved = fh.st;
 	util_strlcpy(fh.config_path, "/nonexistent/test.conf", sizeof(fh.config_path));
 }
 

@@ -19,6 +19,15 @@ struct fake_host {
 	char restart_why[64];
 	int reloads;
 	int taps;			/* registered taps */
+	/* The AT host's layers (instance.c): save() copies st to saved; with
+	 * layered, a restart starts from saved (unsaved edits are lost). */
+	struct settings saved;
+	int layered;
+	int saves;
+	/* The 721's AT host ops. */
+	int shut_down, shutdowns;	/* AT+CISHUTDOWN until a restart */
+	unsigned links_up;		/* bit i: link i connected (AT+CINET?) */
+	char ipv4[16];			/* AT+CIDTUIP?; "": 0.0.0.0 */
 };
 
 /* The one fake; fake_host_reset() fills it with the defaults of p. */

@@ -20,6 +20,7 @@ main(void)
 	srunner_add_suite(sr, suite_netacl());
 	srunner_add_suite(sr, suite_console());
 	srunner_add_suite(sr, suite_at());
+	srunner_add_suite(sr, suite_at721());
 	srunner_add_suite(sr, suite_control());
 	srunner_add_suite(sr, suite_status());
 	srunner_add_suite(sr, suite_portlock());

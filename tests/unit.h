@@ -5,6 +5,7 @@
 #include <check.h>
 
 Suite *suite_at(void);
+Suite *suite_at721(void);
 Suite *suite_baudsync(void);
 Suite *suite_bridge(void);
 Suite *suite_cache(void);
