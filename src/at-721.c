@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "at.h"
+#include "at-721-net.h"
 #include "util.h"
 
 /* Value lines, each "+CMD: <value>" (a basic command's without a prefix,
@@ -69,7 +70,15 @@ static const struct at_spelling echo_digits = {
 
 /* Sorted by name, basic rows among them (check_at proves it). */
 static const struct at_cmd cmds721[] = {
+	/* AT command mode (CIMOD=2): at-721-net.c; CISEND sorts below. */
+	{ "CICLOSE", at721_ciclose, AT_X, { F(NULL) }, "Close the AT+CIOPEN connection" },
+	{ "CIOPEN", at721_ciopen, AT_S, { F(NULL) },
+	  "Open a TCP or UDP connection: \"TCP\"|\"UDP\",\"address\",port (CIMOD=2)" },
+	{ "CIOPTIME", at_plain, AT_Q | AT_S, { F("dtu.command_idle") },
+	  "Query/Set the idle seconds after which command mode returns (0 never)" },
 	{ "CIPR", at_plain, AT_Q | AT_S, { F("serial.baud") }, "Query/Set the baud rate" },
+	{ "CISEND", at721_cisend, AT_X, { F(NULL) },
+	  "Send data on the AT+CIOPEN connection: '>' then data up to Ctrl-Z (CIMOD=2)" },
 	{ "CIVER", h_civer, AT_Q, { F(NULL) }, "Query the firmware version" },
 	{ "E", at_plain, AT_S | AT_BASIC, { { { "console.echo" }, &at_codec_spell, &echo_digits } },
 	  "Echo off (ATE0) or on (ATE1)" },

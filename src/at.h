@@ -50,6 +50,8 @@ enum at_op {
 
 struct at_req;
 struct at_field;
+struct at_session;
+struct cmdconn;
 
 /* Converts between AT argument text and the text of the settings a field
  * covers (REVIEW.md §3 redesign 2). Pure. */
@@ -120,6 +122,11 @@ struct at_host {
 	int (*connected)(void *h);
 	/* 12 upper-case hex digits of the host's MAC address into out[13]. */
 	void (*host_mac)(void *h, char out[13]);
+
+	/* The 721's AT command mode (CIMOD=2, at-721-net.c): the AT+CIOPEN
+	 * connection session s may use, or NULL (another work mode, a
+	 * session other than the serial console's). May be NULL. */
+	struct cmdconn *(*cmdconn)(void *h, const struct at_session *s);
 };
 
 enum at_req_state {
@@ -158,6 +165,10 @@ struct at_req {
 	 * config key ("link1.port: must be ..."); "" when there is none.
 	 * The serial line still gets the dialect's bare error. */
 	char why[160];
+	/* A success whose final result is not the dialect's OK: "SEND OK",
+	 * "CLOSE OK" (721 AT command mode, at-721-net.c), written as a line of
+	 * its own instead of the values and OK. NULL: the dialect's. */
+	const char *result;
 };
 
 /* Where commands come from and replies go: the serial console, one control
