@@ -215,14 +215,18 @@ feed(struct console *c, const uint8_t *d, size_t n, int64_t now, int fresh)
 				size_t used;
 
 				/* The LF of the CR LF that ended the command line
-				 * is not data (PROTOCOLS.md §1). */
+				 * is not data (PROTOCOLS.md §1); it is echoed as
+				 * the line's. */
 				if (c->after_cr) {
 					c->after_cr = 0;
 					if (b == '\n') {
+						if (c->echo)
+							echo_byte(c, b);
 						i++;
 						break;
 					}
 				}
+				flush_echo(c);	/* before anything the phase answers */
 				used = c->ops->raw(c->arg, d + i, n - i);
 
 				/* Taking nothing would loop: then the phase is over. */

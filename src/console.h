@@ -42,15 +42,15 @@ struct console_ops {
 	 * the command answers later: the console then holds further input,
 	 * in order, until console_resume(); else 0. */
 	int (*line)(void *arg, const char *line, size_t n, int overflow);
+	/* Command mode entered (1) or left (0). */
+	void (*mode)(void *arg, int command);
+	/* Every state change, for debug logs (may be NULL). */
+	void (*state)(void *arg, enum console_state from, enum console_state to);
 	/* The raw phase of command mode (console_set_raw: AT+CISEND's data,
 	 * CIMOD=2): the bytes as they come, not lines, and not echoed.
 	 * Returns how many it took; the phase ends among them with
 	 * console_set_raw(c, 0). May be NULL when nothing sets it. */
 	size_t (*raw)(void *arg, const uint8_t *d, size_t n);
-	/* Command mode entered (1) or left (0). */
-	void (*mode)(void *arg, int command);
-	/* Every state change, for debug logs (may be NULL). */
-	void (*state)(void *arg, enum console_state from, enum console_state to);
 };
 
 /* Owned by the instance. */

@@ -316,9 +316,9 @@ static const struct console_ops con_ops = {
 	.data = con_data,
 	.reply = con_reply,
 	.line = con_line,
-	.raw = con_raw,
 	.mode = con_mode,
 	.state = con_state,
+	.raw = con_raw,
 };
 
 static void
