@@ -82,7 +82,8 @@ pw_run(struct dtu *d, struct pw_source *p, const uint8_t *f, size_t n)
 {
 	const char *line;
 	size_t len;
-	enum pwat_kind k = pwat_match(d->run->at_password, f, n, &line, &len);
+	/* dtu.password takes effect at once (no S_RESTART): the current one. */
+	enum pwat_kind k = pwat_match(d->host->settings(d->h)->at_password, f, n, &line, &len);
 	char name[16];
 
 	if (k == PWAT_DATA)

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 
 #include <event2/buffer.h>
 
@@ -46,20 +47,26 @@ workmode_bridge_settings(enum work_mode m, struct settings *st)
 	}
 }
 
+void
+workmode_status_line(const struct workmode_status *w, char *buf, size_t cap)
+{
+	if (w->requested != w->running)
+		snprintf(buf, cap, "%s requested, not available in this version; running %s",
+		    workmode_name(w->requested), workmode_name(w->running));
+	else
+		snprintf(buf, cap, "%s (AT+CIMOD=%d)", workmode_name(w->running), w->running);
+}
+
 int
 workmode_status_text(const struct workmode_status *w, struct evbuffer *out)
 {
+	char line[128];
 	int r = 0;
 
 	if (!w->shown)
 		return 0;
-	if (w->requested != w->running)
-		r |= evbuffer_add_printf(out, "mode     %s requested, not available in this "
-		    "version; running %s\n", workmode_name(w->requested),
-		    workmode_name(w->running)) < 0;
-	else
-		r |= evbuffer_add_printf(out, "mode     %s (AT+CIMOD=%d)\n",
-		    workmode_name(w->running), w->running) < 0;
+	workmode_status_line(w, line, sizeof(line));
+	r |= evbuffer_add_printf(out, "mode     %s\n", line) < 0;
 	if (w->running == MODE_COMMAND)
 		r |= evbuffer_add_printf(out, "         AT+CIOPEN connection: %s\n",
 		    w->conn[0] ? w->conn : "none") < 0;

@@ -38,6 +38,9 @@ struct workmode_status {
 	uint64_t pwat_busy;		/* ... refused: one was still running (ERROR) */
 };
 
+/* The mode in one line: "COMMAND (AT+CIMOD=2)", or "FRAME requested, not
+ * available in this version; running TRANSPARENT" (the web page's row). */
+void workmode_status_line(const struct workmode_status *w, char *buf, size_t cap);
 /* The status lines ("mode     ...\n"); 0 or -1 (out of memory). Nothing
  * when !shown. */
 int workmode_status_text(const struct workmode_status *w, struct evbuffer *out);

@@ -5,6 +5,8 @@ and UDP peers on loopback), CIOPTIME, the HTTPD client (CIMOD=3) against a
 real HTTP server, the CIMODID start-up message, and what FRAME and SMS do
 until their issues land."""
 
+import base64
+import http.client
 import json
 import os
 import socket
@@ -110,6 +112,14 @@ def test_password_at_serial_not_allowed_or_wrong_is_data(tmp):
             # The right one runs.
             frame(d, b"s3cretAT")
             expect(d, OK)
+            # A new password counts at once (dtu.password needs no restart).
+            rc, _, err = d.ctl("set", "dtu.password", "n3w")
+            assert rc == 0, err
+            frame(d, b"n3wAT")
+            expect(d, OK)
+            frame(d, b"s3cretAT")
+            wait_for(lambda: srv.received().endswith(b"s3cretAT"), 10, "the old one as data")
+            quiet(d)
             d.stop()
 
 
@@ -414,12 +424,26 @@ def test_startup_message_at_start_and_restart(tmp):
 # --- FRAME and SMS until their issues -------------------------------------------
 
 
+def web_status(port):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    c.request("GET", "/", headers={
+        "Authorization": "Basic " + base64.b64encode(b"admin:pw123").decode()})
+    r = c.getresponse()
+    body = r.read().decode(errors="replace")
+    c.close()
+    assert r.status == 200, (r.status, body[:300])
+    return body
+
+
 def test_frame_and_sms_requested_run_transparent(tmp):
     for mode in ("FRAME", "SMS"):
         with Server() as srv:
             srv.start()
+            wport = free_port()
             links = 'link1 = { host = "127.0.0.1"; port = %d; };\n' % srv.port
-            with dtu(tmp, 'mode = "%s";' % mode, links) as d:
+            webconf = ('web = { enabled = true; port = %d; user = "admin"; password = "pw123"; };\n'
+                       % wport)
+            with dtu(tmp, 'mode = "%s";' % mode, links, webconf) as d:
                 d.start()
                 d.wait_log(r"dtu\.mode %s is not available in this version; running "
                            r"TRANSPARENT" % mode)
@@ -433,6 +457,9 @@ def test_frame_and_sms_requested_run_transparent(tmp):
                 assert st == dict(st, running="TRANSPARENT", requested=mode,
                                   available=False), st
                 assert d.ctl("get", "dtu.mode")[1] == mode + "\n"
+                d.wait_log("web: listening on port %d" % wport)
+                assert ("<tr><th>Work mode</th><td>%s requested, not available in this "
+                        "version; running TRANSPARENT</td></tr>" % mode) in web_status(wport)
                 d.stop()
                 # Said once per start, not per frame.
                 assert d.log_count(r"dtu\.mode %s is not available" % mode) == 1
