@@ -16,45 +16,18 @@
 #include "at.h"
 #include "at-721-net.h"
 #include "cmdconn.h"
+#include "fake_host.h"
 #include "settings.h"
 #include "unit.h"
 
+/* Replies and the connection's up-calls; the settings and the AT host are
+ * the shared fake's (fake_host.c). */
 static struct {
-	struct settings st;
-	struct cmdconn *conn;		/* what at_host.cmdconn gives */
 	char out[2048];
 	size_t nout;
 	char urc[4][32];
 	int nurc, raw;
 } fk;
-
-static const struct settings *
-f_settings(void *h)
-{
-	return &fk.st;
-}
-
-static void
-f_edit(void *h, const struct settings *st)
-{
-	fk.st = *st;
-}
-
-static int
-f_save(void *h, const struct settings *st)
-{
-	return 0;
-}
-
-static struct cmdconn *
-f_cmdconn(void *h, const struct at_session *s)
-{
-	return fk.conn;
-}
-
-static const struct at_host host = {
-	.settings = f_settings, .edit = f_edit, .save = f_save, .cmdconn = f_cmdconn,
-};
 
 static void
 f_write(void *arg, const char *d, size_t n)
@@ -71,8 +44,8 @@ static void
 reset(void)
 {
 	memset(&fk, 0, sizeof(fk));
-	settings_defaults(&fk.st, PERS_721);
-	at_session_init(&sess, &host, NULL, f_write, NULL, NULL, NULL);
+	fake_host_reset(PERS_721);
+	at_session_init(&sess, fake_host.ops->at, fake_host.h, f_write, NULL, NULL, NULL);
 }
 
 static const char *
@@ -119,7 +92,7 @@ START_TEST(test_rows)
 	ck_assert_str_eq(run(rows[_i].in), rows[_i].out);
 	/* A refused set changes nothing. */
 	if (strcmp(rows[_i].out, ERR) == 0)
-		ck_assert_int_eq(fk.st.command_idle, 0);
+		ck_assert_int_eq(fh.st.command_idle, 0);
 }
 END_TEST
 
@@ -127,7 +100,7 @@ START_TEST(test_cioptime_edits)
 {
 	reset();
 	ck_assert_str_eq(run("AT+CIOPTIME=30"), OK);
-	ck_assert_int_eq(fk.st.command_idle, 30);
+	ck_assert_int_eq(fh.st.command_idle, 30);
 	ck_assert_str_eq(run("AT+CIOPTIME?"), "\r\n+CIOPTIME: 30\r\n" OK);
 }
 END_TEST
@@ -213,43 +186,45 @@ static const struct cmdconn_cbs ccbs = { c_data, c_urc, c_raw };
  * and AT+CICLOSE "CLOSE OK" in place of OK. */
 START_TEST(test_connection)
 {
-	struct event_base *base = event_base_new();
+	struct event_base *base;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t salen = sizeof(sa);
 	char line[96];
 	int lfd = socket(AF_INET, SOCK_STREAM, 0);
 
 	reset();
+	base = fh.base;
 	ck_assert_ptr_nonnull(base);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	ck_assert_int_eq(listen(lfd, 1), 0);
 	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sa, &salen), 0);
-	ck_assert_int_eq(settings_set(&fk.st, settings_find("network.allow_out"),
+	ck_assert_int_eq(settings_set(&fh.st, settings_find("network.allow_out"),
 	    "127.0.0.1/32", NULL, 0), 0);
-	fk.conn = cmdconn_new(base, NULL, &fk.st, &ccbs, NULL);
-	ck_assert_ptr_nonnull(fk.conn);
+	fh.cmdconn = cmdconn_new(base, NULL, &fh.st, &ccbs, NULL);
+	ck_assert_ptr_nonnull(fh.cmdconn);
 	ck_assert_str_eq(run("AT+CISEND"), ERR);
 	ck_assert_int_eq(fk.raw, 0);
 	ck_assert_str_eq(run("AT+CICLOSE"), ERR);
 	ck_assert_str_eq(run("AT+CIOPEN=\"TCP\",\"127.0.0.2\",9"), ERR);
-	ck_assert_int_eq(cmdconn_state(fk.conn), CC_CLOSED);
+	ck_assert_int_eq(cmdconn_state(fh.cmdconn), CC_CLOSED);
 	/* A name without a resolver cannot be looked up: ERROR. */
 	ck_assert_str_eq(run("AT+CIOPEN=\"TCP\",\"nowhere.invalid\",9"), ERR);
-	ck_assert_int_eq(cmdconn_state(fk.conn), CC_CLOSED);
+	ck_assert_int_eq(cmdconn_state(fh.cmdconn), CC_CLOSED);
 	snprintf(line, sizeof(line), "AT+CIOPEN=\"TCP\",\"127.0.0.1\",%u", ntohs(sa.sin_port));
 	ck_assert_str_eq(run(line), OK);
-	ck_assert_int_eq(cmdconn_state(fk.conn), CC_OPENING);
+	ck_assert_int_eq(cmdconn_state(fh.cmdconn), CC_OPENING);
 	ck_assert(!at_busy(&sess));
 	ck_assert_str_eq(run(line), ERR);		/* one at a time */
 	ck_assert_str_eq(run("AT+CISEND"), ERR);		/* not up yet */
 	ck_assert_str_eq(run("AT+CICLOSE"), "\r\nCLOSE OK\r\n");
-	ck_assert_int_eq(cmdconn_state(fk.conn), CC_CLOSED);
+	ck_assert_int_eq(cmdconn_state(fh.cmdconn), CC_CLOSED);
 	ck_assert_int_eq(fk.nurc, 0);
 	event_base_loop(base, EVLOOP_NONBLOCK);		/* frees the stopped link */
-	cmdconn_free(fk.conn);
+	cmdconn_free(fh.cmdconn);
+	fh.cmdconn = NULL;
 	close(lfd);
-	event_base_free(base);
+	fake_host_free();
 }
 END_TEST
 

@@ -117,9 +117,16 @@ f_mac(void *h, char out[13])
 	memcpy(out, "0A1B2C3D4E5F", 13);
 }
 
+static struct cmdconn *
+f_cmdconn(void *h, const struct at_session *s)
+{
+	return fh.cmdconn;
+}
+
 static const struct at_host fake_at_host = {
 	.settings = f_settings, .edit = f_edit, .save = f_save, .restart = f_restart,
 	.restore_defaults = f_restore, .connected = f_connected, .host_mac = f_mac,
+	.cmdconn = f_cmdconn,
 };
 
 static const struct host_ops fake_ops = {

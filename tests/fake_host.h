@@ -19,6 +19,7 @@ struct fake_host {
 	char restart_why[64];
 	int reloads;
 	int taps;			/* registered taps */
+	struct cmdconn *cmdconn;	/* what the AT host's cmdconn() gives (CIMOD=2) */
 };
 
 /* The one fake; fake_host_reset() fills it with the defaults of p. */

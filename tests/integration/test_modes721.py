@@ -6,6 +6,7 @@ real HTTP server, the CIMODID start-up message, and what FRAME and SMS do
 until their issues land."""
 
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -28,6 +29,19 @@ def dtu(tmp, dtu_group="", links="", extra=""):
         links += 'link1 = { enabled = false; host = "127.0.0.1"; port = %d; };\n' % free_port()
     return Daemon(tmp, "%sdtu = { %s };\n%s" % (links, dtu_group, extra),
                   personality="gprs232-721")
+
+
+@contextlib.contextmanager
+def linked(tmp, dtu_group, extra=""):
+    """A started 721 whose link1 is connected to a recording server:
+    yields (daemon, server)."""
+    with Server() as srv:
+        srv.start()
+        links = 'link1 = { host = "127.0.0.1"; port = %d; };\n' % srv.port
+        with dtu(tmp, dtu_group, links, extra) as d:
+            d.start()
+            wait_for(lambda: srv.conns, 10, "link1's connection")
+            yield d, srv
 
 
 def expect(d, want, timeout=10.0):
@@ -57,70 +71,55 @@ def status_json(d):
 
 
 def test_password_at_serial_runs_and_answers_on_the_serial_line(tmp):
-    with Server() as srv:
-        srv.start()
-        links = 'link1 = { host = "127.0.0.1"; port = %d; };\n' % srv.port
-        with dtu(tmp, "serial_at = true;", links) as d:
-            d.start()
-            wait_for(lambda: srv.conns, 10, "link1's connection")
-            frame(d, b"usr.cn#AT+CIVER?\r\n")
-            got = d.pty.read_until(OK, 10)
-            assert got.startswith(b"\r\n+CIVER: ") and got.endswith(b"\r\n\r\nOK\r\n"), got
-            # AT in any case, the line ending optional (PROTOCOLS.md §1).
-            frame(d, b"usr.cn#at+cipr=9600")
-            expect(d, OK)
-            frame(d, b"usr.cn#AT+CIPR?")
-            expect(d, b"\r\n+CIPR: 9600\r\n" + OK)
-            # One command per frame: a second line makes it malformed.
-            frame(d, b"usr.cn#AT+CIPR?\r\nAT+CIVER?\r\n")
-            expect(d, ERROR)
-            frame(d, b"usr.cn#ATNOPE")
-            expect(d, ERROR)
-            frame(d, b"plain data")
-            wait_for(lambda: srv.received() == b"plain data", 10, "the data frame")
-            quiet(d)
-            assert srv.received() == b"plain data", srv.received()
-            st = status_json(d)["work_mode"]
-            assert st["password_at_serial"] == 5 and st["password_at_network"] == 0, st
-            d.stop()
+    with linked(tmp, "serial_at = true;") as (d, srv):
+        frame(d, b"usr.cn#AT+CIVER?\r\n")
+        got = d.pty.read_until(OK, 10)
+        assert got.startswith(b"\r\n+CIVER: ") and got.endswith(b"\r\n\r\nOK\r\n"), got
+        # AT in any case, the line ending optional (PROTOCOLS.md §1).
+        frame(d, b"usr.cn#at+cipr=9600")
+        expect(d, OK)
+        frame(d, b"usr.cn#AT+CIPR?")
+        expect(d, b"\r\n+CIPR: 9600\r\n" + OK)
+        # One command per frame: a second line makes it malformed.
+        frame(d, b"usr.cn#AT+CIPR?\r\nAT+CIVER?\r\n")
+        expect(d, ERROR)
+        frame(d, b"usr.cn#ATNOPE")
+        expect(d, ERROR)
+        frame(d, b"plain data")
+        wait_for(lambda: srv.received() == b"plain data", 10, "the data frame")
+        quiet(d)
+        assert srv.received() == b"plain data", srv.received()
+        st = status_json(d)["work_mode"]
+        assert st["password_at_serial"] == 5 and st["password_at_network"] == 0, st
+        d.stop()
 
 
 def test_password_at_serial_not_allowed_or_wrong_is_data(tmp):
-    with Server() as srv:
-        srv.start()
-        links = 'link1 = { host = "127.0.0.1"; port = %d; };\n' % srv.port
-        # CICOMAT off (the factory value): the frame is data.
-        with dtu(tmp, "", links) as d:
-            d.start()
-            wait_for(lambda: srv.conns, 10, "link1's connection")
-            frame(d, b"usr.cn#AT+CIVER?\r\n")
-            wait_for(lambda: srv.received() == b"usr.cn#AT+CIVER?\r\n", 10, "the frame as data")
-            quiet(d)
-            d.stop()
-    with Server() as srv:
-        srv.start()
-        links = 'link1 = { host = "127.0.0.1"; port = %d; };\n' % srv.port
-        with dtu(tmp, 'serial_at = true; password = "s3cret";', links) as d:
-            d.start()
-            wait_for(lambda: srv.conns, 10, "link1's connection")
-            sent = [b"usr.cn#AT+CIVER?", b"S3cretAT+CIVER?", b"s3cretA", b"s3cret AT+CIVER?",
-                    b"xs3cretAT+CIVER?", b"s3cre"]
-            for f in sent:
-                frame(d, f)
-            wait_for(lambda: srv.received() == b"".join(sent), 10, "every frame unchanged")
-            quiet(d)
-            # The right one runs.
-            frame(d, b"s3cretAT")
-            expect(d, OK)
-            # A new password counts at once (dtu.password needs no restart).
-            rc, _, err = d.ctl("set", "dtu.password", "n3w")
-            assert rc == 0, err
-            frame(d, b"n3wAT")
-            expect(d, OK)
-            frame(d, b"s3cretAT")
-            wait_for(lambda: srv.received().endswith(b"s3cretAT"), 10, "the old one as data")
-            quiet(d)
-            d.stop()
+    # CICOMAT off (the factory value): the frame is data.
+    with linked(tmp, "") as (d, srv):
+        frame(d, b"usr.cn#AT+CIVER?\r\n")
+        wait_for(lambda: srv.received() == b"usr.cn#AT+CIVER?\r\n", 10, "the frame as data")
+        quiet(d)
+        d.stop()
+    with linked(tmp, 'serial_at = true; password = "s3cret";') as (d, srv):
+        sent = [b"usr.cn#AT+CIVER?", b"S3cretAT+CIVER?", b"s3cretA", b"s3cret AT+CIVER?",
+                b"xs3cretAT+CIVER?", b"s3cre"]
+        for f in sent:
+            frame(d, f)
+        wait_for(lambda: srv.received() == b"".join(sent), 10, "every frame unchanged")
+        quiet(d)
+        # The right one runs.
+        frame(d, b"s3cretAT")
+        expect(d, OK)
+        # A new password counts at once (dtu.password needs no restart).
+        rc, _, err = d.ctl("set", "dtu.password", "n3w")
+        assert rc == 0, err
+        frame(d, b"n3wAT")
+        expect(d, OK)
+        frame(d, b"s3cretAT")
+        wait_for(lambda: srv.received().endswith(b"s3cretAT"), 10, "the old one as data")
+        quiet(d)
+        d.stop()
 
 
 # --- password AT from the network ---------------------------------------------
@@ -158,18 +157,13 @@ def test_password_at_network_answers_only_that_link(tmp):
 
 
 def test_password_at_network_not_allowed_is_serial_data(tmp):
-    with Server() as srv:
-        srv.start()
-        links = 'link1 = { host = "127.0.0.1"; port = %d; };\n' % srv.port
-        # CINETAT off, CICOMAT on: only the serial line's are commands.
-        with dtu(tmp, "serial_at = true;", links) as d:
-            d.start()
-            wait_for(lambda: srv.conns, 10, "link1's connection")
-            srv.send_all(b"usr.cn#AT+CIVER?\r\n")
-            expect(d, b"usr.cn#AT+CIVER?\r\n")
-            time.sleep(0.3)
-            assert srv.received() == b""
-            d.stop()
+    # CINETAT off, CICOMAT on: only the serial line's are commands.
+    with linked(tmp, "serial_at = true;") as (d, srv):
+        srv.send_all(b"usr.cn#AT+CIVER?\r\n")
+        expect(d, b"usr.cn#AT+CIVER?\r\n")
+        time.sleep(0.3)
+        assert srv.received() == b""
+        d.stop()
 
 
 # --- CIMOD=2: AT command mode --------------------------------------------------
@@ -339,31 +333,26 @@ def test_command_mode_not_from_elsewhere(tmp):
 
 
 def test_cioptime_returns_to_transparent(tmp):
-    with Server() as srv:
-        srv.start()
-        links = 'link1 = { host = "127.0.0.1"; port = %d; };\n' % srv.port
-        with dtu(tmp, "", links) as d:
-            d.start()
-            wait_for(lambda: srv.conns, 10, "link1's connection")
-            # 0 (the factory value): command mode stays.
-            d.command_mode(guard=0.3)
-            assert d.at("AT+CIOPTIME?") == b"\r\n+CIOPTIME: 0\r\n" + OK
-            assert d.at("AT+CIOPTIME=?") == b"\r\n+CIOPTIME: (0-65535)\r\n" + OK
-            time.sleep(2.5)
-            assert d.at("AT") == OK
-            assert d.at("AT+CIOPTIME=65536") == ERROR
-            assert d.at("AT+CIOPTIME=1") == OK
-            assert d.at("ATW") == OK
-            d.ctl("restart")
-            d.wait_log(r"restarted \(usrbridgectl restart\)")
-            d.command_mode(guard=0.3)
-            d.wait_log(r"1 s idle in command mode \(CIOPTIME\): back to TRANSPARENT", 10)
-            # Transparent again: data goes to the link, held data comes out.
-            wait_for(lambda: len(srv.conns) >= 2, 10, "the reconnection after the restart")
-            frame(d, b"after CIOPTIME")
-            wait_for(lambda: srv.received() == b"after CIOPTIME", 10, "data in transparent mode")
-            assert status_json(d)["serial"]["mode"] == "transparent"
-            d.stop()
+    with linked(tmp, "") as (d, srv):
+        # 0 (the factory value): command mode stays.
+        d.command_mode(guard=0.3)
+        assert d.at("AT+CIOPTIME?") == b"\r\n+CIOPTIME: 0\r\n" + OK
+        assert d.at("AT+CIOPTIME=?") == b"\r\n+CIOPTIME: (0-65535)\r\n" + OK
+        time.sleep(2.5)
+        assert d.at("AT") == OK
+        assert d.at("AT+CIOPTIME=65536") == ERROR
+        assert d.at("AT+CIOPTIME=1") == OK
+        assert d.at("ATW") == OK
+        d.ctl("restart")
+        d.wait_log(r"restarted \(usrbridgectl restart\)")
+        d.command_mode(guard=0.3)
+        d.wait_log(r"1 s idle in command mode \(CIOPTIME\): back to TRANSPARENT", 10)
+        # Transparent again: data goes to the link, held data comes out.
+        wait_for(lambda: len(srv.conns) >= 2, 10, "the reconnection after the restart")
+        frame(d, b"after CIOPTIME")
+        wait_for(lambda: srv.received() == b"after CIOPTIME", 10, "data in transparent mode")
+        assert status_json(d)["serial"]["mode"] == "transparent"
+        d.stop()
 
 
 # --- CIMOD=3: HTTPD client -----------------------------------------------------
@@ -437,32 +426,27 @@ def web_status(port):
 
 def test_frame_and_sms_requested_run_transparent(tmp):
     for mode in ("FRAME", "SMS"):
-        with Server() as srv:
-            srv.start()
-            wport = free_port()
-            links = 'link1 = { host = "127.0.0.1"; port = %d; };\n' % srv.port
-            webconf = ('web = { enabled = true; port = %d; user = "admin"; password = "pw123"; };\n'
-                       % wport)
-            with dtu(tmp, 'mode = "%s";' % mode, links, webconf) as d:
-                d.start()
-                d.wait_log(r"dtu\.mode %s is not available in this version; running "
-                           r"TRANSPARENT" % mode)
-                wait_for(lambda: srv.conns, 10, "link1's connection")
-                frame(d, b"as transparent")
-                wait_for(lambda: srv.received() == b"as transparent", 10, "the data")
-                rc, text, _ = d.ctl("status")
-                assert ("mode     %s requested, not available in this version; running "
-                        "TRANSPARENT" % mode) in text, text
-                st = status_json(d)["work_mode"]
-                assert st == dict(st, running="TRANSPARENT", requested=mode,
-                                  available=False), st
-                assert d.ctl("get", "dtu.mode")[1] == mode + "\n"
-                d.wait_log("web: listening on port %d" % wport)
-                assert ("<tr><th>Work mode</th><td>%s requested, not available in this "
-                        "version; running TRANSPARENT</td></tr>" % mode) in web_status(wport)
-                d.stop()
-                # Said once per start, not per frame.
-                assert d.log_count(r"dtu\.mode %s is not available" % mode) == 1
+        wport = free_port()
+        webconf = ('web = { enabled = true; port = %d; user = "admin"; password = "pw123"; };\n'
+                   % wport)
+        with linked(tmp, 'mode = "%s";' % mode, webconf) as (d, srv):
+            d.wait_log(r"dtu\.mode %s is not available in this version; running "
+                       r"TRANSPARENT" % mode)
+            frame(d, b"as transparent")
+            wait_for(lambda: srv.received() == b"as transparent", 10, "the data")
+            rc, text, _ = d.ctl("status")
+            assert ("mode     %s requested, not available in this version; running "
+                    "TRANSPARENT" % mode) in text, text
+            st = status_json(d)["work_mode"]
+            assert st == dict(st, running="TRANSPARENT", requested=mode,
+                              available=False), st
+            assert d.ctl("get", "dtu.mode")[1] == mode + "\n"
+            d.wait_log("web: listening on port %d" % wport)
+            assert ("<tr><th>Work mode</th><td>%s requested, not available in this "
+                    "version; running TRANSPARENT</td></tr>" % mode) in web_status(wport)
+            d.stop()
+            # Said once per start, not per frame.
+            assert d.log_count(r"dtu\.mode %s is not available" % mode) == 1
 
 
 run_tests(globals())
