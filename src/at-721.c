@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "at.h"
+#include "at-721-net.h"
 #include "hostinfo.h"
 #include "util.h"
 
@@ -236,6 +237,8 @@ static const struct at_hex_bound hex40 = { 40 };
  * the modem: until then they are unknown, so ERROR (PROTOCOLS.md §4). */
 static const struct at_cmd cmds721[] = {
 	{ "CCLK", h_cclk, AT_Q, { F(NULL) }, "Query the clock (the host's without a modem)" },
+	/* AT command mode (CIMOD=2): at-721-net.c. */
+	{ "CICLOSE", at721_ciclose, AT_X, { F(NULL) }, "Close the AT+CIOPEN connection" },
 	PLAIN("CICOMAT", S("dtu.serial_at", off_on),
 	    "Query/Set password AT commands from the serial line"),
 	{ "CIDTUIP", h_cidtuip, AT_Q, { F(NULL) }, "Query the local IP address" },
@@ -247,7 +250,10 @@ static const struct at_cmd cmds721[] = {
 	    "Query/Set password AT commands from the network"),
 	{ "CINETPT", at_plain, AT_Q | AT_S | AT_LINK, { F("link.local_port") },
 	  "Query/Set the local port of a connection" },
-	PLAIN("CIOPTIME", F("dtu.command_idle"), "Query/Set the command mode idle time"),
+	{ "CIOPEN", at721_ciopen, AT_S, { F(NULL) },
+	  "Open a TCP or UDP connection: \"TCP\"|\"UDP\",\"address\",port (CIMOD=2)" },
+	PLAIN("CIOPTIME", F("dtu.command_idle"),
+	    "Query/Set the idle seconds after which command mode returns (0 never)"),
 	{ "CIPCFG", at_plain, AT_Q | AT_S,
 	  { F("dtu.cipcfg1"), F("heartbeat.interval"), F("dtu.cipcfg3"),
 	    { { "serial.pack_gap_us" }, &at_codec_ms, NULL }, F("serial.pack_len"),
@@ -268,6 +274,8 @@ static const struct at_cmd cmds721[] = {
 	{ "CIRELOAD", h_cireload, AT_X, { F(NULL) }, "Restore and save the factory settings" },
 	{ "CIRESET", h_cireset, AT_X, { F(NULL) }, "Restart" },
 	PLAIN("CIRINGSTA", S("modem.auto_answer", off_on), "Query/Set answering voice calls"),
+	{ "CISEND", at721_cisend, AT_X, { F(NULL) },
+	  "Send data on the AT+CIOPEN connection: '>' then data up to Ctrl-Z (CIMOD=2)" },
 	{ "CISHUTDOWN", h_cishutdown, AT_X, { F(NULL) }, "Stop every connection" },
 	PLAIN("CISOCLINK", S("bridge.short_conn", long_conn),
 	    "Query/Set short (0) or long (1) connections"),

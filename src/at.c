@@ -233,6 +233,7 @@ req_begin(struct at_session *s)
 	r->cancel = NULL;
 	r->hdata = NULL;
 	r->why[0] = '\0';
+	r->result = NULL;
 	r->state = AT_REQ_RUNNING;
 	return r;
 }
@@ -251,7 +252,10 @@ complete(struct at_req *r, int rc)
 		    AT_VALUE_BYTES);
 		rc = AT_ERR_PERM;
 	}
-	r->d->final(r, rc);
+	if (rc == AT_DONE && r->result)
+		r->d->line(s, r->result);
+	else
+		r->d->final(r, rc);
 	at_flush(s);
 	r->state = AT_REQ_IDLE;
 	if (after && rc == AT_DONE)

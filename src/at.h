@@ -57,6 +57,8 @@ enum at_op {
 
 struct at_req;
 struct at_field;
+struct at_session;
+struct cmdconn;
 
 /* Converts between AT argument text and the text of the settings a field
  * covers (REVIEW.md §3 redesign 2). Pure. */
@@ -143,6 +145,10 @@ struct at_host {
 	/* The host's IPv4 address on its default route, "0.0.0.0" when it
 	 * has none (AT+CIDTUIP?). */
 	void (*host_ipv4)(void *h, char out[16]);
+	/* The 721's AT command mode (CIMOD=2, at-721-net.c): the AT+CIOPEN
+	 * connection session s may use, or NULL (another work mode, a
+	 * session other than the serial console's). May be NULL. */
+	struct cmdconn *(*cmdconn)(void *h, const struct at_session *s);
 };
 
 enum at_req_state {
@@ -183,6 +189,10 @@ struct at_req {
 	 * config key ("link1.port: must be ..."); "" when there is none.
 	 * The serial line still gets the dialect's bare error. */
 	char why[160];
+	/* A success whose final result is not the dialect's OK: "SEND OK",
+	 * "CLOSE OK" (721 AT command mode, at-721-net.c), written as a line of
+	 * its own instead of the values and OK. NULL: the dialect's. */
+	const char *result;
 };
 
 /* Where commands come from and replies go: the serial console, one control

@@ -221,6 +221,30 @@ feed(struct console *c, const uint8_t *d, size_t n, int64_t now, int fresh)
 			i += release(c, now, first ? &d[i] : NULL);
 			break;
 		case CON_COMMAND:
+			if (c->raw) {
+				size_t used;
+
+				/* The LF of the CR LF that ended the command line
+				 * is not data (PROTOCOLS.md §1); it is echoed as
+				 * the line's. */
+				if (c->after_cr) {
+					c->after_cr = 0;
+					if (b == '\n') {
+						if (c->echo)
+							echo_byte(c, b);
+						i++;
+						break;
+					}
+				}
+				flush_echo(c);	/* before anything the phase answers */
+				used = c->ops->raw(c->arg, d + i, n - i);
+
+				/* Taking nothing would loop: then the phase is over. */
+				if (!used)
+					c->raw = 0;
+				i += used;
+				break;
+			}
 			if (c->busy) {
 				hold_bytes(c, d + i, n - i);
 				i = n;
@@ -338,7 +362,14 @@ console_set_command(struct console *c, int command)
 	c->nhold = 0;
 	c->hold_lost = 0;
 	c->hold_cut = 0;
+	c->raw = 0;
 	console_set_state(c, command ? CON_COMMAND : CON_DATA);
+}
+
+void
+console_set_raw(struct console *c, int raw)
+{
+	c->raw = raw;
 }
 
 int

@@ -47,6 +47,11 @@ struct console_ops {
 	void (*mode)(void *arg, int command);
 	/* Every state change, for debug logs (may be NULL). */
 	void (*state)(void *arg, enum console_state from, enum console_state to);
+	/* The raw phase of command mode (console_set_raw: AT+CISEND's data,
+	 * CIMOD=2): the bytes as they come, not lines, and not echoed.
+	 * Returns how many it took; the phase ends among them with
+	 * console_set_raw(c, 0). May be NULL when nothing sets it. */
+	size_t (*raw)(void *arg, const uint8_t *d, size_t n);
 };
 
 /* Owned by the instance. */
@@ -75,6 +80,7 @@ struct console {
 	int hold_cut;		/* bytes beyond the cap after the last of them */
 	int hold_after_cr;	/* the last byte held or discarded was CR */
 	int depth;		/* inside console_input / console_resume */
+	int raw;		/* command-mode input goes to ops->raw */
 };
 
 void console_init(struct console *c, const struct console_params *p,
@@ -90,5 +96,8 @@ void console_resume(struct console *c, int64_t now);
  * waiting command is dropped. */
 void console_set_command(struct console *c, int command);
 int console_in_command(const struct console *c);
+/* Starts (1) or ends (0) the raw phase of command mode: meanwhile input
+ * goes to ops->raw, before a waiting command's hold. */
+void console_set_raw(struct console *c, int raw);
 
 #endif

@@ -26,6 +26,7 @@
 #include "curl-glue.h"
 #include "console.h"
 #include "control.h"
+#include "dtu.h"
 #include "hook.h"
 #include "hostinfo.h"
 #include "instance.h"
@@ -39,14 +40,20 @@
 #include "status.h"
 #include "util.h"
 #include "web.h"
+#include "workmode.h"
 
 struct instance;
 
 /* The serial side's ingress path of one work mode (REVIEW.md §3 redesign 4):
  * what becomes of serial bytes that the console passes on as data. The 30X
- * has the transparent mode (packer -> every link); frame, SMS and AT
- * command mode come with the 721 issues as rows of ingress_modes[]. */
+ * has the transparent mode (packer -> every link); the 721 adds HTTPD (the
+ * same path to link 1 as an HTTP client, workmode_bridge_settings) and AT
+ * command mode; frame and SMS modes come with their issues as rows of
+ * ingress_modes[] and bits of personality_desc.modes. */
 struct ingress_ops {
+	/* The console is in command mode from the start and stays there
+	 * (CIMOD=2): there is no data to pass on, data is NULL. */
+	int command_only;
 	int (*start)(struct instance *in);
 	void (*stop)(struct instance *in);
 	void (*data)(struct instance *in, const uint8_t *d, size_t n, int64_t now);
@@ -94,6 +101,7 @@ struct instance {
 	struct at_session at_serial;
 	void *svc[ARRAY_SIZE(services)];	/* what services[i]->new returned */
 	struct leds *leds;		/* kept across restarts unless leds.* change */
+	struct dtu *dtu;		/* 721: password AT, CIOPTIME, CIMOD=2's connection */
 
 	/* The packing gap (0.35 ms at 115200) needs sub-millisecond timing;
 	 * it has a timerfd of its own, so that the event loop needs none and
@@ -164,6 +172,9 @@ on_frame(const uint8_t *frame, size_t len, void *arg)
 {
 	struct instance *in = arg;
 
+	/* A password-AT frame is a command, not data (PROTOCOLS.md §4). */
+	if (dtu_serial_frame(in->dtu, frame, len))
+		return;
 	if (in->bridge)
 		bridge_frame(in->bridge, frame, len);
 }
@@ -173,7 +184,8 @@ con_data(void *arg, const uint8_t *d, size_t n, int64_t now)
 {
 	struct instance *in = arg;
 
-	in->ingress->data(in, d, n, now);
+	if (in->ingress->data)
+		in->ingress->data(in, d, n, now);
 }
 
 /* --- transparent mode: the packer cuts frames for every link (§2) ---------- */
@@ -209,8 +221,48 @@ transparent_expire(struct instance *in, int64_t now)
 	packer_expire(&in->packer, now);
 }
 
+/* --- AT command mode (CIMOD=2): the console takes every byte ------------------ */
+
+static int
+command_start(struct instance *in)
+{
+	console_set_command(&in->console, 1);
+	return 0;
+}
+
+static void
+command_stop(struct instance *in)
+{
+}
+
+static int64_t
+command_deadline(const struct instance *in)
+{
+	return -1;
+}
+
+static void
+command_expire(struct instance *in, int64_t now)
+{
+}
+
 static const struct ingress_ops ingress_modes[MODE_COUNT] = {
 	[MODE_TRANSPARENT] = {
+		.start = transparent_start,
+		.stop = transparent_stop,
+		.data = transparent_data,
+		.deadline = transparent_deadline,
+		.expire = transparent_expire,
+	},
+	[MODE_COMMAND] = {
+		.command_only = 1,
+		.start = command_start,
+		.stop = command_stop,
+		.deadline = command_deadline,
+		.expire = command_expire,
+	},
+	/* Frames as in transparent mode; the bridge runs link 1 as HTPC. */
+	[MODE_HTTPD] = {
 		.start = transparent_start,
 		.stop = transparent_stop,
 		.data = transparent_data,
@@ -240,8 +292,20 @@ con_line(void *arg, const char *line, size_t n, int overflow)
 static void
 con_mode(void *arg, int command)
 {
+	struct instance *in = arg;
+
 	log_info("console: %s mode", command ? "command" : "transparent");
-	tap_event(arg, "console: %s mode", command ? "command" : "transparent");
+	tap_event(in, "console: %s mode", command ? "command" : "transparent");
+	dtu_command_mode(in->dtu, command);
+}
+
+/* AT+CISEND's data phase (console_set_raw). */
+static size_t
+con_raw(void *arg, const uint8_t *d, size_t n)
+{
+	struct instance *in = arg;
+
+	return dtu_raw(in->dtu, d, n);
 }
 
 static void
@@ -256,6 +320,7 @@ static const struct console_ops con_ops = {
 	.line = con_line,
 	.mode = con_mode,
 	.state = con_state,
+	.raw = con_raw,
 };
 
 static void
@@ -268,6 +333,8 @@ on_serial_data(const uint8_t *d, size_t n, int64_t now, void *arg)
 	for (int i = 0; i < in->nsniffers; i++)
 		in->sniffers[i].bytes(in->sniffers[i].arg, d, n, now);
 	console_input(&in->console, d, n, now);
+	if (console_in_command(&in->console))
+		dtu_command_activity(in->dtu);
 	arm_timers(in);
 	/* No link can take more: stop reading until one can (on_writable). */
 	if (in->bridge && bridge_congested(in->bridge))
@@ -354,6 +421,8 @@ to_serial(int link, int client, const uint8_t *d, size_t n, void *arg)
 {
 	struct instance *in = arg;
 
+	if (link >= 0 && dtu_net_data(in->dtu, link, d, n))
+		return;
 	if (console_in_command(&in->console)) {
 		/* Held until AT+ENTM, bounded by the cache size (PROTOCOLS.md §1). */
 		if (evbuffer_get_length(in->held_net) + n > (size_t)in->run.cache_size) {
@@ -377,6 +446,7 @@ on_serial_drain(void *arg)
 
 	if (in->bridge)
 		bridge_pause(in->bridge, 0);
+	dtu_pause(in->dtu, 0);
 }
 
 static void
@@ -486,6 +556,10 @@ at_serial_entm(void *arg)
 {
 	struct instance *in = arg;
 
+	/* CIMOD=2: command mode is the work mode; there is none to return to. */
+	if (in->ingress && in->ingress->command_only)
+		return;
+	dtu_command_mode(in->dtu, 0);
 	console_set_command(&in->console, 0);
 	log_info("console: transparent mode");
 	tap_event(in, "console: transparent mode");
@@ -502,7 +576,45 @@ at_serial_done(void *arg, struct at_req *r, int rc)
 		console_resume(&in->console, util_now_us());
 		arm_timers(in);
 	}
+	dtu_console_idle(in->dtu);
 }
+
+/* --- the 721's serial-side extras (dtu.c) --------------------------------------- */
+
+static void
+dtu_to_serial(void *arg, const uint8_t *d, size_t n)
+{
+	struct instance *in = arg;
+
+	if (in->ntaps)
+		tap(in, TAP_TO_SERIAL, d, n);
+	serial_write(in->serial, d, n);
+	if (serial_congested(in->serial))
+		dtu_pause(in->dtu, 1);
+}
+
+static int
+dtu_to_link(void *arg, int link, const uint8_t *d, size_t n)
+{
+	struct instance *in = arg;
+
+	return in->bridge ? bridge_send(in->bridge, link, d, n) : -ENOENT;
+}
+
+static void
+dtu_raw_phase(void *arg, int on)
+{
+	struct instance *in = arg;
+
+	console_set_raw(&in->console, on);
+}
+
+static const struct dtu_io dtu_io = {
+	.to_serial = dtu_to_serial,
+	.to_link = dtu_to_link,
+	.leave_command = at_serial_entm,
+	.raw = dtu_raw_phase,
+};
 
 /* --- start, restart --------------------------------------------------------- */
 
@@ -571,6 +683,8 @@ start_runtime(struct instance *in)
 	struct bridge_params bp;
 	struct serial_params sp;
 	struct console_params cp;
+	struct settings *bset;
+	enum work_mode mode;
 	int r;
 
 	/* Edits that were not saved are lost, as on the device (721). */
@@ -595,14 +709,21 @@ start_runtime(struct instance *in)
 	at_cancel(&in->at_serial);
 	console_init(&in->console, &cp, &con_ops, in);
 	in->console.echo = in->run.echo;
-	/* The work mode is a setting of the 721 (AT+CIMOD, its issue); the
-	 * 30X is always transparent. */
-	in->ingress = &ingress_modes[MODE_TRANSPARENT];
+	/* The work mode (721 AT+CIMOD); one this version lacks runs as
+	 * TRANSPARENT, said here and by status (workmode.h). */
+	mode = workmode_pick(in->pers, in->run.work_mode);
+	if ((int)mode != in->run.work_mode)
+		log_warn("dtu.mode %s is not available in this version; running %s",
+		    workmode_name(in->run.work_mode), workmode_name(mode));
+	in->ingress = &ingress_modes[mode];
 	r = in->ingress->start(in);
 	if (r < 0) {
 		in->ingress = NULL;
 		return r;
 	}
+	r = dtu_start(in->dtu, &in->run, mode);
+	if (r < 0)
+		return r;
 	if (in->pers->startup_message) {
 		char msg[256];
 		size_t n = in->pers->startup_message(&in->run, msg, sizeof(msg));
@@ -613,7 +734,14 @@ start_runtime(struct instance *in)
 	bp.nlinks = in->pers->links;
 	bp.hooks = in->pers->bridge_hooks;
 	bp.curl = &in->curl;
-	in->bridge = bridge_new(in->base, in->dns, &in->run, &bp, &bcbs, in);
+	/* The links the work mode runs (none in CIMOD=2, link 1 as HTPC in 3). */
+	bset = malloc(sizeof(*bset));
+	if (!bset)
+		return -ENOMEM;
+	*bset = in->run;
+	workmode_bridge_settings(mode, bset);
+	in->bridge = bridge_new(in->base, in->dns, bset, &bp, &bcbs, in);
+	free(bset);
 	if (!in->bridge)
 		return -ENOMEM;
 	if (in->leds && !leds_matches(in->leds, &in->run)) {
@@ -666,6 +794,7 @@ stop_runtime(struct instance *in)
 	if (in->ingress)
 		in->ingress->stop(in);
 	in->ingress = NULL;
+	dtu_stop(in->dtu);
 	evbuffer_drain(in->held_net, evbuffer_get_length(in->held_net));
 	event_del(in->ev_console);
 }
@@ -909,8 +1038,10 @@ instance_new(struct event_base *base, const char *config_path, const struct sett
 		event_add(in->ev_child, NULL);
 	at_session_init(&in->at_serial, &instance_at_host, in, at_serial_write, at_serial_entm,
 	    at_serial_done, in);
+	in->dtu = dtu_new(base, in->dns, &instance_at_host, in, &in->at_serial, &dtu_io, in);
 	in->started_us = util_now_us();
 	if (!in->held_net || !in->ev_pack || !in->ev_console || !in->ev_restart || !in->ev_halt ||
+	    !in->dtu ||
 	    new_services(in) < 0 || start_runtime(in) < 0) {
 		util_strlcpy(err->file, config_path, sizeof(err->file));
 		err->line = 0;
@@ -946,6 +1077,7 @@ instance_free(struct instance *in)
 	free_services(in);
 	at_cancel(&in->at_serial);
 	stop_runtime(in);
+	dtu_free(in->dtu);
 	curl_lazy_free(&in->curl);
 	if (in->leds) {
 		instance_remove_tap(in, leds_tap, in->leds);
@@ -1077,6 +1209,7 @@ instance_status(const struct instance *in, struct daemon_status *st)
 	if (in->serial)
 		serial_stats(in->serial, &st->serial);
 	st->command_mode = console_in_command(&in->console);
+	dtu_status(in->dtu, &st->work);
 	st->held_bytes = evbuffer_get_length(in->held_net);
 	st->held_dropped = in->held_dropped;
 	for (int i = 0; in->bridge && bridge_link_status(in->bridge, i, &st->link[i]) == 0; i++)
@@ -1224,6 +1357,14 @@ athost_ipv4(void *h, char out[16])
 	hostinfo_ipv4(out, 16);
 }
 
+static struct cmdconn *
+athost_cmdconn(void *h, const struct at_session *s)
+{
+	struct instance *in = h;
+
+	return dtu_cmdconn(in->dtu, s);
+}
+
 const struct at_host instance_at_host = {
 	.settings = athost_settings,
 	.edit = athost_edit,
@@ -1236,6 +1377,7 @@ const struct at_host instance_at_host = {
 	.shut_down = athost_shut_down,
 	.link_connected = athost_link_connected,
 	.host_ipv4 = athost_ipv4,
+	.cmdconn = athost_cmdconn,
 };
 
 /* --- the host ops of the services (host.h) ---------------------------------- */

@@ -2,6 +2,8 @@
  * between the 30X and the 721 and is not a setting's default. */
 #include "config.h"
 
+#include <string.h>
+
 #include "at.h"
 #include "bridge.h"
 #include "personality.h"
@@ -38,6 +40,21 @@ console_721(const struct settings *st, struct console_params *p)
 	p->wait_a_us = 3000000;
 }
 
+/* AT+CIMODID (PROTOCOLS.md §4): the text, then CR LF so that an MCU reading
+ * lines sees it as one; nothing when it is empty. Seed 003 does not give the
+ * device's own message: the factory value is empty. */
+static size_t
+startup_721(const struct settings *st, char *buf, size_t cap)
+{
+	size_t n = strlen(st->startup_message);
+
+	if (n == 0 || n + 2 > cap)
+		return 0;
+	memcpy(buf, st->startup_message, n);
+	memcpy(buf + n, "\r\n", 2);
+	return n + 2;
+}
+
 static const struct personality_desc descs[PERS_COUNT] = {
 	[PERS_30X] = {
 		.id = PERS_30X,
@@ -59,9 +76,11 @@ static const struct personality_desc descs[PERS_COUNT] = {
 		.dialect = &at_dialect_721,
 		/* Heartbeat failure and RTIME (bridge-721.c). */
 		.bridge_hooks = &bridge_hooks_721,
-		/* Frame, command, HTTPD and SMS modes come with the 721 issues. */
-		.modes = 1u << MODE_TRANSPARENT,
+		/* Frame and SMS modes come with their issues (13, 12); until
+		 * then dtu.mode FRAME or SMS runs TRANSPARENT (workmode.h). */
+		.modes = 1u << MODE_TRANSPARENT | 1u << MODE_COMMAND | 1u << MODE_HTTPD,
 		.console_params = console_721,
+		.startup_message = startup_721,
 		.net_led_route = 1,
 		.data_led_links = 1,
 	},

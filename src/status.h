@@ -11,6 +11,7 @@
 #include "bridge.h"
 #include "serial.h"
 #include "settings.h"
+#include "workmode.h"
 
 struct evbuffer;
 
@@ -25,6 +26,7 @@ struct daemon_status {
 	int command_mode;		/* the serial console is in command mode */
 	size_t held_bytes;		/* network data held while in command mode */
 	uint64_t held_dropped;		/* ... and dropped beyond the bound */
+	struct workmode_status work;	/* 721: work mode, password AT, CIOPEN */
 	int nlinks;
 	struct bridge_link_status link[LINKS_MAX];
 	int bridge_known;		/* a bridge runs: bridge is filled */

@@ -313,6 +313,10 @@ page_status(struct web *w, struct web_reply *rp)
 	row(b, "Serial port", buf);
 	if (!st.serial.open && st.serial.why[0])
 		row(b, "Serial port not open", st.serial.why);
+	if (st.work.shown) {
+		workmode_status_line(&st.work, buf, sizeof(buf));
+		row(b, "Work mode", buf);
+	}
 	snprintf(buf, sizeof(buf), "%llu in, %llu out, %llu dropped",
 	    (unsigned long long)t.to_net_in, (unsigned long long)t.to_net_out,
 	    (unsigned long long)t.to_net_dropped);

@@ -20,6 +20,8 @@ static struct {
 	int nreplies;			/* reply calls */
 	int nlines;
 	int mode;
+	char raw[256];			/* what the raw phase took */
+	size_t nraw;
 } rec;
 
 /* Bounded recorders: more than they hold fails the test. */
@@ -54,6 +56,11 @@ r_line(void *arg, const char *line, size_t n, int overflow)
 	/* AT+ENTM: the dispatcher switches back to data mode. */
 	if (strcmp(rec.lines[rec.nlines - 1], "AT+ENTM") == 0)
 		console_set_command(arg, 0);
+	/* "RAW..." is AT+CISEND: a raw phase up to Ctrl-Z, then its reply. */
+	if (strncmp(line, "RAW", 3) == 0) {
+		console_set_raw(arg, 1);
+		return 1;
+	}
 	return strncmp(line, "WAIT", 4) == 0;
 }
 
@@ -63,7 +70,26 @@ r_mode(void *arg, int command)
 	rec.mode = command;
 }
 
-static const struct console_ops ops = { r_data, r_reply, r_line, r_mode, NULL };
+/* The raw phase takes bytes up to Ctrl-Z, then "answers" (the request
+ * ends: the console takes lines again). */
+static size_t
+r_raw(void *arg, const uint8_t *d, size_t n)
+{
+	const uint8_t *z = memchr(d, 0x1a, n);
+	size_t take = z ? (size_t)(z - d) : n;
+
+	ck_assert_msg(rec.nraw + take < sizeof(rec.raw), "raw overflow");
+	memcpy(rec.raw + rec.nraw, d, take);
+	rec.nraw += take;
+	rec.raw[rec.nraw] = '\0';
+	if (!z)
+		return n;
+	console_set_raw(arg, 0);
+	console_resume(arg, 0);
+	return take + 1;
+}
+
+static const struct console_ops ops = { r_data, r_reply, r_line, r_mode, NULL, r_raw };
 
 /* The 30X at 115200 8N1: T1 = 348 µs, T2/T3 < 300 ms, 3 s for the 'a'. */
 static const struct console_params p30 = { 348, 300000, 3000000 };
@@ -426,6 +452,44 @@ START_TEST(test_entm_rest_is_data)
 }
 END_TEST
 
+/* AT+CISEND's data phase: bytes, not lines, not echoed, nor held for the
+ * waiting command; the LF of the command's CR LF is not data; after the
+ * Ctrl-Z, lines again, in the same read. */
+START_TEST(test_raw_phase)
+{
+	init(&p721);
+	enter(0);
+	c.echo = 1;
+	in("RAW\r\nab\rc\n", 100000);
+	ck_assert_int_eq(rec.nlines, 1);
+	ck_assert_str_eq(rec.raw, "ab\rc\n");
+	in("\n+++\x1a" "AT\r\n", 100001);
+	ck_assert_str_eq(rec.raw, "ab\rc\n\n+++");
+	ck_assert_int_eq(rec.nlines, 2);
+	ck_assert_str_eq(rec.lines[1], "AT");
+	ck_assert(!c.busy && !c.raw);
+	/* Echo: the command lines, not the data. */
+	ck_assert_str_eq(rec.reply, "a+okRAW\r\nAT\r\n");
+	/* Ctrl-Z at once; an LF that does not follow the CR is data. */
+	in("RAW\r", 100002);
+	in("x\x1a", 100003);
+	ck_assert_str_eq(rec.raw, "ab\rc\n\n+++x");
+	/* Held lines run first, then the raw phase takes what follows. */
+	in("WAIT\r", 100004);
+	in("RAW\ryz\x1a" "AT+Q\r", 100005);
+	ck_assert_int_eq(rec.nlines, 4);
+	console_resume(&c, 100006);
+	ck_assert_str_eq(rec.raw, "ab\rc\n\n+++xyz");
+	ck_assert_int_eq(rec.nlines, 6);
+	ck_assert_str_eq(rec.lines[5], "AT+Q");
+	/* Leaving command mode ends a raw phase. */
+	in("RAW\r", 100007);
+	ck_assert(c.raw);
+	console_set_command(&c, 0);
+	ck_assert(!c.raw);
+}
+END_TEST
+
 Suite *
 suite_console(void)
 {
@@ -453,6 +517,7 @@ suite_console(void)
 	tcase_add_test(tc, test_busy_hold_cap);
 	tcase_add_test(tc, test_busy_then_entm);
 	tcase_add_test(tc, test_entm_rest_is_data);
+	tcase_add_test(tc, test_raw_phase);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -151,11 +151,17 @@ f_ipv4(void *h, char out[16])
 	util_strlcpy(out, fh.ipv4[0] ? fh.ipv4 : "0.0.0.0", 16);
 }
 
+static struct cmdconn *
+f_cmdconn(void *h, const struct at_session *s)
+{
+	return fh.cmdconn;
+}
+
 static const struct at_host fake_at_host = {
 	.settings = f_settings, .edit = f_edit, .save = f_save, .restart = f_restart,
 	.restore_defaults = f_restore, .connected = f_connected, .host_mac = f_mac,
 	.shutdown = f_shutdown, .shut_down = f_shut_down, .link_connected = f_link_connected,
-	.host_ipv4 = f_ipv4,
+	.host_ipv4 = f_ipv4, .cmdconn = f_cmdconn,
 };
 
 static const struct host_ops fake_ops = {

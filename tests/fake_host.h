@@ -28,6 +28,7 @@ struct fake_host {
 	int shut_down, shutdowns;	/* AT+CISHUTDOWN until a restart */
 	unsigned links_up;		/* bit i: link i connected (AT+CINET?) */
 	char ipv4[16];			/* AT+CIDTUIP?; "": 0.0.0.0 */
+	struct cmdconn *cmdconn;	/* what the AT host's cmdconn() gives (CIMOD=2) */
 };
 
 /* The one fake; fake_host_reset() fills it with the defaults of p. */

@@ -36,6 +36,10 @@ main(void)
 	srunner_add_suite(sr, suite_liveness());
 	srunner_add_suite(sr, suite_curl_glue());
 	srunner_add_suite(sr, suite_frame());
+	srunner_add_suite(sr, suite_pwat());
+	srunner_add_suite(sr, suite_cisend());
+	srunner_add_suite(sr, suite_workmode());
+	srunner_add_suite(sr, suite_at721net());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);

@@ -6,9 +6,11 @@
 
 Suite *suite_at(void);
 Suite *suite_at721(void);
+Suite *suite_at721net(void);
 Suite *suite_baudsync(void);
 Suite *suite_bridge(void);
 Suite *suite_cache(void);
+Suite *suite_cisend(void);
 Suite *suite_conf(void);
 Suite *suite_htpc_req(void);
 Suite *suite_console(void);
@@ -21,11 +23,13 @@ Suite *suite_netacl(void);
 Suite *suite_packer(void);
 Suite *suite_personality(void);
 Suite *suite_portlock(void);
+Suite *suite_pwat(void);
 Suite *suite_regpkt(void);
 Suite *suite_settings(void);
 Suite *suite_status(void);
 Suite *suite_web(void);
 Suite *suite_throttle(void);
 Suite *suite_traffic(void);
+Suite *suite_workmode(void);
 
 #endif

@@ -223,6 +223,14 @@ def test_refused_baud_shows_what_is_in_force(tmp):
         d.stop()
 
 
+def serial_open(d):
+    """Waits until d holds its serial port: "ready" comes before a port
+    that could not be opened at once is retried, and a contender started
+    in between would take it."""
+    wait_for(lambda: json.loads(d.ctl("status", "--json")[1])["serial"]["open"], 10,
+             "serial port open: %s" % d.log()[-2000:])
+
+
 def test_one_daemon_per_port(tmp):
     """A second daemon on the same serial port exits non-zero and says who
     holds it; usrbridgectl ports names the holder. With lock files (in
@@ -233,6 +241,7 @@ def test_one_daemon_per_port(tmp):
         serial = 'serial = { device = "%s"; lock_dir = "%s"; };\n' % (d1.tty_link, locks)
         d1.write_config(d1.settings + "\n" + serial)
         d1.start()
+        serial_open(d1)
         real = os.path.realpath(d1.tty_link)
         with Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };\n%s' % (free_port(), serial),
                     pty=False, name="second") as d2:
@@ -252,6 +261,7 @@ def test_one_daemon_per_port(tmp):
     # No lock directory: flock(2) still keeps the second one off.
     with tcps(tmp, free_port()) as d1:
         d1.start()
+        serial_open(d1)
         with Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };\n'
                     'serial = { device = "%s"; lock_dir = ""; };' % (free_port(), d1.tty_link),
                     pty=False, name="third") as d3:
