@@ -54,6 +54,9 @@ def free_port(kind=socket.SOCK_STREAM):
             other.close()
 
 
+READY = r"info: ready\n"
+
+
 def wait_for(pred, timeout=10.0, what="condition", interval=0.02):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -225,11 +228,14 @@ class Daemon:
             f.write(text + settings + "\n")
 
     def start(self, extra_args=(), wait=True):
+        # The log is appended to: wait for this start's "ready", not an
+        # earlier one's.
+        readies = self.log_count(READY)
         self.logf = open(self.log_path, "a")
         self.proc = subprocess.Popen([USRBRIDGED, "-f", "-v", "-c", self.conf_path] + list(extra_args),
                                      stdout=self.logf, stderr=self.logf)
         if wait:
-            self.wait_log("ready", 10)
+            self.wait_log(READY, 10, count=readies + 1)
         return self
 
     def log(self):
