@@ -33,6 +33,8 @@ main(void)
 	srunner_add_suite(sr, suite_htpc_req());
 	srunner_add_suite(sr, suite_leds());
 	srunner_add_suite(sr, suite_curl_glue());
+	srunner_add_suite(sr, suite_rfc2217());
+	srunner_add_suite(sr, suite_discovery());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);
