@@ -649,11 +649,13 @@ start_runtime(struct instance *in)
 		in->serial = NULL;
 	}
 	/* An RFC 2217 client keeps its line settings over a restart. */
-	if (in->serial && !in->owner)
-		serial_configure(in->serial, &sp);
-	else
+	if (in->serial) {
+		if (!in->owner)
+			serial_configure(in->serial, &sp);
+	} else {
 		in->serial = serial_new(in->base, in->run.serial_device, in->run.pty_link,
 		    in->run.lock_dir, &sp, &scbs, in);
+	}
 	if (!in->serial)
 		return -ENOMEM;
 	in->pers = personality_get((enum personality)in->run.personality);

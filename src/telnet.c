@@ -51,14 +51,15 @@ telnet_start(struct telnet *t)
 		TELNET_IAC, TELNET_DO, TELNET_OPT_BINARY,
 		TELNET_IAC, TELNET_WILL, TELNET_OPT_SGA,
 		TELNET_IAC, TELNET_DO, TELNET_OPT_SGA,
-		TELNET_IAC, TELNET_DO, TELNET_OPT_COM_PORT,
 	};
 
 	t->us[TELNET_OPT_BINARY] = TELNET_WANTYES;
 	t->him[TELNET_OPT_BINARY] = TELNET_WANTYES;
 	t->us[TELNET_OPT_SGA] = TELNET_WANTYES;
 	t->him[TELNET_OPT_SGA] = TELNET_WANTYES;
-	t->him[TELNET_OPT_COM_PORT] = TELNET_WANTYES;
+	/* Not DO COM-PORT-OPTION: the client offers it (RFC 2217 p. 4), and
+	 * pyserial, when our DO arrives before it has sent its WILL, takes
+	 * the option as agreed and never sends the WILL at all. */
 	t->ops->send(t->arg, offer, sizeof(offer));
 }
 

@@ -87,7 +87,8 @@ struct telnet {
 void telnet_init(struct telnet *t, const struct telnet_ops *ops, void *arg);
 
 /* What the server offers first, as RFC 2217 clients expect: WILL and DO
- * BINARY, WILL and DO SUPPRESS-GO-AHEAD, DO COM-PORT-OPTION. */
+ * BINARY, WILL and DO SUPPRESS-GO-AHEAD (COM-PORT-OPTION is the client's
+ * to offer). */
 void telnet_start(struct telnet *t);
 
 /* Bytes from the peer, any split. */

@@ -100,8 +100,10 @@ static const struct telnet_row trows[] = {
 	{ "WILL COM-PORT accepted", 0, B(IAC, TELNET_WILL, 44), NONE, B(IAC, TELNET_DO, 44),
 	  NONE, 0 },
 	{ "answers to our offer: no loop", 1,
-	  B(IAC, TELNET_DO, 0, IAC, TELNET_WILL, 0, IAC, TELNET_DO, 3, IAC, TELNET_WILL, 3,
-	    IAC, TELNET_WILL, 44), NONE, NONE, NONE, 0 },
+	  B(IAC, TELNET_DO, 0, IAC, TELNET_WILL, 0, IAC, TELNET_DO, 3, IAC, TELNET_WILL, 3),
+	  NONE, NONE, NONE, 0 },
+	{ "COM-PORT after the offer", 1, B(IAC, TELNET_WILL, 44, IAC, TELNET_DO, 44), NONE,
+	  B(IAC, TELNET_DO, 44, IAC, TELNET_WILL, 44), NONE, 0 },
 	{ "WONT of an option in force", 1,
 	  B(IAC, TELNET_WILL, 0, IAC, TELNET_WONT, 0), NONE, B(IAC, TELNET_DONT, 0), NONE, 0 },
 	{ "SB COM-PORT delivered", 0,
@@ -109,14 +111,14 @@ static const struct telnet_row trows[] = {
 	  B('x'), B(IAC, TELNET_DO, 44), B(1, 0, 0, 0x25, 0x80), 1 },
 	{ "IAC IAC inside SB", 1,
 	  B(IAC, TELNET_WILL, 44, IAC, TELNET_SB, 44, 1, IAC, IAC, 2, IAC, TELNET_SE), NONE,
-	  NONE, B(1, 0xff, 2), 1 },
+	  B(IAC, TELNET_DO, 44), B(1, 0xff, 2), 1 },
 	{ "SB of an option not in force: dropped", 0,
 	  B(IAC, TELNET_SB, 44, 1, 0, 0, 0, 0, IAC, TELNET_SE, 'y'), B('y'), NONE, NONE, 0 },
-	{ "empty SB", 1, B(IAC, TELNET_WILL, 44, IAC, TELNET_SB, 44, IAC, TELNET_SE), NONE, NONE,
-	  NONE, 1 },
+	{ "empty SB", 1, B(IAC, TELNET_WILL, 44, IAC, TELNET_SB, 44, IAC, TELNET_SE), NONE,
+	  B(IAC, TELNET_DO, 44), NONE, 1 },
 	{ "IAC command inside SB ends it", 1,
-	  B(IAC, TELNET_WILL, 44, IAC, TELNET_SB, 44, 5, IAC, TELNET_NOP, 'z'), B('z'), NONE,
-	  NONE, 0 },
+	  B(IAC, TELNET_WILL, 44, IAC, TELNET_SB, 44, 5, IAC, TELNET_NOP, 'z'), B('z'),
+	  B(IAC, TELNET_DO, 44), NONE, 0 },
 	{ "NOP, BRK, AYT: no data", 0, B('a', IAC, TELNET_NOP, IAC, TELNET_BRK, IAC, 246, 'b'),
 	  B('a', 'b'), NONE, NONE, 0 },
 	{ "stray SE", 0, B(IAC, TELNET_SE, 'q'), B('q'), NONE, NONE, 0 },
@@ -174,7 +176,6 @@ START_TEST(test_telnet_offer)
 {
 	static const uint8_t offer[] = {
 		IAC, TELNET_WILL, 0, IAC, TELNET_DO, 0, IAC, TELNET_WILL, 3, IAC, TELNET_DO, 3,
-		IAC, TELNET_DO, 44,
 	};
 
 	telnet_reset(0);
