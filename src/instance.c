@@ -812,6 +812,15 @@ notify_status(struct instance *in)
 		o += (size_t)snprintf(text + o, sizeof(text) - o, "web %s; ", st->web_why);
 		down = 1;
 	}
+	if (st->rfc2217.why[0] && o < sizeof(text)) {
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "rfc2217 %s; ", st->rfc2217.why);
+		down = 1;
+	}
+	if (st->discovery.why[0] && o < sizeof(text)) {
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "discovery %s; ",
+		    st->discovery.why);
+		down = 1;
+	}
 	if (!down)
 		snprintf(text, sizeof(text), "STATUS=running: %s on %.200s",
 		    personality_name(st->personality), st->serial_device);

@@ -170,6 +170,7 @@ status_text(const struct daemon_status *st, struct evbuffer *out)
 	r |= evbuffer_add_printf(out, "         network -> serial: %" PRIu64 " B in, %" PRIu64
 	    " B out, %" PRIu64 " B dropped\n", t.to_serial_in, t.to_serial_out,
 	    t.to_serial_dropped) < 0;
+	r |= status_text_more(st, out);
 	if (st->control_why[0])
 		r |= evbuffer_add_printf(out, "control  not listening: %s; retrying\n",
 		    st->control_why) < 0;
@@ -183,7 +184,6 @@ status_text(const struct daemon_status *st, struct evbuffer *out)
 		    st->web_port, st->web_listen) < 0;
 	else
 		r |= evbuffer_add_printf(out, "web      off\n") < 0;
-	r |= status_text_more(st, out);
 	return r ? -ENOMEM : 0;
 }
 
