@@ -17,7 +17,10 @@
  * same whatever bridge is measured. Loopback only: it connects to
  * 127.0.0.1 and nothing else. With --listen-fd (the TCPC scenarios) it
  * does not connect at all: the bridge dials the runner's listening socket
- * on 127.0.0.1, and the load generator accepts its clients there. */
+ * on 127.0.0.1, and the load generator accepts its clients there. With
+ * --telnet (the rfc2217-* scenarios) every TCP client is an RFC 2217
+ * client: it offers WILL COM-PORT-OPTION, doubles IAC in what it sends and
+ * takes Telnet commands and subnegotiations out of what it reads. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -56,7 +59,11 @@ struct opts {
 	int pid;		/* the bridge, for CPU time and peak RSS */
 	double stall;		/* seconds without progress: the bridge stalled */
 	double deadline;	/* seconds for the whole payload */
+	int telnet;		/* TCP clients speak Telnet (RFC 2217) */
 };
+
+/* Where a client's Telnet filter is (RFC 854). */
+enum tn_state { TN_DATA, TN_IAC, TN_OPT, TN_SB, TN_SB_IAC };
 
 /* A reader of the synchronised stream: a client socket or the master. */
 struct reader {
@@ -67,6 +74,8 @@ struct reader {
 	size_t nwin;
 	size_t got;		/* payload bytes verified */
 	int64_t done_ns;	/* when the last byte arrived; 0 while running */
+	int net;		/* a TCP client (filtered with --telnet) */
+	enum tn_state tn;
 };
 
 static struct opts o = {
@@ -178,6 +187,94 @@ peak_rss_kib(int pid)
 	return v;
 }
 
+/* Takes Telnet commands, negotiations and subnegotiations out of what a
+ * client read, in place; IAC IAC is one 0xFF. Returns the data length. */
+static size_t
+tn_filter(enum tn_state *st, uint8_t *d, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t b = d[i];
+
+		switch (*st) {
+		case TN_DATA:
+			if (b == 0xff)
+				*st = TN_IAC;
+			else
+				d[o++] = b;
+			break;
+		case TN_IAC:
+			if (b == 0xff) {
+				d[o++] = b;
+				*st = TN_DATA;
+			} else if (b == 250) {
+				*st = TN_SB;
+			} else if (b >= 251) {
+				*st = TN_OPT;
+			} else {
+				*st = TN_DATA;
+			}
+			break;
+		case TN_OPT:
+			*st = TN_DATA;
+			break;
+		case TN_SB:
+			if (b == 0xff)
+				*st = TN_SB_IAC;
+			break;
+		case TN_SB_IAC:
+			*st = b == 240 ? TN_DATA : TN_SB;
+			break;
+		}
+	}
+	return o;
+}
+
+/* What a reader's read gives: the data only. */
+static ssize_t
+read_data(struct reader *r, uint8_t *buf, size_t cap)
+{
+	ssize_t n = read(r->fd, buf, cap);
+
+	if (n > 0 && o.telnet && r->net) {
+		n = (ssize_t)tn_filter(&r->tn, buf, (size_t)n);
+		if (n == 0) {
+			errno = EAGAIN;
+			return -1;
+		}
+	}
+	return n;
+}
+
+/* --telnet: data without 0xFF for the sync marks, so that they need no
+ * doubling; the payload keeps every byte value. */
+static void
+no_iac(uint8_t *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (d[i] == 0xff)
+			d[i] = 0xfe;
+}
+
+/* The payload as a Telnet client sends it: every 0xFF doubled. */
+static uint8_t *
+iac_double(const uint8_t *d, size_t n, size_t *out_n)
+{
+	uint8_t *e = malloc(2 * n);
+	size_t k = 0;
+
+	if (!e)
+		fail("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		e[k++] = d[i];
+		if (d[i] == 0xff)
+			e[k++] = 0xff;
+	}
+	*out_n = k;
+	return e;
+}
+
 static void
 set_nonblock(int fd, int on)
 {
@@ -223,6 +320,13 @@ connect_client(int rcvbuf)
 	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 		fail("connect to 127.0.0.1:%d: %s", o.port, strerror(errno));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (o.telnet) {
+		/* IAC WILL COM-PORT-OPTION (RFC 2217 p. 4). */
+		static const uint8_t will[] = { 0xff, 251, 44 };
+
+		if (write(fd, will, sizeof(will)) != (ssize_t)sizeof(will))
+			fail("telnet offer: %s", strerror(errno));
+	}
 	return fd;
 }
 
@@ -314,7 +418,7 @@ sync_stream(int wfd, struct reader *rd, int nr)
 
 			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
-			n = read(rd[i].fd, buf, sizeof(buf));
+			n = read_data(&rd[i], buf, sizeof(buf));
 			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 				fail("sync: reader %d: %s", i, n == 0 ? "end of file" : strerror(errno));
 			if (n > 0 && sync_feed(&rd[i], buf, (size_t)n) != (size_t)n)
@@ -358,16 +462,17 @@ mismatch(int reader, const uint8_t *payload, size_t got, const uint8_t *buf, siz
 
 /* Writes payload from wfd to every non-stuck reader and verifies it. */
 static void
-transfer(int wfd, struct reader *rd, int nr)
+transfer(int wfd, int wnet, struct reader *rd, int nr)
 {
-	uint8_t *payload = malloc(o.size), *buf = malloc(CHUNK);
-	size_t off = 0, total = 0;
+	uint8_t *payload = malloc(o.size), *buf = malloc(CHUNK), *wbuf;
+	size_t off = 0, total = 0, wsize = o.size;
 	int64_t t0, last = 0, c0, c1, end = 0;
 	int active = 0, stalled = 0, timed_out = 0;
 
 	if (!payload || !buf)
 		fail("out of memory");
 	fill_random(payload, o.size, o.seed);
+	wbuf = o.telnet && wnet ? iac_double(payload, o.size, &wsize) : payload;
 	for (int i = 0; i < nr; i++)
 		active += !rd[i].stuck;
 	set_nonblock(wfd, 1);
@@ -385,7 +490,7 @@ transfer(int wfd, struct reader *rd, int nr)
 				running++;
 			}
 		}
-		pf[nr] = (struct pollfd){ .fd = off < o.size ? wfd : -1, .events = POLLOUT };
+		pf[nr] = (struct pollfd){ .fd = off < wsize ? wfd : -1, .events = POLLOUT };
 		if (!running)
 			break;
 		t = now_ns();
@@ -400,9 +505,9 @@ transfer(int wfd, struct reader *rd, int nr)
 		if (poll(pf, (nfds_t)nr + 1, 100) < 0 && errno != EINTR)
 			fail("poll: %s", strerror(errno));
 		if (pf[nr].revents & POLLOUT) {
-			size_t n = o.size - off < CHUNK ? o.size - off : CHUNK;
+			size_t n = wsize - off < CHUNK ? wsize - off : CHUNK;
 
-			off += (size_t)write_some(wfd, payload + off, n);
+			off += (size_t)write_some(wfd, wbuf + off, n);
 		} else if (pf[nr].revents & (POLLERR | POLLHUP)) {
 			fail("the writer's end was closed");
 		}
@@ -411,7 +516,7 @@ transfer(int wfd, struct reader *rd, int nr)
 
 			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
-			n = read(rd[i].fd, buf, CHUNK);
+			n = read_data(&rd[i], buf, CHUNK);
 			if (n == 0)
 				fail("reader %d: end of file after %zu bytes", i, rd[i].got);
 			if (n < 0) {
@@ -462,6 +567,8 @@ transfer(int wfd, struct reader *rd, int nr)
 		    (double)total / secs / 1048576.0, (double)slowest / secs / 1048576.0, per,
 		    (double)(c1 - c0) / 1e9, peak_rss_kib(o.pid));
 	}
+	if (wbuf != payload)
+		free(wbuf);
 	free(payload);
 	free(buf);
 }
@@ -484,13 +591,15 @@ on_alarm(int sig)
 /* Reads exactly one byte, blocking; a SIGALRM (no progress for o.stall)
  * ends the run as stalled. */
 static void
-read_one(int fd, uint8_t want, const char *where)
+read_one(int fd, enum tn_state *tn, uint8_t want, const char *where)
 {
 	uint8_t b;
 	ssize_t n;
 
 	for (;;) {
 		n = read(fd, &b, 1);
+		if (n == 1 && tn && tn_filter(tn, &b, 1) == 0)
+			continue;	/* Telnet, not data */
 		if (n == 1)
 			break;
 		if (n < 0 && errno == EINTR && alarmed)
@@ -503,11 +612,12 @@ read_one(int fd, uint8_t want, const char *where)
 }
 
 static void
-round_trips(int sock, int master)
+round_trips(int sock, int master, enum tn_state tn)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
 	long total = o.warmup + o.count;
 	int64_t *lat = malloc(sizeof(*lat) * (size_t)(o.count ? o.count : 1)), c0 = 0, c1, sum = 0;
+	static const uint8_t iac2[] = { 0xff, 0xff };
 
 	if (!lat)
 		fail("out of memory");
@@ -526,12 +636,12 @@ round_trips(int sock, int master)
 		if (i == o.warmup)
 			c0 = cpu_ns(o.pid);
 		t0 = now_ns();
-		if (write(sock, &b, 1) != 1)
+		if (o.telnet && b == 0xff ? write(sock, iac2, 2) != 2 : write(sock, &b, 1) != 1)
 			fail("rtt: send: %s", strerror(errno));
-		read_one(master, b, "serial side");
+		read_one(master, NULL, b, "serial side");
 		if (write(master, &b, 1) != 1)
 			fail("rtt: serial write: %s", strerror(errno));
-		read_one(sock, b, "network side");
+		read_one(sock, o.telnet ? &tn : NULL, b, "network side");
 		t1 = now_ns();
 		if (i >= o.warmup)
 			lat[i - o.warmup] = t1 - t0;
@@ -559,7 +669,7 @@ usage(void)
 	    "usage: loadgen s2n|n2s|rtt --master-fd FD --port PORT|--listen-fd FD\n"
 	    "               [--clients N] [--stuck K]\n"
 	    "               [--size BYTES] [--seed S] [--count N] [--warmup N] [--pid PID]\n"
-	    "               [--stall SECONDS] [--deadline SECONDS]\n");
+	    "               [--stall SECONDS] [--deadline SECONDS] [--telnet]\n");
 	exit(2);
 }
 
@@ -579,6 +689,7 @@ main(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'P' },
 		{ "stall", required_argument, NULL, 't' },
 		{ "deadline", required_argument, NULL, 'd' },
+		{ "telnet", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct reader rd[CLIENTS_MAX];
@@ -602,6 +713,7 @@ main(int argc, char **argv)
 		case 'P': o.pid = atoi(optarg); break;
 		case 't': o.stall = atof(optarg); break;
 		case 'd': o.deadline = atof(optarg); break;
+		case 'T': o.telnet = 1; break;
 		default: usage();
 		}
 	}
@@ -612,6 +724,10 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	fill_random(marker, MARK_LEN, o.seed ^ 0x6d61726bull);
 	fill_random(terminator, MARK_LEN, o.seed ^ 0x7465726dull);
+	if (o.telnet) {
+		no_iac(marker, MARK_LEN);
+		no_iac(terminator, MARK_LEN);
+	}
 	memset(rd, 0, sizeof(rd));
 	set_nonblock(o.master, 1);
 
@@ -619,17 +735,18 @@ main(int argc, char **argv)
 		for (int i = 0; i < o.clients; i++) {
 			rd[i].stuck = i >= o.clients - o.stuck;
 			rd[i].fd = connect_client(rd[i].stuck ? 4096 : 0);
+			rd[i].net = 1;
 			set_nonblock(rd[i].fd, 1);
 		}
 		sync_stream(o.master, rd, o.clients);
-		transfer(o.master, rd, o.clients);
+		transfer(o.master, 0, rd, o.clients);
 	} else if (strcmp(o.mode, "n2s") == 0) {
 		int fd = connect_client(0);
 
 		set_nonblock(fd, 1);
 		rd[0].fd = o.master;
 		sync_stream(fd, rd, 1);
-		transfer(fd, rd, 1);
+		transfer(fd, 1, rd, 1);
 	} else if (strcmp(o.mode, "rtt") == 0) {
 		int fd = connect_client(0);
 
@@ -639,8 +756,9 @@ main(int argc, char **argv)
 		sync_stream(fd, rd, 1);
 		memset(rd, 0, sizeof(rd));
 		rd[0].fd = fd;
+		rd[0].net = 1;
 		sync_stream(o.master, rd, 1);
-		round_trips(fd, o.master);
+		round_trips(fd, o.master, rd[0].tn);
 	} else {
 		usage();
 	}

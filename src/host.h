@@ -13,6 +13,7 @@
 struct at_host;
 struct daemon_status;
 struct event_base;
+struct serial;
 struct setting_ref;
 struct settings;
 
@@ -22,6 +23,18 @@ struct settings;
  * changes), which is no traffic. */
 enum { TAP_FROM_SERIAL = 0, TAP_TO_SERIAL = 1, TAP_EVENT = 2 };
 typedef void (*host_tap_fn)(int dir, const uint8_t *d, size_t n, void *arg);
+
+/* Who has the serial port to itself (RFC 2217, PROTOCOLS.md §6): while it
+ * does, the bytes read from the line go to it and not to the console and
+ * links, and the links' data for the line is held as in command mode. */
+struct host_serial_owner {
+	void (*data)(void *arg, const uint8_t *d, size_t n);
+	/* The line's output queue went below its low-water mark. */
+	void (*drain)(void *arg);
+	/* The port went away under the claim (a restart onto another
+	 * device): the claim has ended, do not release it. */
+	void (*lost)(void *arg);
+};
 
 struct host_ops {
 	struct event_base *(*base)(void *h);
@@ -45,6 +58,13 @@ struct host_ops {
 	void (*remove_tap)(void *h, host_tap_fn fn, void *arg);
 	/* The config file the settings came from (messages, reload). */
 	const char *(*config_path)(void *h);
+	/* Exclusive use of the serial port: pauses the console and links and
+	 * hands the port to o. The port, or NULL when someone has it. */
+	struct serial *(*claim_serial)(void *h, const struct host_serial_owner *o, void *arg);
+	/* Ends the claim: the running line settings are applied again, the
+	 * held data is written (unless in command mode), links and console
+	 * go on. */
+	void (*release_serial)(void *h);
 	/* The AT host for AT sessions of a service; its handle is h too. */
 	const struct at_host *at;
 };
@@ -109,6 +129,18 @@ static inline const char *
 host_config_path(const struct host *h)
 {
 	return h->ops->config_path(h->h);
+}
+
+static inline struct serial *
+host_claim_serial(const struct host *h, const struct host_serial_owner *o, void *arg)
+{
+	return h->ops->claim_serial ? h->ops->claim_serial(h->h, o, arg) : NULL;
+}
+
+static inline void
+host_release_serial(const struct host *h)
+{
+	h->ops->release_serial(h->h);
 }
 
 /* A service: something the instance creates once, applies after every

@@ -27,6 +27,7 @@
 #include "console.h"
 #include "control.h"
 #include "dtu.h"
+#include "discovery.h"
 #include "hook.h"
 #include "hostinfo.h"
 #include "instance.h"
@@ -34,6 +35,7 @@
 #include "log.h"
 #include "packer.h"
 #include "personality.h"
+#include "rfc2217.h"
 #include "sdnotify.h"
 #include "serial.h"
 #include "settings.h"
@@ -72,10 +74,12 @@ struct ingress_sniffer {
 #define INGRESS_SNIFFERS_MAX 2
 
 /* The services, in the order they are created and applied; freed in
- * reverse. The modem, RFC 2217 and discovery join this list. */
+ * reverse. The modem joins this list. */
 static const struct service *const services[] = {
 	&control_service,
 	&web_service,
+	&rfc2217_service,
+	&discovery_service,
 };
 
 /* Owned by main(); owns everything below it. */
@@ -131,6 +135,9 @@ struct instance {
 		void *arg;
 	} taps[INSTANCE_TAPS_MAX];
 	int ntaps;
+	/* An RFC 2217 client has the serial port to itself (host.h). */
+	const struct host_serial_owner *owner;
+	void *owner_arg;
 };
 
 static void
@@ -276,7 +283,8 @@ con_reply(void *arg, const uint8_t *d, size_t n)
 {
 	struct instance *in = arg;
 
-	serial_write(in->serial, d, n);
+	if (!in->owner)
+		serial_write(in->serial, d, n);
 }
 
 /* A command that answers later keeps the console busy: further input is
@@ -330,6 +338,10 @@ on_serial_data(const uint8_t *d, size_t n, int64_t now, void *arg)
 
 	if (in->ntaps)
 		tap(in, TAP_FROM_SERIAL, d, n);
+	if (in->owner) {
+		in->owner->data(in->owner_arg, d, n);
+		return;
+	}
 	for (int i = 0; i < in->nsniffers; i++)
 		in->sniffers[i].bytes(in->sniffers[i].arg, d, n, now);
 	console_input(&in->console, d, n, now);
@@ -423,8 +435,12 @@ to_serial(int link, int client, const uint8_t *d, size_t n, void *arg)
 
 	if (link >= 0 && dtu_net_data(in->dtu, link, d, n))
 		return;
-	if (console_in_command(&in->console)) {
-		/* Held until AT+ENTM, bounded by the cache size (PROTOCOLS.md §1). */
+	/* The heartbeat of HEARTTP=COM is not kept for later. */
+	if (in->owner && link < 0)
+		return;
+	if (console_in_command(&in->console) || in->owner) {
+		/* Held until AT+ENTM, bounded by the cache size (PROTOCOLS.md §1);
+		 * as well while an RFC 2217 client owns the line (§6). */
 		if (evbuffer_get_length(in->held_net) + n > (size_t)in->run.cache_size) {
 			in->held_dropped += n;
 			return;
@@ -447,6 +463,8 @@ on_serial_drain(void *arg)
 	if (in->bridge)
 		bridge_pause(in->bridge, 0);
 	dtu_pause(in->dtu, 0);
+	if (in->owner && in->owner->drain)
+		in->owner->drain(in->owner_arg);
 }
 
 static void
@@ -454,7 +472,7 @@ on_bridge_writable(void *arg)
 {
 	struct instance *in = arg;
 
-	if (in->bridge && !bridge_congested(in->bridge))
+	if (in->bridge && !bridge_congested(in->bridge) && !in->owner)
 		serial_pause(in->serial, 0);
 }
 
@@ -517,7 +535,8 @@ on_baud_sync(const struct baudsync_params *p, void *arg)
 	sp.data_bits = p->data_bits;
 	sp.stop_bits = p->stop_bits;
 	sp.parity = p->parity;
-	if (serial_configure(in->serial, &sp) < 0)
+	/* While an RFC 2217 client owns the line they apply when it leaves. */
+	if (!in->owner && serial_configure(in->serial, &sp) < 0)
 		return;
 	in->run.baud = p->baud;
 	in->run.data_bits = p->data_bits;
@@ -534,7 +553,8 @@ at_serial_write(void *arg, const char *d, size_t n)
 {
 	struct instance *in = arg;
 
-	serial_write(in->serial, d, n);
+	if (!in->owner)
+		serial_write(in->serial, d, n);
 }
 
 static void
@@ -664,6 +684,58 @@ on_child(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/* --- exclusive use of the serial port (RFC 2217, PROTOCOLS.md §6) -------- */
+
+static void
+lose_owner(struct instance *in)
+{
+	const struct host_serial_owner *o = in->owner;
+
+	if (!o)
+		return;
+	in->owner = NULL;
+	o->lost(in->owner_arg);
+}
+
+static struct serial *
+claim_serial(void *h, const struct host_serial_owner *o, void *arg)
+{
+	struct instance *in = h;
+
+	if (in->owner || !in->serial)
+		return NULL;
+	in->owner = o;
+	in->owner_arg = arg;
+	/* The links may have paused the line; the owner paces it now. */
+	serial_pause(in->serial, 0);
+	log_info("serial %s: owned by an RFC 2217 client; console and links paused",
+	    in->run.serial_device);
+	tap_event(in, "serial: owned by an RFC 2217 client");
+	return in->serial;
+}
+
+static void
+release_serial(void *h)
+{
+	struct instance *in = h;
+	struct serial_params sp;
+
+	if (!in->owner)
+		return;
+	in->owner = NULL;
+	/* The line settings the links ran with: the saved ones, or what an
+	 * RFCEN packet set since. */
+	serial_params_of(&in->run, &sp);
+	serial_configure(in->serial, &sp);
+	log_info("serial %s: RFC 2217 client gone; line settings, console and links back",
+	    in->run.serial_device);
+	tap_event(in, "serial: RFC 2217 client gone");
+	if (!console_in_command(&in->console))
+		release_held_net(in);
+	serial_pause(in->serial, in->bridge && bridge_congested(in->bridge));
+	arm_timers(in);
+}
+
 static int
 start_runtime(struct instance *in)
 {
@@ -693,14 +765,18 @@ start_runtime(struct instance *in)
 	in->run = in->cur;
 	serial_params_of(&in->run, &sp);
 	if (in->serial && strcmp(serial_device(in->serial), in->run.serial_device) != 0) {
+		lose_owner(in);
 		serial_free(in->serial);
 		in->serial = NULL;
 	}
-	if (in->serial)
-		serial_configure(in->serial, &sp);
-	else
+	/* An RFC 2217 client keeps its line settings over a restart. */
+	if (in->serial) {
+		if (!in->owner)
+			serial_configure(in->serial, &sp);
+	} else {
 		in->serial = serial_new(in->base, in->run.serial_device, in->run.pty_link,
 		    in->run.lock_dir, &sp, &scbs, in);
+	}
 	if (!in->serial)
 		return -ENOMEM;
 	in->pers = personality_get((enum personality)in->run.personality);
@@ -724,7 +800,7 @@ start_runtime(struct instance *in)
 	r = dtu_start(in->dtu, &in->run, mode);
 	if (r < 0)
 		return r;
-	if (in->pers->startup_message) {
+	if (in->pers->startup_message && !in->owner) {
 		char msg[256];
 		size_t n = in->pers->startup_message(&in->run, msg, sizeof(msg));
 
@@ -755,7 +831,8 @@ start_runtime(struct instance *in)
 	leds_update(in);
 	run_hook(in, in->restarts || in->hook_ran ? "restart" : "start");
 	/* A congested bridge of before the restart paused the line. */
-	serial_pause(in->serial, 0);
+	if (!in->owner)
+		serial_pause(in->serial, 0);
 	return 0;
 }
 
@@ -877,6 +954,15 @@ notify_status(struct instance *in)
 	}
 	if (st->web_why[0] && o < sizeof(text)) {
 		o += (size_t)snprintf(text + o, sizeof(text) - o, "web %s; ", st->web_why);
+		down = 1;
+	}
+	if (st->rfc2217.why[0] && o < sizeof(text)) {
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "rfc2217 %s; ", st->rfc2217.why);
+		down = 1;
+	}
+	if (st->discovery.why[0] && o < sizeof(text)) {
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "discovery %s; ",
+		    st->discovery.why);
 		down = 1;
 	}
 	if (!down)
@@ -1435,5 +1521,7 @@ const struct host_ops instance_host_ops = {
 	.add_tap = svc_add_tap,
 	.remove_tap = svc_remove_tap,
 	.config_path = svc_config_path,
+	.claim_serial = claim_serial,
+	.release_serial = release_serial,
 	.at = &instance_at_host,
 };

@@ -14,6 +14,8 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <linux/serial.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -253,8 +255,10 @@ serial_configure(struct serial *s, const struct serial_params *p)
 	else
 		r = termios_apply(s->is_own_pty ? s->hold_fd : s->fd, p);
 	if (r < 0) {
-		log_warn("serial %s: cannot apply %ld,%d,%d: %s", s->device, p->baud,
-		    p->data_bits, p->stop_bits, strerror(-r));
+		/* Once per refusal: an RFC 2217 client may ask again and again. */
+		if (s->refused_err != r || memcmp(&s->refused, p, sizeof(*p)) != 0)
+			log_warn("serial %s: cannot apply %ld,%d,%d: %s", s->device, p->baud,
+			    p->data_bits, p->stop_bits, strerror(-r));
 		s->refused = *p;
 		s->refused_err = r;
 	} else {
@@ -694,6 +698,123 @@ const char *
 serial_device(const struct serial *s)
 {
 	return s->device;
+}
+
+/* --- modem lines (RFC 2217) ------------------------------------------------- */
+
+/* The fd that line ioctls go to: our pty's slave end carries the line. */
+static int
+line_fd(const struct serial *s)
+{
+	return s->is_own_pty ? s->hold_fd : s->fd;
+}
+
+int
+serial_is_pty(const struct serial *s)
+{
+	struct stat sb;
+
+	if (s->is_own_pty)
+		return 1;
+	/* Unix98 pty slaves: majors 136-143 (devices.txt). */
+	return s->fd >= 0 && !s->sp && fstat(s->fd, &sb) == 0 && S_ISCHR(sb.st_mode) &&
+	    major(sb.st_rdev) >= 136 && major(sb.st_rdev) <= 143;
+}
+
+int
+serial_set_line(struct serial *s, enum serial_line line, int on)
+{
+	int bit = line == SERIAL_LINE_DTR ? TIOCM_DTR : TIOCM_RTS;
+	enum sp_return r;
+
+	if (s->fd < 0)
+		return -ENOTCONN;
+	if (s->sp) {
+		if (line == SERIAL_LINE_DTR)
+			r = sp_set_dtr(s->sp, on ? SP_DTR_ON : SP_DTR_OFF);
+		else if (line == SERIAL_LINE_RTS)
+			r = sp_set_rts(s->sp, on ? SP_RTS_ON : SP_RTS_OFF);
+		else
+			r = on ? sp_start_break(s->sp) : sp_end_break(s->sp);
+		return r == SP_OK ? 0 : sp_errno(r);
+	}
+	if (line == SERIAL_LINE_BREAK)
+		return ioctl(line_fd(s), on ? TIOCSBRK : TIOCCBRK) < 0 ? -errno : 0;
+	return ioctl(line_fd(s), on ? TIOCMBIS : TIOCMBIC, &bit) < 0 ? -errno : 0;
+}
+
+int
+serial_get_signals(struct serial *s, unsigned *sig)
+{
+	int m;
+
+	if (s->fd < 0)
+		return -ENOTCONN;
+	*sig = 0;
+	if (s->sp) {
+		struct sp_port_config *c;
+		enum sp_signal in;
+		enum sp_dtr dtr;
+		enum sp_rts rts;
+		enum sp_return r;
+
+		if ((r = sp_get_signals(s->sp, &in)) != SP_OK)
+			return sp_errno(r);
+		*sig |= (in & SP_SIG_CTS ? SERIAL_SIG_CTS : 0) | (in & SP_SIG_DSR ? SERIAL_SIG_DSR : 0) |
+		    (in & SP_SIG_RI ? SERIAL_SIG_RI : 0) | (in & SP_SIG_DCD ? SERIAL_SIG_DCD : 0);
+		/* The outputs: libserialport reads them back into a config. */
+		if ((r = sp_new_config(&c)) != SP_OK)
+			return sp_errno(r);
+		if (sp_get_config(s->sp, c) == SP_OK && sp_get_config_dtr(c, &dtr) == SP_OK &&
+		    sp_get_config_rts(c, &rts) == SP_OK)
+			*sig |= (dtr != SP_DTR_OFF ? SERIAL_SIG_DTR : 0) |
+			    (rts != SP_RTS_OFF ? SERIAL_SIG_RTS : 0);
+		sp_free_config(c);
+		return 0;
+	}
+	if (ioctl(line_fd(s), TIOCMGET, &m) < 0)
+		return -errno;
+	*sig = (m & TIOCM_DTR ? SERIAL_SIG_DTR : 0) | (m & TIOCM_RTS ? SERIAL_SIG_RTS : 0) |
+	    (m & TIOCM_CTS ? SERIAL_SIG_CTS : 0) | (m & TIOCM_DSR ? SERIAL_SIG_DSR : 0) |
+	    (m & TIOCM_RNG ? SERIAL_SIG_RI : 0) | (m & TIOCM_CAR ? SERIAL_SIG_DCD : 0);
+	return 0;
+}
+
+int
+serial_get_icount(struct serial *s, struct serial_icount *c)
+{
+	struct serial_icounter_struct ic;
+
+	if (s->fd < 0)
+		return -ENOTCONN;
+	memset(&ic, 0, sizeof(ic));
+	if (ioctl(line_fd(s), TIOCGICOUNT, &ic) < 0)
+		return -errno;
+	c->brk = (unsigned)ic.brk;
+	c->frame = (unsigned)ic.frame;
+	c->parity = (unsigned)ic.parity;
+	c->overrun = (unsigned)(ic.overrun + ic.buf_overrun);
+	return 0;
+}
+
+int
+serial_purge(struct serial *s, int rx, int tx)
+{
+	if (tx) {
+		evbuffer_drain(s->out, evbuffer_get_length(s->out));
+		update_write_event(s);
+		check_drain(s);
+	}
+	if (s->fd < 0 || (!rx && !tx))
+		return s->fd < 0 ? -ENOTCONN : 0;
+	if (s->sp) {
+		enum sp_return r = sp_flush(s->sp, rx && tx ? SP_BUF_BOTH : rx ? SP_BUF_INPUT :
+		    SP_BUF_OUTPUT);
+
+		return r == SP_OK ? 0 : sp_errno(r);
+	}
+	return tcflush(line_fd(s), rx && tx ? TCIOFLUSH : rx ? TCIFLUSH : TCOFLUSH) < 0 ?
+	    -errno : 0;
 }
 
 const char *

@@ -76,6 +76,35 @@ const char *serial_device(const struct serial *s);
  * RFC 2217 requests are checked with it before they are applied). */
 int serial_speed_valid(long baud);
 
+/* Modem lines, break and buffers, for a client that owns the port (RFC
+ * 2217, PROTOCOLS.md §6): libserialport on a real UART, ioctl(2) on a tty
+ * it does not handle. A pseudo-terminal has no modem lines: -ENOTTY there.
+ * All return 0 or -errno (-ENOTCONN while the port is closed). */
+enum serial_line { SERIAL_LINE_DTR, SERIAL_LINE_RTS, SERIAL_LINE_BREAK };
+int serial_set_line(struct serial *s, enum serial_line line, int on);
+
+/* Modem signals: the outputs as set, the inputs as read (TIOCMGET). */
+#define SERIAL_SIG_DTR	0x01
+#define SERIAL_SIG_RTS	0x02
+#define SERIAL_SIG_CTS	0x04
+#define SERIAL_SIG_DSR	0x08
+#define SERIAL_SIG_RI	0x10
+#define SERIAL_SIG_DCD	0x20
+int serial_get_signals(struct serial *s, unsigned *sig);
+
+/* Line errors the driver counted since it was opened (TIOCGICOUNT). */
+struct serial_icount {
+	unsigned brk, frame, parity, overrun;
+};
+int serial_get_icount(struct serial *s, struct serial_icount *c);
+
+/* Discards what the line received and nobody read yet (rx), and what
+ * waits to be written, queued here or in the driver (tx). */
+int serial_purge(struct serial *s, int rx, int tx);
+
+/* 1 when the port is a pseudo-terminal (ours, or a path to one). */
+int serial_is_pty(const struct serial *s);
+
 /* "NONE", "ODD", ... for a PARITY_* value as the settings table spells it
  * (AT+UART, the config file); NULL outside. */
 const char *serial_parity_name(int parity);

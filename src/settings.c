@@ -152,6 +152,23 @@ const struct setting settings_table[] = {
 	  S_30X | S_RESTART | S_PERSIST | S_EMPTY_OK,
 	  "AT+USERMAC: MAC address to report and apply; empty: the interface's." },
 
+	/* Beyond the devices (PROTOCOLS.md §6). */
+	{ "rfc2217.port", ST_INT, F(rfc2217_port), 1, 65535, NULL, D("0", "0"),
+	  S_BOTH | S_NO_AT | S_RESTART | S_ZERO_OK,
+	  "TCP port of the RFC 2217 listener (Telnet COM-PORT-OPTION, for pyserial's "
+	  "rfc2217:// URLs, gensio and virtual-COM drivers); 0: off. One client at a time "
+	  "owns the serial port: the console and links pause while it is connected, the "
+	  "line settings it asks for apply at once and are not saved, DTR, RTS and BREAK "
+	  "follow it; when it leaves, the line settings of before and the links come back. "
+	  "network.allow_in applies." },
+	{ "discovery.enabled", ST_BOOL, F(discovery_enabled), 0, 0, ch_bool,
+	  D("false", "false"), S_BOTH | S_NO_AT | S_RESTART,
+	  "Answer the search of USR's setup software on UDP port 1500 (the FF 01 01 02 "
+	  "search and the legacy one) with the address, netmask and MAC of the interface "
+	  "the search came in on, the version, device.name and link1's settings; only "
+	  "the searcher gets a reply, anything else is counted and ignored. The setup "
+	  "software's configuration commands are not answered. network.allow_in applies." },
+
 	/* Web page. */
 	{ "web.port", ST_INT, F(web_port), 1, 65535, NULL, D("80", "80"),
 	  S_BOTH | S_RESTART | S_PERSIST, "AT+WEBPORT: port of the web page." },

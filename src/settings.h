@@ -109,6 +109,10 @@ struct settings {
 	char dns[16];
 	char user_mac[13];
 
+	/* RFC 2217 and USR's setup-software discovery (PROTOCOLS.md §6) */
+	long rfc2217_port;		/* 0: off */
+	int discovery_enabled;
+
 	/* web */
 	long web_port;
 	char web_user[6], web_password[65];

@@ -91,6 +91,49 @@ status_uptime_text(int64_t us, char *buf, size_t cap)
 		snprintf(buf, cap, "%ds", (int)s);
 }
 
+/* The RFC 2217 listener and discovery (PROTOCOLS.md §6). */
+static int
+status_text_more(const struct daemon_status *st, struct evbuffer *out)
+{
+	const struct rfc2217_status *f = &st->rfc2217;
+	const struct discovery_status *d = &st->discovery;
+	int r = 0;
+
+	if (!f->port) {
+		r |= evbuffer_add_printf(out, "rfc2217  off\n") < 0;
+	} else {
+		r |= evbuffer_add_printf(out, "rfc2217  port %ld: %s %s%s%s\n", f->port,
+		    f->listening ? "listening on" : "not listening on", f->listen,
+		    f->why[0] ? ": " : "", f->why[0] ? f->why : "") < 0;
+		if (f->client[0]) {
+			char age[64];
+
+			status_uptime_text(f->connected_us, age, sizeof(age));
+			r |= evbuffer_add_printf(out, "         client %s%s%s%s owns the serial port "
+			    "(console and links paused) for %s\n", f->client,
+			    f->client_signature[0] ? " (" : "", f->client_signature,
+			    f->client_signature[0] ? ")" : "", age) < 0;
+		}
+		if (f->client[0] || f->clients)
+			r |= evbuffer_add_printf(out, "         %s: received %" PRIu64 " B, sent %"
+			    PRIu64 " B, dropped %" PRIu64 " B, %" PRIu64 " requests answered (%"
+			    PRIu64 " acknowledged as asked: the port cannot have them)\n",
+			    f->client[0] ? "this client" : "last client", f->rx_bytes, f->tx_bytes,
+			    f->dropped, f->requests, f->faked) < 0;
+		r |= evbuffer_add_printf(out, "         clients %" PRIu64 ", refused %" PRIu64
+		    " (port owned) and %" PRIu64 " (network.allow_in)\n", f->clients,
+		    f->refused_busy, f->refused_acl) < 0;
+	}
+	if (!d->enabled)
+		return r | (evbuffer_add_printf(out, "discovery off\n") < 0);
+	r |= evbuffer_add_printf(out, "discovery UDP port 1500: %s%s%s\n",
+	    d->listening ? "answering" : "not listening", d->why[0] ? ": " : "", d->why) < 0;
+	r |= evbuffer_add_printf(out, "         searches answered %" PRIu64 ", legacy %" PRIu64
+	    ", ignored %" PRIu64 ", refused %" PRIu64 "\n", d->searches, d->legacy, d->ignored,
+	    d->refused) < 0;
+	return r;
+}
+
 int
 status_text(const struct daemon_status *st, struct evbuffer *out)
 {
@@ -179,6 +222,7 @@ status_text(const struct daemon_status *st, struct evbuffer *out)
 	r |= evbuffer_add_printf(out, "         network -> serial: %" PRIu64 " B in, %" PRIu64
 	    " B out, %" PRIu64 " B dropped\n", t.to_serial_in, t.to_serial_out,
 	    t.to_serial_dropped) < 0;
+	r |= status_text_more(st, out);
 	if (st->control_why[0])
 		r |= evbuffer_add_printf(out, "control  not listening: %s; retrying\n",
 		    st->control_why) < 0;
@@ -258,6 +302,38 @@ json_link_more(struct evbuffer *out, const struct bridge_link_status *l)
 		    (double)(l->now_us - p->since_us) / 1e6) < 0;
 	}
 	r |= evbuffer_add(out, "]}", 2);
+	return r;
+}
+
+/* "rfc2217":{...},"discovery":{...}, (the trailing comma included). */
+static int
+status_json_more(const struct daemon_status *st, struct evbuffer *out)
+{
+	const struct rfc2217_status *f = &st->rfc2217;
+	const struct discovery_status *d = &st->discovery;
+	int r = 0;
+
+	r |= evbuffer_add_printf(out, "\"rfc2217\":{\"port\":%ld,\"listening\":%s,\"listen\":",
+	    f->port, f->listening ? "true" : "false") < 0;
+	r |= status_json_string(out, f->listen);
+	r |= evbuffer_add_printf(out, ",\"why\":") < 0;
+	r |= status_json_string(out, f->why);
+	r |= evbuffer_add_printf(out, ",\"client\":") < 0;
+	r |= status_json_string(out, f->client);
+	r |= evbuffer_add_printf(out, ",\"client_signature\":") < 0;
+	r |= status_json_string(out, f->client_signature);
+	r |= evbuffer_add_printf(out, ",\"connected_s\":%.3f,\"rx_bytes\":%" PRIu64
+	    ",\"tx_bytes\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"requests\":%" PRIu64
+	    ",\"faked\":%" PRIu64 ",\"clients\":%" PRIu64 ",\"refused_busy\":%" PRIu64
+	    ",\"refused_acl\":%" PRIu64 "},", f->client[0] ? (double)f->connected_us / 1e6 : 0.0,
+	    f->rx_bytes, f->tx_bytes, f->dropped, f->requests, f->faked, f->clients,
+	    f->refused_busy, f->refused_acl) < 0;
+	r |= evbuffer_add_printf(out, "\"discovery\":{\"enabled\":%s,\"listening\":%s,"
+	    "\"why\":", d->enabled ? "true" : "false", d->listening ? "true" : "false") < 0;
+	r |= status_json_string(out, d->why);
+	r |= evbuffer_add_printf(out, ",\"searches\":%" PRIu64 ",\"legacy\":%" PRIu64
+	    ",\"ignored\":%" PRIu64 ",\"refused\":%" PRIu64 "},", d->searches, d->legacy,
+	    d->ignored, d->refused) < 0;
 	return r;
 }
 
@@ -353,6 +429,7 @@ status_json(const struct daemon_status *st, struct evbuffer *out)
 	r |= evbuffer_add_printf(out, ",\"control_why\":") < 0;
 	r |= status_json_string(out, st->control_why);
 	r |= evbuffer_add(out, ",", 1);
+	r |= status_json_more(st, out);
 	r |= evbuffer_add_printf(out, "\"control_socket\":") < 0;
 	r |= status_json_string(out, st->control_socket);
 	r |= evbuffer_add_printf(out, ",\"web_port\":%d}\n", st->web_port) < 0;

@@ -15,6 +15,35 @@
 
 struct evbuffer;
 
+/* The RFC 2217 listener's part (src/rfc2217.c, PROTOCOLS.md §6). */
+struct rfc2217_status {
+	long port;			/* rfc2217.port; 0: off */
+	int listening;
+	char listen[160];		/* where it listens, or wants to ("*:2217") */
+	char why[224];			/* why it does not listen; "" */
+	char client[64];		/* the client that owns the serial port; "" */
+	char client_signature[65];	/* what it said it is (SIGNATURE); "" */
+	int64_t connected_us;		/* for how long */
+	uint64_t rx_bytes, tx_bytes;	/* data from it (to the line) / to it */
+	uint64_t dropped;		/* from it, beyond the serial queue's bound */
+	uint64_t requests, faked;	/* COM-PORT-OPTION answers; of them acknowledged
+					 * as asked (the port cannot have the state) */
+	uint64_t clients;		/* clients served since the daemon started */
+	uint64_t refused_busy;		/* refused: another client had the port */
+	uint64_t refused_acl;		/* refused by network.allow_in */
+};
+
+/* The discovery responder's part (src/discovery-service.c, §6). */
+struct discovery_status {
+	int enabled;			/* discovery.enabled */
+	int listening;
+	char why[224];			/* why it does not listen; "" */
+	uint64_t searches;		/* FF 01 01 02 answered */
+	uint64_t legacy;		/* "0123456789" x 4 answered */
+	uint64_t ignored;		/* anything else on the port */
+	uint64_t refused;		/* requests from outside network.allow_in/out */
+};
+
 /* What status output shows. A plain value: the instance fills it, each
  * service adds its part (host.h), the caller owns it. */
 struct daemon_status {
@@ -41,6 +70,8 @@ struct daemon_status {
 	int web_port;			/* port the web page listens on; 0 none */
 	char web_listen[160];		/* where it listens, or wants to ("*:80") */
 	char web_why[224];		/* why it does not listen; "" */
+	struct rfc2217_status rfc2217;
+	struct discovery_status discovery;
 };
 
 /* Sums over every link, per direction (the "traffic" block). */

@@ -336,6 +336,28 @@ page_status(struct web *w, struct web_reply *rp)
 		status_bridge_text(&st.bridge, text, sizeof(text));
 		row(b, "Bridge", text);
 	}
+	/* PROTOCOLS.md §6 */
+	if (st.rfc2217.client[0])
+		snprintf(buf, sizeof(buf), "port %ld: client %s owns the serial port (console and "
+		    "links paused); received %llu B, sent %llu B", st.rfc2217.port,
+		    st.rfc2217.client, (unsigned long long)st.rfc2217.rx_bytes,
+		    (unsigned long long)st.rfc2217.tx_bytes);
+	else if (st.rfc2217.port)
+		snprintf(buf, sizeof(buf), "port %ld: %s%s%s", st.rfc2217.port,
+		    st.rfc2217.listening ? "no client" : "not listening",
+		    st.rfc2217.why[0] ? ": " : "", st.rfc2217.why);
+	else
+		snprintf(buf, sizeof(buf), "off");
+	row(b, "RFC 2217", buf);
+	if (st.discovery.enabled)
+		snprintf(buf, sizeof(buf), "UDP port 1500: %s%s%s; %llu searches answered, %llu "
+		    "ignored", st.discovery.listening ? "answering" : "not listening",
+		    st.discovery.why[0] ? ": " : "", st.discovery.why,
+		    (unsigned long long)(st.discovery.searches + st.discovery.legacy),
+		    (unsigned long long)st.discovery.ignored);
+	else
+		snprintf(buf, sizeof(buf), "off");
+	row(b, "Discovery", buf);
 	evbuffer_add_printf(b, "</table><h2>Links</h2><p>Counters since the daemon started "
 	    "(%u restarts since).</p><table><tr><th>Link</th><th>Mode</th><th>State</th>"
 	    "<th>Peers</th><th>Where</th><th>Sent</th><th>Received</th><th>Dropped</th>"

@@ -95,6 +95,56 @@ START_TEST(test_text)
 }
 END_TEST
 
+/* The RFC 2217 listener and discovery (PROTOCOLS.md §6). */
+START_TEST(test_rfc2217_discovery)
+{
+	struct daemon_status st;
+	struct evbuffer *b = evbuffer_new();
+	const char *t;
+
+	sample(&st);
+	st.rfc2217.port = 2217;
+	st.rfc2217.listening = 1;
+	strcpy(st.rfc2217.listen, "*:2217");
+	strcpy(st.rfc2217.client, "127.0.0.1:4000");
+	strcpy(st.rfc2217.client_signature, "pc \"tool\"");
+	st.rfc2217.connected_us = 61000000;
+	st.rfc2217.rx_bytes = 5;
+	st.rfc2217.tx_bytes = 6;
+	st.rfc2217.requests = 9;
+	st.rfc2217.faked = 2;
+	st.rfc2217.clients = 3;
+	st.rfc2217.refused_busy = 1;
+	st.discovery.enabled = 1;
+	st.discovery.listening = 1;
+	st.discovery.searches = 4;
+	st.discovery.ignored = 7;
+	ck_assert_int_eq(status_text(&st, b), 0);
+	t = text_of(b);
+	ck_assert_msg(strstr(t, "rfc2217  port 2217: listening on *:2217\n         client "
+	    "127.0.0.1:4000 (pc \"tool\") owns the serial port (console and links paused) for "
+	    "1m 01s\n         this client: received 5 B, sent 6 B, dropped 0 B, 9 requests "
+	    "answered (2 acknowledged"), "%s", t);
+	ck_assert_msg(strstr(t, "clients 3, refused 1 (port owned) and 0 (network.allow_in)\n"),
+	    "%s", t);
+	ck_assert_msg(strstr(t, "discovery UDP port 1500: answering\n         searches answered 4, "
+	    "legacy 0, ignored 7, refused 0\n"), "%s", t);
+	ck_assert_msg(strstr(t, "web      port 8080\n"), "%s", t);
+	evbuffer_drain(b, evbuffer_get_length(b));
+	ck_assert_int_eq(status_json(&st, b), 0);
+	t = text_of(b);
+	ck_assert_msg(strstr(t, "\"rfc2217\":{\"port\":2217,\"listening\":true,\"listen\":"
+	    "\"*:2217\",\"why\":\"\",\"client\":\"127.0.0.1:4000\",\"client_signature\":"
+	    "\"pc \\\"tool\\\"\",\"connected_s\":61.000,\"rx_bytes\":5,\"tx_bytes\":6,"
+	    "\"dropped\":0,\"requests\":9,\"faked\":2,\"clients\":3,\"refused_busy\":1,"
+	    "\"refused_acl\":0}"), "%s", t);
+	ck_assert_msg(strstr(t, "\"discovery\":{\"enabled\":true,\"listening\":true,\"why\":"
+	    "\"\",\"searches\":4,\"legacy\":0,\"ignored\":7,\"refused\":0}"), "%s", t);
+	ck_assert_msg(strstr(t, "\"web_port\":8080}\n"), "%s", t);
+	evbuffer_free(b);
+}
+END_TEST
+
 Suite *
 suite_status(void)
 {
@@ -103,6 +153,7 @@ suite_status(void)
 
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_text);
+	tcase_add_test(tc, test_rfc2217_discovery);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -40,6 +40,8 @@ main(void)
 	srunner_add_suite(sr, suite_cisend());
 	srunner_add_suite(sr, suite_workmode());
 	srunner_add_suite(sr, suite_at721net());
+	srunner_add_suite(sr, suite_rfc2217());
+	srunner_add_suite(sr, suite_discovery());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);
