@@ -26,6 +26,7 @@
 #include "curl-glue.h"
 #include "console.h"
 #include "control.h"
+#include "ftp.h"
 #include "hook.h"
 #include "hostinfo.h"
 #include "instance.h"
@@ -55,15 +56,6 @@ struct ingress_ops {
 	void (*expire)(struct instance *in, int64_t now);
 };
 
-/* A sniffer sees every byte read from the serial line before the console,
- * in every mode, and must not change the data path (the 721's FTP_START
- * frame, PROTOCOLS.md §5). */
-struct ingress_sniffer {
-	void (*bytes)(void *arg, const uint8_t *d, size_t n, int64_t now);
-	void *arg;
-};
-#define INGRESS_SNIFFERS_MAX 2
-
 /* The services, in the order they are created and applied; freed in
  * reverse. The modem, RFC 2217 and discovery join this list. */
 static const struct service *const services[] = {
@@ -85,8 +77,11 @@ struct instance {
 	struct serial *serial;
 	const struct personality_desc *pers;	/* of the running settings */
 	const struct ingress_ops *ingress;	/* of the running work mode */
-	struct ingress_sniffer sniffers[INGRESS_SNIFFERS_MAX];
-	int nsniffers;
+	/* The 721's FTP filter (PROTOCOLS.md §5): every serial byte passes it
+	 * before the console, in every mode; it takes the FTP frames out and
+	 * may hold a candidate back for a bounded time (ftp.c). NULL: none
+	 * (the 30X). Kept across restarts, as a download is. */
+	struct ftp *ftp;
 	struct console console;
 	struct packer packer;
 	struct bridge *bridge;
@@ -192,6 +187,9 @@ transparent_stop(struct instance *in)
 static void
 transparent_data(struct instance *in, const uint8_t *d, size_t n, int64_t now)
 {
+	/* A gap that ended before these bytes closes the frame first (bytes
+	 * the FTP filter held come late, with their arrival time). */
+	packer_expire(&in->packer, now);
 	packer_push(&in->packer, d, n, now);
 }
 
@@ -263,9 +261,10 @@ on_serial_data(const uint8_t *d, size_t n, int64_t now, void *arg)
 
 	if (in->ntaps)
 		tap(in, TAP_FROM_SERIAL, d, n);
-	for (int i = 0; i < in->nsniffers; i++)
-		in->sniffers[i].bytes(in->sniffers[i].arg, d, n, now);
-	console_input(&in->console, d, n, now);
+	if (in->ftp)
+		ftp_input(in->ftp, d, n, now);
+	else
+		console_input(&in->console, d, n, now);
 	arm_timers(in);
 	/* No link can take more: stop reading until one can (on_writable). */
 	if (in->bridge && bridge_congested(in->bridge))
@@ -313,10 +312,27 @@ arm_pack(struct instance *in, int64_t deadline)
 		log_warn("packing timer: %s", strerror(errno));
 }
 
+/* The packing timer serves the work mode and the FTP filter. While the
+ * filter holds bytes that arrived before the mode's deadline, the mode's
+ * frame may go on in them: it waits for the filter, whose deadline wakes
+ * the timer instead (the packer's frames are not split by the filter). */
+static int64_t
+pack_deadline(const struct instance *in)
+{
+	int64_t d = in->ingress ? in->ingress->deadline(in) : -1;
+	int64_t held = in->ftp ? ftp_held_since(in->ftp) : -1;
+
+	if (held < 0)
+		return d;
+	if (d >= held)
+		d = -1;
+	return d < 0 ? ftp_deadline(in->ftp) : MIN(d, ftp_deadline(in->ftp));
+}
+
 static void
 arm_timers(struct instance *in)
 {
-	arm_pack(in, in->ingress ? in->ingress->deadline(in) : -1);
+	arm_pack(in, pack_deadline(in));
 	arm(in->ev_console, console_deadline(&in->console), util_now_us());
 }
 
@@ -325,12 +341,17 @@ on_pack_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct instance *in = arg;
 	uint64_t expirations;
+	int64_t now = util_now_us(), held = -1;
 
 	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		log_warn("packing timer: %s", strerror(errno));
 	in->pack_armed = -1;
+	if (in->ftp) {
+		ftp_expire(in->ftp, now);
+		held = ftp_held_since(in->ftp);
+	}
 	if (in->ingress)
-		in->ingress->expire(in, util_now_us());
+		in->ingress->expire(in, held >= 0 ? MIN(now, held) : now);
 	arm_timers(in);
 }
 
@@ -498,6 +519,31 @@ at_serial_done(void *arg, struct at_req *r, int rc)
 	}
 }
 
+/* --- the FTP filter's two ends (PROTOCOLS.md §5) ---------------------------- */
+
+static void
+ftp_pass(void *arg, const uint8_t *d, size_t n, int64_t now)
+{
+	struct instance *in = arg;
+
+	console_input(&in->console, d, n, now);
+}
+
+static void
+ftp_write(void *arg, const uint8_t *d, size_t n)
+{
+	struct instance *in = arg;
+
+	if (in->ntaps)
+		tap(in, TAP_TO_SERIAL, d, n);
+	serial_write(in->serial, d, n);
+}
+
+static const struct ftp_io ftp_ends = {
+	.pass = ftp_pass,
+	.write = ftp_write,
+};
+
 /* --- start, restart --------------------------------------------------------- */
 
 static void
@@ -596,6 +642,14 @@ start_runtime(struct instance *in)
 		in->ingress = NULL;
 		return r;
 	}
+	if (!in->pers->ftp) {
+		ftp_free(in->ftp);
+		in->ftp = NULL;
+	} else if (!in->ftp && !(in->ftp = ftp_new(in->base, in->dns, &in->curl, &ftp_ends, in))) {
+		return -ENOMEM;
+	}
+	if (in->ftp)
+		ftp_apply(in->ftp, &in->run);
 	if (in->pers->startup_message) {
 		char msg[256];
 		size_t n = in->pers->startup_message(&in->run, msg, sizeof(msg));
@@ -892,6 +946,7 @@ instance_free(struct instance *in)
 	free_services(in);
 	at_cancel(&in->at_serial);
 	stop_runtime(in);
+	ftp_free(in->ftp);
 	curl_lazy_free(&in->curl);
 	if (in->leds) {
 		instance_remove_tap(in, leds_tap, in->leds);
@@ -1048,6 +1103,8 @@ instance_status(const struct instance *in, struct daemon_status *st)
 		st->line_known = serial_get_active(in->serial, &st->line) == 0;
 		st->line_err = serial_refused(in->serial, &st->line_wanted);
 	}
+	if (in->ftp)
+		ftp_status(in->ftp, &st->ftp);
 	for (size_t i = 0; i < ARRAY_SIZE(services); i++)
 		if (services[i]->status)
 			services[i]->status(in->svc[i], st);

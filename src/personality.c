@@ -63,6 +63,7 @@ static const struct personality_desc descs[PERS_COUNT] = {
 		/* Frame, command, HTTPD and SMS modes come with the 721 issues. */
 		.modes = 1u << MODE_TRANSPARENT,
 		.console_params = console_721,
+		.ftp = 1,
 	},
 };
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bridge.h"
+#include "ftp.h"
 #include "serial.h"
 #include "settings.h"
 
@@ -37,6 +38,7 @@ struct daemon_status {
 	int web_port;			/* port the web page listens on; 0 none */
 	char web_listen[160];		/* where it listens, or wants to ("*:80") */
 	char web_why[224];		/* why it does not listen; "" */
+	struct ftp_status ftp;		/* the 721's FTP download (present: 1) */
 };
 
 /* Sums over every link, per direction (the "traffic" block). */
@@ -56,6 +58,10 @@ void status_line_text(const struct serial_params *p, char *buf, size_t cap);
 
 /* "1d 02h 03m 04s" */
 void status_uptime_text(int64_t us, char *buf, size_t cap);
+
+/* One line on the FTP download (status text, the web page): state, URL
+ * (password hidden), bytes done/total, rate, retries, why. */
+void status_ftp_text(const struct ftp_status *f, char *buf, size_t cap);
 
 /* Human-readable, several lines, ending with a newline. */
 int status_text(const struct daemon_status *st, struct evbuffer *out);
