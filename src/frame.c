@@ -124,12 +124,20 @@ frame_dec_push(struct frame_dec *d, const uint8_t *in, size_t n, frame_fn fn, vo
 	}
 }
 
+/* The candidate's first byte is data and the rest is searched again, until
+ * nothing is held: a whole frame that started inside a longer candidate
+ * (garbage that claimed a long payload) is still found. */
 void
 frame_dec_flush(struct frame_dec *d, frame_fn fn, void *arg)
 {
-	size_t n = d->n;
+	uint8_t rest[FRAME_MAX];
 
-	d->n = 0;
-	if (n)
-		emit_data(d->buf, n, fn, arg);
+	while (d->n > 0) {
+		size_t m = d->n - 1;
+
+		memcpy(rest, d->buf + 1, m);
+		d->n = 0;
+		emit_data(d->buf, 1, fn, arg);
+		frame_dec_push(d, rest, m, fn, arg);
+	}
 }

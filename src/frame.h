@@ -74,7 +74,8 @@ void frame_dec_push(struct frame_dec *d, const uint8_t *in, size_t n, frame_fn f
 /* Bytes held back as a possible frame (0: none). */
 size_t frame_dec_held(const struct frame_dec *d);
 /* Gives up on the candidate (the line went quiet): the bytes held go out
- * as data. */
+ * as data, except whole frames that start inside them (found as in
+ * frame_dec_push); nothing is held afterwards. */
 void frame_dec_flush(struct frame_dec *d, frame_fn fn, void *arg);
 
 #endif

@@ -28,6 +28,7 @@
 #include "control.h"
 #include "dtu.h"
 #include "discovery.h"
+#include "ftp.h"
 #include "hook.h"
 #include "hostinfo.h"
 #include "instance.h"
@@ -64,15 +65,6 @@ struct ingress_ops {
 	void (*expire)(struct instance *in, int64_t now);
 };
 
-/* A sniffer sees every byte read from the serial line before the console,
- * in every mode, and must not change the data path (the 721's FTP_START
- * frame, PROTOCOLS.md §5). */
-struct ingress_sniffer {
-	void (*bytes)(void *arg, const uint8_t *d, size_t n, int64_t now);
-	void *arg;
-};
-#define INGRESS_SNIFFERS_MAX 2
-
 /* The services, in the order they are created and applied; freed in
  * reverse. The modem joins this list. */
 static const struct service *const services[] = {
@@ -96,8 +88,11 @@ struct instance {
 	struct serial *serial;
 	const struct personality_desc *pers;	/* of the running settings */
 	const struct ingress_ops *ingress;	/* of the running work mode */
-	struct ingress_sniffer sniffers[INGRESS_SNIFFERS_MAX];
-	int nsniffers;
+	/* The 721's FTP filter (PROTOCOLS.md §5): every serial byte passes it
+	 * before the console, in every mode; it takes the FTP frames out and
+	 * may hold a candidate back for a bounded time (ftp.c). NULL: none
+	 * (the 30X). Kept across restarts, as a download is. */
+	struct ftp *ftp;
 	struct console console;
 	struct packer packer;
 	struct bridge *bridge;
@@ -213,6 +208,9 @@ transparent_stop(struct instance *in)
 static void
 transparent_data(struct instance *in, const uint8_t *d, size_t n, int64_t now)
 {
+	/* A gap that ended before these bytes closes the frame first (bytes
+	 * the FTP filter held come late, with their arrival time). */
+	packer_expire(&in->packer, now);
 	packer_push(&in->packer, d, n, now);
 }
 
@@ -342,9 +340,10 @@ on_serial_data(const uint8_t *d, size_t n, int64_t now, void *arg)
 		in->owner->data(in->owner_arg, d, n);
 		return;
 	}
-	for (int i = 0; i < in->nsniffers; i++)
-		in->sniffers[i].bytes(in->sniffers[i].arg, d, n, now);
-	console_input(&in->console, d, n, now);
+	if (in->ftp)
+		ftp_input(in->ftp, d, n, now);
+	else
+		console_input(&in->console, d, n, now);
 	if (console_in_command(&in->console))
 		dtu_command_activity(in->dtu);
 	arm_timers(in);
@@ -394,10 +393,27 @@ arm_pack(struct instance *in, int64_t deadline)
 		log_warn("packing timer: %s", strerror(errno));
 }
 
+/* The packing timer serves the work mode and the FTP filter. While the
+ * filter holds bytes that arrived before the mode's deadline, the mode's
+ * frame may go on in them: it waits for the filter, whose deadline wakes
+ * the timer instead (the packer's frames are not split by the filter). */
+static int64_t
+pack_deadline(const struct instance *in)
+{
+	int64_t d = in->ingress ? in->ingress->deadline(in) : -1;
+	int64_t held = in->ftp ? ftp_held_since(in->ftp) : -1;
+
+	if (held < 0)
+		return d;
+	if (d >= held)
+		d = -1;
+	return d < 0 ? ftp_deadline(in->ftp) : MIN(d, ftp_deadline(in->ftp));
+}
+
 static void
 arm_timers(struct instance *in)
 {
-	arm_pack(in, in->ingress ? in->ingress->deadline(in) : -1);
+	arm_pack(in, pack_deadline(in));
 	arm(in->ev_console, console_deadline(&in->console), util_now_us());
 }
 
@@ -406,12 +422,17 @@ on_pack_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct instance *in = arg;
 	uint64_t expirations;
+	int64_t now = util_now_us(), held = -1;
 
 	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		log_warn("packing timer: %s", strerror(errno));
 	in->pack_armed = -1;
+	if (in->ftp) {
+		ftp_expire(in->ftp, now);
+		held = ftp_held_since(in->ftp);
+	}
 	if (in->ingress)
-		in->ingress->expire(in, util_now_us());
+		in->ingress->expire(in, held >= 0 ? MIN(now, held) : now);
 	arm_timers(in);
 }
 
@@ -636,6 +657,31 @@ static const struct dtu_io dtu_io = {
 	.raw = dtu_raw_phase,
 };
 
+/* --- the FTP filter's two ends (PROTOCOLS.md §5) ---------------------------- */
+
+static void
+ftp_pass(void *arg, const uint8_t *d, size_t n, int64_t now)
+{
+	struct instance *in = arg;
+
+	console_input(&in->console, d, n, now);
+}
+
+static void
+ftp_write(void *arg, const uint8_t *d, size_t n)
+{
+	struct instance *in = arg;
+
+	if (in->ntaps)
+		tap(in, TAP_TO_SERIAL, d, n);
+	serial_write(in->serial, d, n);
+}
+
+static const struct ftp_io ftp_ends = {
+	.pass = ftp_pass,
+	.write = ftp_write,
+};
+
 /* --- start, restart --------------------------------------------------------- */
 
 static void
@@ -800,6 +846,14 @@ start_runtime(struct instance *in)
 	r = dtu_start(in->dtu, &in->run, mode);
 	if (r < 0)
 		return r;
+	if (!in->pers->ftp) {
+		ftp_free(in->ftp);
+		in->ftp = NULL;
+	} else if (!in->ftp && !(in->ftp = ftp_new(in->base, in->dns, &in->curl, &ftp_ends, in))) {
+		return -ENOMEM;
+	}
+	if (in->ftp)
+		ftp_apply(in->ftp, &in->run);
 	if (in->pers->startup_message && !in->owner) {
 		char msg[256];
 		size_t n = in->pers->startup_message(&in->run, msg, sizeof(msg));
@@ -1164,6 +1218,7 @@ instance_free(struct instance *in)
 	at_cancel(&in->at_serial);
 	stop_runtime(in);
 	dtu_free(in->dtu);
+	ftp_free(in->ftp);
 	curl_lazy_free(&in->curl);
 	if (in->leds) {
 		instance_remove_tap(in, leds_tap, in->leds);
@@ -1336,6 +1391,8 @@ instance_status(const struct instance *in, struct daemon_status *st)
 		st->line_known = serial_get_active(in->serial, &st->line) == 0;
 		st->line_err = serial_refused(in->serial, &st->line_wanted);
 	}
+	if (in->ftp)
+		ftp_status(in->ftp, &st->ftp);
 	for (size_t i = 0; i < ARRAY_SIZE(services); i++)
 		if (services[i]->status)
 			services[i]->status(in->svc[i], st);

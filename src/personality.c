@@ -83,6 +83,7 @@ static const struct personality_desc descs[PERS_COUNT] = {
 		.startup_message = startup_721,
 		.net_led_route = 1,
 		.data_led_links = 1,
+		.ftp = 1,
 	},
 };
 

@@ -46,6 +46,8 @@ struct personality_desc {
 	/* Bytes written to the serial line at every start (721 CIMODID);
 	 * returns the length, 0 for none. May be NULL: none. */
 	size_t (*startup_message)(const struct settings *st, char *buf, size_t cap);
+	/* It has the FTP download for the MCU (PROTOCOLS.md §5, ftp.h). */
+	int ftp;
 };
 
 const struct personality_desc *personality_get(enum personality p);

@@ -379,6 +379,17 @@ const struct setting settings_table[] = {
 	  "AT+HTPCHD: write only the response body to the serial line." },
 	{ "http.timeout", ST_INT, F(http_timeout), 1, 600, NULL, D("10", "10"),
 	  S_BOTH | S_NO_AT | S_RESTART | S_PERSIST, "Seconds before an HTTP request fails." },
+
+	/* The 721's FTP download for the MCU (PROTOCOLS.md §5). FTP_INFO
+	 * counts packets of 256 bytes in 2 bytes: 16776960 bytes at most. */
+	{ "ftp.max_size", ST_INT, F(ftp_max_size), 0, 16776960, NULL, D("4194304", "4194304"),
+	  S_721 | S_NO_AT | S_RESTART,
+	  "Largest file FTP_START may download, in bytes; a larger one fails (FTP_INFO "
+	  "status 2)." },
+	{ "ftp.retries", ST_INT, F(ftp_retries), 0, 100, NULL, D("10", "10"),
+	  S_721 | S_NO_AT | S_RESTART,
+	  "Failed attempts of an FTP download retried (each resumes where the last "
+	  "stopped, after 1 s doubling up to 30 s) before FTP_INFO reports the failure." },
 };
 
 const size_t settings_count = ARRAY_SIZE(settings_table);

@@ -168,6 +168,10 @@ struct settings {
 	char http_header[200];
 	int http_strip_header;		/* HTPCHD */
 	long http_timeout;
+
+	/* The 721's FTP download for the MCU (PROTOCOLS.md §5) */
+	long ftp_max_size;		/* bytes; a larger file fails */
+	long ftp_retries;		/* failed attempts retried before giving up */
 };
 
 /* A row is global, or one row per link ("link.mode" is the template of

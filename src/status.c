@@ -134,6 +134,31 @@ status_text_more(const struct daemon_status *st, struct evbuffer *out)
 	return r;
 }
 
+void
+status_ftp_text(const struct ftp_status *f, char *buf, size_t cap)
+{
+	size_t o;
+
+	if (!f->url[0]) {
+		snprintf(buf, cap, "no download");
+		return;
+	}
+	o = (size_t)snprintf(buf, cap, "%s %s, %" PRIu64, f->state, f->url, f->bytes);
+	if (o < cap && f->total >= 0)
+		o += (size_t)snprintf(buf + o, cap - o, "/%" PRId64, f->total);
+	if (o < cap)
+		o += (size_t)snprintf(buf + o, cap - o, " B, %" PRIu64 " B/s, %u/%u retries",
+		    f->rate, f->retries, f->retries_max);
+	if (o < cap && f->packets)
+		o += (size_t)snprintf(buf + o, cap - o, ", CRC-32 %08" PRIx32 ", %" PRIu32
+		    " packets", f->crc, f->packets);
+	if (o < cap && f->retry_in_us > 0)
+		o += (size_t)snprintf(buf + o, cap - o, ", next attempt in %.1f s",
+		    (double)f->retry_in_us / 1e6);
+	if (o < cap && f->why[0])
+		snprintf(buf + o, cap - o, "; %s", f->why);
+}
+
 int
 status_text(const struct daemon_status *st, struct evbuffer *out)
 {
@@ -223,6 +248,14 @@ status_text(const struct daemon_status *st, struct evbuffer *out)
 	    " B out, %" PRIu64 " B dropped\n", t.to_serial_in, t.to_serial_out,
 	    t.to_serial_dropped) < 0;
 	r |= status_text_more(st, out);
+	if (st->ftp.present) {
+		char text[sizeof(st->ftp.url) + sizeof(st->ftp.why) + 160];
+
+		status_ftp_text(&st->ftp, text, sizeof(text));
+		r |= evbuffer_add_printf(out, "ftp      %s mode: %s\n", st->ftp.session, text) < 0;
+		r |= evbuffer_add_printf(out, "         %u frames from the MCU, %u NAKs, %u packets "
+		    "sent\n", st->ftp.frames_in, st->ftp.naks, st->ftp.packets_sent) < 0;
+	}
 	if (st->control_why[0])
 		r |= evbuffer_add_printf(out, "control  not listening: %s; retrying\n",
 		    st->control_why) < 0;
@@ -337,6 +370,28 @@ status_json_more(const struct daemon_status *st, struct evbuffer *out)
 	return r;
 }
 
+/* The FTP download, or null where the personality has none. */
+static int
+json_ftp(struct evbuffer *out, const struct ftp_status *f)
+{
+	int r = 0;
+
+	if (!f->present)
+		return evbuffer_add_printf(out, "null") < 0;
+	r |= evbuffer_add_printf(out, "{\"session\":\"%s\",\"state\":\"%s\",\"url\":",
+	    f->session, f->state) < 0;
+	r |= status_json_string(out, f->url);
+	r |= evbuffer_add_printf(out, ",\"bytes\":%" PRIu64 ",\"total\":%" PRId64 ","
+	    "\"rate\":%" PRIu64 ",\"retries\":%u,\"retries_max\":%u,\"size\":%" PRIu32 ","
+	    "\"crc32\":\"%08" PRIx32 "\",\"packets\":%" PRIu32 ",\"retry_in_s\":%.3f,"
+	    "\"frames_in\":%u,\"naks\":%u,\"packets_sent\":%u,\"why\":", f->bytes, f->total,
+	    f->rate, f->retries, f->retries_max, f->size, f->crc, f->packets,
+	    (double)f->retry_in_us / 1e6, f->frames_in, f->naks, f->packets_sent) < 0;
+	r |= status_json_string(out, f->why);
+	r |= evbuffer_add(out, "}", 1);
+	return r;
+}
+
 int
 status_json(const struct daemon_status *st, struct evbuffer *out)
 {
@@ -423,6 +478,9 @@ status_json(const struct daemon_status *st, struct evbuffer *out)
 			r |= evbuffer_add_printf(out, "null},") < 0;
 	}
 	r |= evbuffer_add_printf(out, "\"counters_since\":\"daemon start\",\"web_listen\":") < 0;
+	r |= evbuffer_add_printf(out, "\"counters_since\":\"daemon start\",\"ftp\":") < 0;
+	r |= json_ftp(out, &st->ftp);
+	r |= evbuffer_add_printf(out, ",\"web_listen\":") < 0;
 	r |= status_json_string(out, st->web_listen);
 	r |= evbuffer_add_printf(out, ",\"web_why\":") < 0;
 	r |= status_json_string(out, st->web_why);

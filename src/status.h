@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bridge.h"
+#include "ftp.h"
 #include "serial.h"
 #include "settings.h"
 #include "workmode.h"
@@ -72,6 +73,7 @@ struct daemon_status {
 	char web_why[224];		/* why it does not listen; "" */
 	struct rfc2217_status rfc2217;
 	struct discovery_status discovery;
+	struct ftp_status ftp;		/* the 721's FTP download (present: 1) */
 };
 
 /* Sums over every link, per direction (the "traffic" block). */
@@ -95,6 +97,10 @@ void status_bridge_text(const struct bridge_status *b, char *buf, size_t cap);
 
 /* "1d 02h 03m 04s" */
 void status_uptime_text(int64_t us, char *buf, size_t cap);
+
+/* One line on the FTP download (status text, the web page): state, URL
+ * (password hidden), bytes done/total, rate, retries, why. */
+void status_ftp_text(const struct ftp_status *f, char *buf, size_t cap);
 
 /* Human-readable, several lines, ending with a newline. */
 int status_text(const struct daemon_status *st, struct evbuffer *out);

@@ -325,6 +325,12 @@ page_status(struct web *w, struct web_reply *rp)
 	    (unsigned long long)t.to_serial_in, (unsigned long long)t.to_serial_out,
 	    (unsigned long long)t.to_serial_dropped);
 	row(b, "Network &rarr; serial", buf);
+	if (st.ftp.present) {
+		char ftp[sizeof(st.ftp.url) + sizeof(st.ftp.why) + 160];
+
+		status_ftp_text(&st.ftp, ftp, sizeof(ftp));
+		row(b, "FTP download", ftp);
+	}
 	if (st.line_err) {
 		status_line_text(&st.line_wanted, line, sizeof(line));
 		snprintf(buf, sizeof(buf), "%s refused (%s)", line, strerror(-st.line_err));

@@ -183,6 +183,28 @@ START_TEST(test_decode_random_streams)
 }
 END_TEST
 
+/* Garbage that announces a long payload swallows a whole frame; when the
+ * line goes quiet, the flush still finds the frame inside it. */
+START_TEST(test_flush_finds_inner_frame)
+{
+	uint8_t s[32];
+	size_t n = 0;
+
+	reset();
+	memcpy(s, "\xA5\x5A\x10\x01\x2C", 5), n = 5;	/* 300 bytes announced */
+	memcpy(s + n, "\xA5\x5A\x03\x00\x00\x81\xC0", 7), n += 7;	/* FTP_END */
+	memcpy(s + n, "ok", 2), n += 2;
+	frame_dec_push(&dec, s, n, collect, &got);
+	ck_assert_int_eq(got.frames, 0);
+	frame_dec_flush(&dec, collect, &got);
+	ck_assert_uint_eq(frame_dec_held(&dec), 0);
+	ck_assert_int_eq(got.frames, 1);
+	ck_assert_uint_eq(got.cmd[0], FRAME_FTP_END);
+	ck_assert_uint_eq(got.ndata, 5 + 2);
+	ck_assert_mem_eq(got.data, "\xA5\x5A\x10\x01\x2Cok", 7);
+}
+END_TEST
+
 Suite *
 suite_frame(void)
 {
@@ -194,6 +216,7 @@ suite_frame(void)
 	tcase_add_test(tc, test_decode_split_anywhere);
 	tcase_add_test(tc, test_decode_resync);
 	tcase_add_test(tc, test_decode_random_streams);
+	tcase_add_test(tc, test_flush_finds_inner_frame);
 	suite_add_tcase(s, tc);
 	return s;
 }
