@@ -477,7 +477,6 @@ status_json(const struct daemon_status *st, struct evbuffer *out)
 		else
 			r |= evbuffer_add_printf(out, "null},") < 0;
 	}
-	r |= evbuffer_add_printf(out, "\"counters_since\":\"daemon start\",\"web_listen\":") < 0;
 	r |= evbuffer_add_printf(out, "\"counters_since\":\"daemon start\",\"ftp\":") < 0;
 	r |= json_ftp(out, &st->ftp);
 	r |= evbuffer_add_printf(out, ",\"web_listen\":") < 0;
