@@ -31,6 +31,7 @@
 #include "instance.h"
 #include "leds.h"
 #include "log.h"
+#include "modem.h"
 #include "packer.h"
 #include "personality.h"
 #include "sdnotify.h"
@@ -69,6 +70,7 @@ struct ingress_sniffer {
 static const struct service *const services[] = {
 	&control_service,
 	&web_service,
+	&modem_service,
 };
 
 /* Owned by main(); owns everything below it. */
@@ -392,11 +394,13 @@ want_restart(const char *why, void *arg)
 	instance_restart(arg, why);
 }
 
+static int net_led(const struct instance *in, int links_up);
+
 /* The net and link LEDs follow the bridge (PROTOCOLS.md §3 SCSLINK). */
 static void
 leds_update(struct instance *in)
 {
-	leds_set(in->leds, LED_NET, in->bridge && bridge_net_up(in->bridge));
+	leds_set(in->leds, LED_NET, net_led(in, in->bridge && bridge_net_up(in->bridge)));
 	leds_set(in->leds, LED_LINK, in->run.link_output && in->bridge &&
 	    bridge_tcp_connected(in->bridge));
 }
@@ -733,6 +737,10 @@ notify_status(struct instance *in)
 	}
 	if (st->web_why[0] && o < sizeof(text)) {
 		o += (size_t)snprintf(text + o, sizeof(text) - o, "web %s; ", st->web_why);
+		down = 1;
+	}
+	if (st->modem.configured && !st->modem.present && o < sizeof(text)) {
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "modem %s; ", st->modem.why);
 		down = 1;
 	}
 	if (!down)
@@ -1141,6 +1149,27 @@ const struct at_host instance_at_host = {
 	.host_mac = athost_mac,
 };
 
+/* --- the modem (issue 12) ---------------------------------------------------- */
+
+static void *
+service_of(const struct instance *in, const struct service *which)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(services); i++)
+		if (services[i] == which)
+			return in->svc[i];
+	return NULL;
+}
+
+/* The net LED follows the modem's registration when one is configured
+ * (PROTOCOLS.md §4 "Modem"); else the links. */
+static int
+net_led(const struct instance *in, int links_up)
+{
+	int m = modem_net_led(service_of(in, &modem_service));
+
+	return m >= 0 ? m : links_up;
+}
+
 /* --- the host ops of the services (host.h) ---------------------------------- */
 
 static struct event_base *
@@ -1186,6 +1215,23 @@ svc_config_path(void *h)
 	return instance_config_path(h);
 }
 
+/* A service's state changed: the LEDs and sd_notify follow. */
+static void
+svc_changed(void *h)
+{
+	struct instance *in = h;
+
+	leds_update(in);
+	if (in->ev_notify && !evtimer_pending(in->ev_notify, NULL))
+		event_active(in->ev_notify, EV_TIMEOUT, 0);
+}
+
+static void *
+svc_service(void *h, const struct service *which)
+{
+	return service_of(h, which);
+}
+
 const struct host_ops instance_host_ops = {
 	.base = svc_base,
 	.settings = athost_settings,
@@ -1197,4 +1243,6 @@ const struct host_ops instance_host_ops = {
 	.remove_tap = svc_remove_tap,
 	.config_path = svc_config_path,
 	.at = &instance_at_host,
+	.changed = svc_changed,
+	.service = svc_service,
 };

@@ -127,6 +127,7 @@ status_text(const struct daemon_status *st, struct evbuffer *out)
 	r |= evbuffer_add_printf(out, "         network -> serial: %" PRIu64 " B in, %" PRIu64
 	    " B out, %" PRIu64 " B dropped\n", t.to_serial_in, t.to_serial_out,
 	    t.to_serial_dropped) < 0;
+	r |= status_modem_text(&st->modem, out);
 	if (st->control_why[0])
 		r |= evbuffer_add_printf(out, "control  not listening: %s; retrying\n",
 		    st->control_why) < 0;
@@ -283,6 +284,7 @@ status_json(const struct daemon_status *st, struct evbuffer *out)
 	r |= evbuffer_add_printf(out, ",\"control_why\":") < 0;
 	r |= status_json_string(out, st->control_why);
 	r |= evbuffer_add(out, ",", 1);
+	r |= status_modem_json(&st->modem, out);
 	r |= evbuffer_add_printf(out, "\"control_socket\":") < 0;
 	r |= status_json_string(out, st->control_socket);
 	r |= evbuffer_add_printf(out, ",\"web_port\":%d}\n", st->web_port) < 0;
