@@ -34,6 +34,7 @@
 #include "link.h"
 #include "listener.h"
 #include "log.h"
+#include "modem.h"
 #include "portlock.h"
 #include "ports.h"
 #include "settings.h"
@@ -60,6 +61,7 @@ struct client {
 	int dispatching;		/* inside at_dispatch/at_submit */
 	int at_rc;			/* the last AT request's result */
 	char at_what[CONTROL_REQUEST_MAX + 8];	/* "AT+SOCK=...", for messages */
+	int sms_pending;		/* "sms": answered when the modem is done */
 };
 
 /* What an AT request of a client was: its reply is built from the final. */
@@ -443,6 +445,52 @@ cmd_monitor(struct client *cl, char *arg, struct evbuffer *body)
 	return 0;
 }
 
+/* The end of an "sms" request: its reply, then the client's next one. */
+static void
+sms_done(void *arg, int rc)
+{
+	struct client *cl = arg;
+
+	cl->sms_pending = 0;
+	if (rc == 0)
+		replyf(cl->out, 1, "sent\n");
+	else
+		replyf(cl->out, 0, "not sent: %s\n", rc == -EIO ?
+		    "every attempt failed (the log says why)" : strerror(-rc));
+	client_resume(cl);
+}
+
+static int
+cmd_sms(struct client *cl, char *arg, struct evbuffer *body)
+{
+	struct modem *m = host_service(&cl->ctl->host, &modem_service);
+	char *text = strchr(arg, ' ');
+	int r;
+
+	if (!*arg || !text) {
+		evbuffer_add_printf(body, "usage: sms NUMBER TEXT\n");
+		return -EINVAL;
+	}
+	*text++ = '\0';
+	if (!cl->bev) {
+		evbuffer_add_printf(body, "sms needs a connection\n");
+		return -EINVAL;
+	}
+	r = modem_sms_send(m, arg, text, strlen(text), sms_done, cl);
+	if (r == -ENODEV) {
+		evbuffer_add_printf(body, "no modem (modem.device, gprs232-721 only)\n");
+		return r;
+	}
+	if (r < 0) {
+		evbuffer_add_printf(body, "%s\n", r == -EINVAL ? "not a phone number" :
+		    r == -E2BIG ? "text too long" : r == -ENOBUFS ? "too many texts waiting" :
+		    strerror(-r));
+		return r;
+	}
+	cl->sms_pending = 1;
+	return CMD_LATER;
+}
+
 static int cmd_help(struct client *cl, char *arg, struct evbuffer *body);
 
 static const struct {
@@ -458,6 +506,7 @@ static const struct {
 	{ "reload", cmd_reload, "reload         re-read the config and state files, then restart" },
 	{ "restart", cmd_restart, "restart        rebuild serial port, bridge and links from the settings" },
 	{ "set", cmd_set, "set NAME VALUE change a setting (validated as over AT; saved)" },
+	{ "sms", cmd_sms, "sms NUMBER TEXT send an SMS through the modem; answers once sent" },
 	{ "status", cmd_status, "status [json]  links, peers, counters, serial state, uptime" },
 };
 
@@ -548,6 +597,8 @@ client_free(struct client *cl)
 		}
 	}
 	at_cancel(&cl->at);
+	if (cl->sms_pending)
+		modem_forget(host_service(&c->host, &modem_service), cl);
 	TAILQ_REMOVE(&c->clients, cl, entry);
 	c->nclients--;
 	bufferevent_free(cl->bev);
@@ -582,7 +633,8 @@ client_process(struct client *cl)
 		}
 		/* Replies not yet read by the peer, or an AT request not yet
 		 * answered: the next request waits. */
-		if (evbuffer_get_length(out) > CONTROL_OUTPUT_PAUSE || at_busy(&cl->at))
+		if (evbuffer_get_length(out) > CONTROL_OUTPUT_PAUSE || at_busy(&cl->at) ||
+		    cl->sms_pending)
 			return;
 		line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
 		if (!line) {
@@ -645,7 +697,8 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	/* A peer that half-closes after its request (socat, nc -N) still gets
 	 * its replies. */
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !cl->monitor &&
-	    (evbuffer_get_length(bufferevent_get_output(bev)) > 0 || at_busy(&cl->at))) {
+	    (evbuffer_get_length(bufferevent_get_output(bev)) > 0 || at_busy(&cl->at) ||
+	    cl->sms_pending)) {
 		client_close(cl);
 		return;
 	}
