@@ -34,6 +34,8 @@ main(void)
 	srunner_add_suite(sr, suite_leds());
 	srunner_add_suite(sr, suite_curl_glue());
 	srunner_add_suite(sr, suite_frame());
+	srunner_add_suite(sr, suite_atc());
+	srunner_add_suite(sr, suite_sms());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);

@@ -5,6 +5,7 @@
 #include <check.h>
 
 Suite *suite_at(void);
+Suite *suite_atc(void);
 Suite *suite_baudsync(void);
 Suite *suite_bridge(void);
 Suite *suite_cache(void);
@@ -21,6 +22,7 @@ Suite *suite_personality(void);
 Suite *suite_portlock(void);
 Suite *suite_regpkt(void);
 Suite *suite_settings(void);
+Suite *suite_sms(void);
 Suite *suite_status(void);
 Suite *suite_web(void);
 Suite *suite_throttle(void);
