@@ -16,7 +16,8 @@ import os
 import select
 import threading
 import time
-import tty
+
+from harness import Pty
 
 # TS 23.038 §6.2.1: the default alphabet (basic and extension tables).
 GSM7 = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -53,7 +54,7 @@ class ModemSim:
         self.rssi, self.ber = 20, 99
         self.stat, self.lac, self.ci = 1, "00C3", "1A2B"
         self.reset_settings()
-        self.master = self.slave = -1
+        self.pty = None
         self.running = False
         self.thread = None
         self._open()
@@ -72,12 +73,7 @@ class ModemSim:
     # --- the pty -------------------------------------------------------------
 
     def _open(self):
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.master)
-        tty.setraw(self.slave)
-        if os.path.lexists(self.link):
-            os.unlink(self.link)
-        os.symlink(os.ttyname(self.slave), self.link)
+        self.pty = Pty(self.link)
         self.buf = bytearray()
         self.body_for = None        # the AT+CMGS waiting for its text
         self.running = True
@@ -89,16 +85,9 @@ class ModemSim:
         self.running = False
         if self.thread:
             self.thread.join()
-        try:
-            os.unlink(self.link)
-        except OSError:
-            pass
-        for fd in (self.master, self.slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self.master = self.slave = -1
+        with self.lock:
+            self.pty.close()
+            self.pty = None
 
     def come_back(self):
         """Plugged in again: a fresh modem on the same path."""
@@ -107,21 +96,16 @@ class ModemSim:
         self._open()
 
     def close(self):
-        if self.master >= 0:
+        if self.pty:
             self.vanish()
 
     def _write(self, data):
         with self.lock:
-            if self.master < 0:
-                return
-            view = memoryview(data)
-            while view:
+            if self.pty:
                 try:
-                    view = view[os.write(self.master, view):]
-                except BlockingIOError:
-                    select.select([], [self.master], [], 1.0)
+                    self.pty.write(data)
                 except OSError:
-                    return
+                    pass
 
     def _reply(self, *lines):
         """Information lines then the final result, in V.250 verbose form."""
@@ -136,11 +120,13 @@ class ModemSim:
 
     def _run(self):
         while self.running:
-            r, _, _ = select.select([self.master], [], [], 0.05)
+            r, _, _ = select.select([self.pty.master], [], [], 0.05)
             if not r:
                 continue
             try:
-                data = os.read(self.master, 4096)
+                data = os.read(self.pty.master, 4096)
+            except BlockingIOError:
+                continue
             except OSError:
                 return
             for b in data:
