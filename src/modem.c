@@ -357,6 +357,7 @@ init_done(void *arg, const struct atc_reply *r)
 		atc_cancel_arg(m->atc, &m->tok_init, util_now_us());
 		set_state(m, MODEM_FAILED);
 		evtimer_add(m->ev_init, &tv);
+		kick(m);
 		return;
 	} else if (r->final != ATC_CANCELLED && r->final != ATC_TIMEOUT) {
 		log_info("modem: %s answered %s", s->cmd, atc_final_names[r->final]);
@@ -701,14 +702,16 @@ start_send(struct modem *m)
 static void
 kick(struct modem *m)
 {
-	if (m->txn.busy)
+	/* A transaction is queued whole: it waits for room behind relays. */
+	if (m->txn.busy || atc_queued(m->atc) > ATC_QUEUE_MAX - TXN_STEPS_MAX)
 		return;
 	if (m->state == MODEM_READY && m->nreads > 0) {
 		start_read(m);
 		return;
 	}
-	if (TAILQ_EMPTY(&m->jobs) || evtimer_pending(m->ev_send, NULL))
-		return;
+	if (TAILQ_EMPTY(&m->jobs) || evtimer_pending(m->ev_send, NULL) ||
+	    m->state == MODEM_INIT)
+		return;		/* the end of the init kicks again */
 	if (m->state != MODEM_READY) {
 		attempt_failed(m, m->why[0] ? m->why : "the modem is not ready");
 		return;
@@ -752,6 +755,7 @@ on_tty_data(const uint8_t *d, size_t n, int64_t now, void *arg)
 	struct modem *m = arg;
 
 	atc_input(m->atc, d, n, now);
+	kick(m);
 	arm_atc(m);
 }
 
@@ -817,6 +821,7 @@ tty_close(struct modem *m, enum modem_state to)
 		atc_reset(m->atc);
 	m->npolls = 0;
 	arm_atc(m);
+	kick(m);
 }
 
 static void
