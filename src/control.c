@@ -61,7 +61,7 @@ struct client {
 	int dispatching;		/* inside at_dispatch/at_submit */
 	int at_rc;			/* the last AT request's result */
 	char at_what[CONTROL_REQUEST_MAX + 8];	/* "AT+SOCK=...", for messages */
-	int sms_pending;		/* "sms": answered when the modem is done */
+	int modem_pending;		/* "sms", "modem": answered when the modem is */
 };
 
 /* What an AT request of a client was: its reply is built from the final. */
@@ -451,7 +451,7 @@ sms_done(void *arg, int rc)
 {
 	struct client *cl = arg;
 
-	cl->sms_pending = 0;
+	cl->modem_pending = 0;
 	if (rc == 0)
 		replyf(cl->out, 1, "sent\n");
 	else
@@ -487,7 +487,56 @@ cmd_sms(struct client *cl, char *arg, struct evbuffer *body)
 		    strerror(-r));
 		return r;
 	}
-	cl->sms_pending = 1;
+	cl->modem_pending = 1;
+	return CMD_LATER;
+}
+
+/* The modem's reply to "modem LINE": its lines and final, as it gave them. */
+static void
+relay_done(void *arg, const struct atc_reply *r)
+{
+	struct client *cl = arg;
+	struct evbuffer *b = evbuffer_new();
+
+	cl->modem_pending = 0;
+	if (b) {
+		for (int i = 0; i < r->nlines; i++)
+			evbuffer_add_printf(b, "%s\n", r->lines[i]);
+		evbuffer_add_printf(b, "%s\n", r->final_line[0] ? r->final_line :
+		    atc_final_names[r->final]);
+		reply_buf(cl->out, r->final == ATC_OK, b);
+		evbuffer_free(b);
+	}
+	client_resume(cl);
+}
+
+static int
+cmd_modem(struct client *cl, char *arg, struct evbuffer *body)
+{
+	struct modem *m = host_service(&cl->ctl->host, &modem_service);
+	int r;
+
+	if (strncasecmp(arg, "AT", 2) != 0) {
+		evbuffer_add_printf(body, "usage: modem AT...\n");
+		return -EINVAL;
+	}
+	/* A "> " prompt wants a body this request cannot carry. */
+	if (strncasecmp(arg, "AT+CMGS", 7) == 0 || strncasecmp(arg, "AT+CMGW", 7) == 0) {
+		evbuffer_add_printf(body, "commands with a text prompt: use sms\n");
+		return -EINVAL;
+	}
+	if (!cl->bev) {
+		evbuffer_add_printf(body, "modem needs a connection\n");
+		return -EINVAL;
+	}
+	r = modem_relay(m, arg, NULL, relay_done, cl);
+	if (r < 0) {
+		evbuffer_add_printf(body, "%s\n", r == -ENODEV ? modem_configured(m) ?
+		    "the modem is not ready (usrbridgectl status says why)" :
+		    "no modem (modem.device, gprs232-721 only)" : strerror(-r));
+		return r;
+	}
+	cl->modem_pending = 1;
 	return CMD_LATER;
 }
 
@@ -501,6 +550,7 @@ static const struct {
 	{ "at", cmd_at, "at LINE        run one AT command line; the reply bytes as the serial console gets them" },
 	{ "get", cmd_get, "get [NAME]     a setting by config key or AT command name; all settings without NAME" },
 	{ "help", cmd_help, "help           this list" },
+	{ "modem", cmd_modem, "modem AT...    pass one AT command to the modem; its reply lines" },
 	{ "monitor", cmd_monitor, "monitor        stream the serial traffic of both directions" },
 	{ "ports", cmd_ports, "ports          serial ports found on this host" },
 	{ "reload", cmd_reload, "reload         re-read the config and state files, then restart" },
@@ -597,7 +647,7 @@ client_free(struct client *cl)
 		}
 	}
 	at_cancel(&cl->at);
-	if (cl->sms_pending)
+	if (cl->modem_pending)
 		modem_forget(host_service(&c->host, &modem_service), cl);
 	TAILQ_REMOVE(&c->clients, cl, entry);
 	c->nclients--;
@@ -634,7 +684,7 @@ client_process(struct client *cl)
 		/* Replies not yet read by the peer, or an AT request not yet
 		 * answered: the next request waits. */
 		if (evbuffer_get_length(out) > CONTROL_OUTPUT_PAUSE || at_busy(&cl->at) ||
-		    cl->sms_pending)
+		    cl->modem_pending)
 			return;
 		line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
 		if (!line) {
@@ -698,7 +748,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	 * its replies. */
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !cl->monitor &&
 	    (evbuffer_get_length(bufferevent_get_output(bev)) > 0 || at_busy(&cl->at) ||
-	    cl->sms_pending)) {
+	    cl->modem_pending)) {
 		client_close(cl);
 		return;
 	}

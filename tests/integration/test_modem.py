@@ -161,6 +161,27 @@ def test_sms_send_retried_then_counted(tmp):
         assert m["present"], "a refused SMS is no reason to reopen the modem"
 
 
+def test_pass_through(tmp):
+    """modem_relay(), the pass-through of the 721's modem commands, through
+    usrbridgectl modem: the modem's reply lines and final as it gave them."""
+    with modem_daemon(tmp) as (d, sim, server):
+        assert d.ctl("modem", "AT+CSQ")[:2] == (0, "+CSQ: 20,99\nOK\n")
+        assert d.ctl("modem", "AT+CGSN")[:2] == (0, "356938035643809\nOK\n")
+        # The answer to AT+CREG? is the command's, not an unsolicited +CREG.
+        assert d.ctl("modem", "AT+CREG?")[:2] == (0, '+CREG: 2,1,"00C3","1A2B"\nOK\n')
+        assert d.ctl("modem", "AT+NOPE")[:2] == (1, "ERROR\n")
+        assert d.ctl("modem", "AT+CMGR=9")[:2] == (1, "+CMS ERROR: 321\n")
+        assert sim.seen("AT+CMGR=9"), sim.commands
+        # A text announced around a relayed command: both are served, in turn.
+        sim.delay = 0.5
+        i = sim.deliver("+4915112345678", "in between")
+        assert d.ctl("modem", "AT+COPS?")[:2] == (0, '+COPS: 0,0,"Test Operator",0\nOK\n')
+        sim.delay = 0
+        wait_for(lambda: i not in sim.store, 10, "the SMS read and deleted")
+        rc, out, _ = d.ctl("modem", 'AT+CMGS="123"')
+        assert rc == 1 and "use sms" in out, out
+
+
 def test_unplugged_and_replugged_while_links_carry_data(tmp):
     with modem_daemon(tmp) as (d, sim, server):
         wait_for(lambda: server.conns, 10, "link1 connected")
@@ -179,6 +200,8 @@ def test_unplugged_and_replugged_while_links_carry_data(tmp):
         assert status(d)["links"][0]["state"] == "up"
         rc, _, err = d.ctl("sms", "12345", "while gone")
         assert rc == 1 and "not sent" in err, err
+        rc, out, _ = d.ctl("modem", "AT+CSQ")
+        assert rc == 1 and "not ready" in out, out
         d.wait_log("modem .*: lost")
         sim.come_back()
         m = wait_present(d, True, 20)
@@ -226,6 +249,8 @@ def test_no_modem(tmp):
             assert status(d)["modem"] is None
             rc, _, err = d.ctl("sms", "12345", "x")
             assert rc == 1 and "no modem" in err, err
+            rc, out, _ = d.ctl("modem", "AT")
+            assert rc == 1 and "no modem" in out, out
             d.stop()
     finally:
         server.stop()
