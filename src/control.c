@@ -34,6 +34,7 @@
 #include "link.h"
 #include "listener.h"
 #include "log.h"
+#include "modem.h"
 #include "portlock.h"
 #include "ports.h"
 #include "settings.h"
@@ -60,6 +61,7 @@ struct client {
 	int dispatching;		/* inside at_dispatch/at_submit */
 	int at_rc;			/* the last AT request's result */
 	char at_what[CONTROL_REQUEST_MAX + 8];	/* "AT+SOCK=...", for messages */
+	int modem_pending;		/* "sms", "modem": answered when the modem is */
 };
 
 /* What an AT request of a client was: its reply is built from the final. */
@@ -465,6 +467,101 @@ cmd_monitor(struct client *cl, char *arg, struct evbuffer *body)
 	return 0;
 }
 
+/* The end of an "sms" request: its reply, then the client's next one. */
+static void
+sms_done(void *arg, int rc)
+{
+	struct client *cl = arg;
+
+	cl->modem_pending = 0;
+	if (rc == 0)
+		replyf(cl->out, 1, "sent\n");
+	else
+		replyf(cl->out, 0, "not sent: %s\n", rc == -EIO ?
+		    "every attempt failed (the log says why)" : strerror(-rc));
+	client_resume(cl);
+}
+
+static int
+cmd_sms(struct client *cl, char *arg, struct evbuffer *body)
+{
+	struct modem *m = host_service(&cl->ctl->host, &modem_service);
+	char *text = strchr(arg, ' ');
+	int r;
+
+	if (!*arg || !text) {
+		evbuffer_add_printf(body, "usage: sms NUMBER TEXT\n");
+		return -EINVAL;
+	}
+	*text++ = '\0';
+	if (!cl->bev) {
+		evbuffer_add_printf(body, "sms needs a connection\n");
+		return -EINVAL;
+	}
+	r = modem_sms_send(m, arg, text, strlen(text), sms_done, cl);
+	if (r == -ENODEV) {
+		evbuffer_add_printf(body, "no modem (modem.device, gprs232-721 only)\n");
+		return r;
+	}
+	if (r < 0) {
+		evbuffer_add_printf(body, "%s\n", r == -EINVAL ? "not a phone number" :
+		    r == -E2BIG ? "text too long" : r == -ENOBUFS ? "too many texts waiting" :
+		    strerror(-r));
+		return r;
+	}
+	cl->modem_pending = 1;
+	return CMD_LATER;
+}
+
+/* The modem's reply to "modem LINE": its lines and final, as it gave them. */
+static void
+relay_done(void *arg, const struct atc_reply *r)
+{
+	struct client *cl = arg;
+	struct evbuffer *b = evbuffer_new();
+
+	cl->modem_pending = 0;
+	if (b) {
+		for (int i = 0; i < r->nlines; i++)
+			evbuffer_add_printf(b, "%s\n", r->lines[i]);
+		evbuffer_add_printf(b, "%s\n", r->final_line[0] ? r->final_line :
+		    atc_final_names[r->final]);
+		reply_buf(cl->out, r->final == ATC_OK, b);
+		evbuffer_free(b);
+	}
+	client_resume(cl);
+}
+
+static int
+cmd_modem(struct client *cl, char *arg, struct evbuffer *body)
+{
+	struct modem *m = host_service(&cl->ctl->host, &modem_service);
+	int r;
+
+	if (strncasecmp(arg, "AT", 2) != 0) {
+		evbuffer_add_printf(body, "usage: modem AT...\n");
+		return -EINVAL;
+	}
+	/* A "> " prompt wants a body this request cannot carry. */
+	if (strncasecmp(arg, "AT+CMGS", 7) == 0 || strncasecmp(arg, "AT+CMGW", 7) == 0) {
+		evbuffer_add_printf(body, "commands with a text prompt: use sms\n");
+		return -EINVAL;
+	}
+	if (!cl->bev) {
+		evbuffer_add_printf(body, "modem needs a connection\n");
+		return -EINVAL;
+	}
+	r = modem_relay(m, arg, NULL, relay_done, cl);
+	if (r < 0) {
+		evbuffer_add_printf(body, "%s\n", r == -ENODEV ? modem_configured(m) ?
+		    "the modem is not ready (usrbridgectl status says why)" :
+		    "no modem (modem.device, gprs232-721 only)" : strerror(-r));
+		return r;
+	}
+	cl->modem_pending = 1;
+	return CMD_LATER;
+}
+
 static int cmd_help(struct client *cl, char *arg, struct evbuffer *body);
 
 static const struct {
@@ -475,11 +572,13 @@ static const struct {
 	{ "at", cmd_at, "at LINE        run one AT command line; the reply bytes as the serial console gets them" },
 	{ "get", cmd_get, "get [NAME]     a setting by config key or AT command name; all settings without NAME" },
 	{ "help", cmd_help, "help           this list" },
+	{ "modem", cmd_modem, "modem AT...    pass one AT command to the modem; its reply lines" },
 	{ "monitor", cmd_monitor, "monitor        stream the serial traffic of both directions" },
 	{ "ports", cmd_ports, "ports          serial ports found on this host" },
 	{ "reload", cmd_reload, "reload         re-read the config and state files, then restart" },
 	{ "restart", cmd_restart, "restart        rebuild serial port, bridge and links from the settings" },
 	{ "set", cmd_set, "set NAME VALUE change a setting (validated as over AT; saved)" },
+	{ "sms", cmd_sms, "sms NUMBER TEXT send an SMS through the modem; answers once sent" },
 	{ "status", cmd_status, "status [json]  links, peers, counters, serial state, uptime" },
 };
 
@@ -570,6 +669,8 @@ client_free(struct client *cl)
 		}
 	}
 	at_cancel(&cl->at);
+	if (cl->modem_pending)
+		modem_forget(host_service(&c->host, &modem_service), cl);
 	TAILQ_REMOVE(&c->clients, cl, entry);
 	c->nclients--;
 	bufferevent_free(cl->bev);
@@ -604,7 +705,8 @@ client_process(struct client *cl)
 		}
 		/* Replies not yet read by the peer, or an AT request not yet
 		 * answered: the next request waits. */
-		if (evbuffer_get_length(out) > CONTROL_OUTPUT_PAUSE || at_busy(&cl->at))
+		if (evbuffer_get_length(out) > CONTROL_OUTPUT_PAUSE || at_busy(&cl->at) ||
+		    cl->modem_pending)
 			return;
 		line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
 		if (!line) {
@@ -667,7 +769,8 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	/* A peer that half-closes after its request (socat, nc -N) still gets
 	 * its replies. */
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !cl->monitor &&
-	    (evbuffer_get_length(bufferevent_get_output(bev)) > 0 || at_busy(&cl->at))) {
+	    (evbuffer_get_length(bufferevent_get_output(bev)) > 0 || at_busy(&cl->at) ||
+	    cl->modem_pending)) {
 		client_close(cl);
 		return;
 	}

@@ -14,6 +14,7 @@ struct at_host;
 struct daemon_status;
 struct event_base;
 struct serial;
+struct service;
 struct setting_ref;
 struct settings;
 
@@ -67,6 +68,12 @@ struct host_ops {
 	void (*release_serial)(void *h);
 	/* The AT host for AT sessions of a service; its handle is h too. */
 	const struct at_host *at;
+	/* A service's state changed in a way the instance shows (the modem's
+	 * registration: the net LED, sd_notify status). May be NULL. */
+	void (*changed)(void *h);
+	/* The object another service's new() returned (the control socket's
+	 * sms command reaches the modem), or NULL. May be NULL. */
+	void *(*service)(void *h, const struct service *which);
 };
 
 /* A host: its ops and its handle. A plain value; services keep a copy. */
@@ -141,6 +148,19 @@ static inline void
 host_release_serial(const struct host *h)
 {
 	h->ops->release_serial(h->h);
+}
+
+static inline void
+host_changed(const struct host *h)
+{
+	if (h->ops->changed)
+		h->ops->changed(h->h);
+}
+
+static inline void *
+host_service(const struct host *h, const struct service *which)
+{
+	return h->ops->service ? h->ops->service(h->h, which) : NULL;
 }
 
 /* A service: something the instance creates once, applies after every

@@ -34,6 +34,7 @@
 #include "instance.h"
 #include "leds.h"
 #include "log.h"
+#include "modem.h"
 #include "packer.h"
 #include "personality.h"
 #include "rfc2217.h"
@@ -72,6 +73,7 @@ static const struct service *const services[] = {
 	&web_service,
 	&rfc2217_service,
 	&discovery_service,
+	&modem_service,
 };
 
 /* Owned by main(); owns everything below it. */
@@ -503,13 +505,15 @@ want_restart(const char *why, void *arg)
 	instance_restart(arg, why);
 }
 
+static int net_led(const struct instance *in, int links_up);
+
 /* The net and link LEDs follow the bridge (PROTOCOLS.md §3 SCSLINK); the
  * 721's net follows the default route and its data LED is lit while a
  * link is up (seed 003 §2.5, leds_net_follows_route). */
 static void
 leds_update(struct instance *in)
 {
-	leds_set(in->leds, LED_NET, in->bridge && bridge_net_up(in->bridge));
+	leds_set(in->leds, LED_NET, net_led(in, in->bridge && bridge_net_up(in->bridge)));
 	leds_set(in->leds, LED_LINK, in->run.link_output && in->bridge &&
 	    bridge_tcp_connected(in->bridge));
 	leds_set(in->leds, LED_DATA, in->pers->data_led_links && in->bridge &&
@@ -1019,6 +1023,10 @@ notify_status(struct instance *in)
 		    st->discovery.why);
 		down = 1;
 	}
+	if (st->modem.configured && !st->modem.present && o < sizeof(text)) {
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "modem %s; ", st->modem.why);
+		down = 1;
+	}
 	if (!down)
 		snprintf(text, sizeof(text), "STATUS=running: %s on %.200s",
 		    personality_name(st->personality), st->serial_device);
@@ -1523,6 +1531,27 @@ const struct at_host instance_at_host = {
 	.cmdconn = athost_cmdconn,
 };
 
+/* --- the modem (issue 12) ---------------------------------------------------- */
+
+static void *
+service_of(const struct instance *in, const struct service *which)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(services); i++)
+		if (services[i] == which)
+			return in->svc[i];
+	return NULL;
+}
+
+/* The net LED follows the modem's registration when one is configured
+ * (PROTOCOLS.md §4 "Modem"); else the links. */
+static int
+net_led(const struct instance *in, int links_up)
+{
+	int m = modem_net_led(service_of(in, &modem_service));
+
+	return m >= 0 ? m : links_up;
+}
+
 /* --- the host ops of the services (host.h) ---------------------------------- */
 
 static struct event_base *
@@ -1568,6 +1597,23 @@ svc_config_path(void *h)
 	return instance_config_path(h);
 }
 
+/* A service's state changed: the LEDs and sd_notify follow. */
+static void
+svc_changed(void *h)
+{
+	struct instance *in = h;
+
+	leds_update(in);
+	if (in->ev_notify && !evtimer_pending(in->ev_notify, NULL))
+		event_active(in->ev_notify, EV_TIMEOUT, 0);
+}
+
+static void *
+svc_service(void *h, const struct service *which)
+{
+	return service_of(h, which);
+}
+
 const struct host_ops instance_host_ops = {
 	.base = svc_base,
 	.settings = athost_settings,
@@ -1581,4 +1627,6 @@ const struct host_ops instance_host_ops = {
 	.claim_serial = claim_serial,
 	.release_serial = release_serial,
 	.at = &instance_at_host,
+	.changed = svc_changed,
+	.service = svc_service,
 };

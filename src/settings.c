@@ -363,6 +363,10 @@ const struct setting settings_table[] = {
 	{ "modem.auto_answer", ST_BOOL, F(auto_answer), 0, 0, ch_ON, D("OFF", "OFF"),
 	  S_721 | S_RESTART | S_PERSIST,
 	  "AT+CIRINGSTA: answer voice calls automatically (ATS0 to the modem)." },
+	{ "modem.device", ST_STRING, F(modem_device), 0, 255, NULL, D("", ""),
+	  S_721 | S_NO_AT | S_RESTART | S_EMPTY_OK,
+	  "The cellular modem's AT port (a tty such as /dev/ttyUSB2) for SMS, IMEI, "
+	  "signal and cell; empty: no modem." },
 
 	/* HTTP client (HTPC). */
 	{ "http.method", ST_ENUM, F(http_method), 0, 0, ch_method, D("GET", "GET"),

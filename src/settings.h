@@ -161,6 +161,7 @@ struct settings {
 	char sms_number[21];		/* CIPNUM */
 	char apn[64], apn_user[64], apn_password[64];	/* CSTT */
 	int auto_answer;		/* CIRINGSTA */
+	char modem_device[256];		/* the modem's AT tty; "" none (modem.c) */
 
 	/* HTTP client */
 	int http_method;		/* enum http_method */

@@ -45,6 +45,28 @@ struct discovery_status {
 	uint64_t refused;		/* requests from outside network.allow_in/out */
 };
 
+/* The 721's modem (modem.c), filled by its service. */
+struct modem_status {
+	int configured;			/* modem.device names one */
+	char device[256];
+	char state[16];			/* "closed", "init", "failed", "ready" */
+	int present;			/* open, initialised and answering */
+	char why[224];			/* why it is not present; "" */
+	char imei[20];			/* "" unknown */
+	char oper[64];			/* operator (AT+COPS?); "" unknown */
+	int reg;			/* TS 27.007 +CREG <stat>; -1 unknown */
+	int csq;			/* +CSQ rssi 0-31, 99 unknown */
+	int dbm;			/* from csq; 0 unknown */
+	char lac[9], ci[9];		/* hex, from AT+CREG=2; "" unknown */
+	uint64_t sms_sent;		/* SMS (parts) the modem took */
+	uint64_t sms_received;		/* SMS read from the modem */
+	uint64_t sms_failed;		/* not sent after every retry */
+	uint64_t sms_read_failed;	/* announced but could not be read */
+	unsigned sms_queued;		/* texts waiting to be sent */
+	unsigned reopens;		/* the tty was reopened (lost, or silent) */
+	unsigned timeouts;		/* commands without a reply in time */
+};
+
 /* What status output shows. A plain value: the instance fills it, each
  * service adds its part (host.h), the caller owns it. */
 struct daemon_status {
@@ -74,6 +96,7 @@ struct daemon_status {
 	struct rfc2217_status rfc2217;
 	struct discovery_status discovery;
 	struct ftp_status ftp;		/* the 721's FTP download (present: 1) */
+	struct modem_status modem;	/* 721: the modem service's part */
 };
 
 /* Sums over every link, per direction (the "traffic" block). */
@@ -107,6 +130,13 @@ int status_text(const struct daemon_status *st, struct evbuffer *out);
 
 /* One JSON object and a newline (usrbridgectl(1) lists the fields). */
 int status_json(const struct daemon_status *st, struct evbuffer *out);
+
+/* The modem's lines of status_text(), its "modem" member of status_json()
+ * (with the comma after it), and its one-line summary for the web page
+ * (status-modem.c). Nothing when no modem is configured. */
+int status_modem_text(const struct modem_status *m, struct evbuffer *out);
+int status_modem_json(const struct modem_status *m, struct evbuffer *out);
+void status_modem_summary(const struct modem_status *m, char *buf, size_t cap);
 
 /* Appends s as a JSON string literal (quotes included). */
 int status_json_string(struct evbuffer *out, const char *s);

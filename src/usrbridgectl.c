@@ -42,6 +42,9 @@ enum {
 };
 
 static int timeout_ms = 10000;
+static int timeout_given;
+/* sms answers when the text has gone out, retries included. */
+#define SMS_TIMEOUT_MS (300 * 1000)
 
 static void
 usage(FILE *f)
@@ -58,6 +61,8 @@ usage(FILE *f)
 	    "  reload            re-read the config and state files, then restart\n"
 	    "  ports             serial ports found on this host\n"
 	    "  monitor           live hex+ASCII trace of the serial traffic\n"
+	    "  sms NUMBER TEXT   send an SMS through the modem (721); waits until sent\n"
+	    "  modem 'AT...'     pass one AT command to the modem (721); its reply\n"
 	    "  help              the commands the daemon understands\n"
 	    "options:\n"
 	    "  -s SOCKET  control socket (default: control.socket of " DEFAULT_CONFIG ")\n"
@@ -428,6 +433,7 @@ main(int argc, char **argv)
 			if (util_parse_long(optarg, 1, 3600, &t) < 0)
 				die_usage("-t takes 1 to 3600 seconds");
 			timeout_ms = (int)t * 1000;
+			timeout_given = 1;
 			break;
 		case 'V':
 			printf("usrbridgectl %s\n", PACKAGE_VERSION);
@@ -462,13 +468,22 @@ main(int argc, char **argv)
 	    strcmp(cmd, "ports") == 0 || strcmp(cmd, "monitor") == 0 ||
 	    strcmp(cmd, "help") == 0) && argc == 1)
 		nreq = snprintf(req, sizeof(req), "%s\n", cmd);
+	else if (strcmp(cmd, "modem") == 0 && argc == 2)
+		nreq = snprintf(req, sizeof(req), "modem %s\n", argv[1]);
+	else if (strcmp(cmd, "sms") == 0 && argc == 3)
+		nreq = snprintf(req, sizeof(req), "sms %s %s\n", argv[1], argv[2]);
 	else if (strcmp(cmd, "get") == 0 || strcmp(cmd, "set") == 0 || strcmp(cmd, "at") == 0 ||
 	    strcmp(cmd, "status") == 0 || strcmp(cmd, "restart") == 0 ||
 	    strcmp(cmd, "reload") == 0 || strcmp(cmd, "ports") == 0 ||
-	    strcmp(cmd, "monitor") == 0 || strcmp(cmd, "help") == 0)
+	    strcmp(cmd, "monitor") == 0 || strcmp(cmd, "help") == 0 || strcmp(cmd, "sms") == 0 ||
+	    strcmp(cmd, "modem") == 0)
 		die_usage("wrong arguments for this command");
 	else
 		die_usage("unknown command");
+	if (strcmp(cmd, "sms") == 0 && !timeout_given)
+		timeout_ms = SMS_TIMEOUT_MS;
+	else if (strcmp(cmd, "modem") == 0 && !timeout_given)
+		timeout_ms = 70 * 1000;		/* a dial waits up to 60 s */
 	if (nreq < 0 || (size_t)nreq >= sizeof(req))
 		die_usage("request too long");
 
@@ -495,8 +510,8 @@ main(int argc, char **argv)
 	close(fd);
 	if (r != EX_OK)
 		return r;
-	if (ok || strcmp(cmd, "at") == 0) {
-		/* The AT reply is printed as the serial console gets it, errors too. */
+	if (ok || strcmp(cmd, "at") == 0 || strcmp(cmd, "modem") == 0) {
+		/* An AT reply is printed as it came, errors too. */
 		fwrite(body, 1, len, stdout);
 	} else {
 		fputs("usrbridgectl: ", stderr);

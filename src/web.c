@@ -364,6 +364,10 @@ page_status(struct web *w, struct web_reply *rp)
 	else
 		snprintf(buf, sizeof(buf), "off");
 	row(b, "Discovery", buf);
+	if (st.modem.configured) {
+		status_modem_summary(&st.modem, buf, sizeof(buf));
+		row(b, "Modem", buf);
+	}
 	evbuffer_add_printf(b, "</table><h2>Links</h2><p>Counters since the daemon started "
 	    "(%u restarts since).</p><table><tr><th>Link</th><th>Mode</th><th>State</th>"
 	    "<th>Peers</th><th>Where</th><th>Sent</th><th>Received</th><th>Dropped</th>"

@@ -43,6 +43,8 @@ main(void)
 	srunner_add_suite(sr, suite_rfc2217());
 	srunner_add_suite(sr, suite_discovery());
 	srunner_add_suite(sr, suite_ftp());
+	srunner_add_suite(sr, suite_atc());
+	srunner_add_suite(sr, suite_sms());
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);

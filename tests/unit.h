@@ -7,6 +7,7 @@
 Suite *suite_at(void);
 Suite *suite_at721(void);
 Suite *suite_at721net(void);
+Suite *suite_atc(void);
 Suite *suite_baudsync(void);
 Suite *suite_bridge(void);
 Suite *suite_cache(void);
@@ -29,6 +30,7 @@ Suite *suite_pwat(void);
 Suite *suite_regpkt(void);
 Suite *suite_rfc2217(void);
 Suite *suite_settings(void);
+Suite *suite_sms(void);
 Suite *suite_status(void);
 Suite *suite_web(void);
 Suite *suite_throttle(void);
