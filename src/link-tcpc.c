@@ -364,8 +364,12 @@ tcpc_send(struct link *l, const uint8_t *data, size_t len)
 		return -ENOTCONN;
 	out = bufferevent_get_output(c->bev);
 	/* As in TCPS: a burst of frames from one read must not look like a
-	 * server that stopped reading. */
-	if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue)
+	 * server that stopped reading. Not while the socket is known to be
+	 * full (writing: libevent waits for EV_WRITE; blocked: refused
+	 * already): a server that does not read would cost a failed writev
+	 * per frame, and the other links' throughput with it. */
+	if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue &&
+	    !c->writing && !c->blocked)
 		evbuffer_write(out, bufferevent_getfd(c->bev));
 	if (evbuffer_get_length(out) + len > (size_t)l->set->client_queue) {
 		c->blocked = 1;
