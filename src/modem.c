@@ -108,7 +108,7 @@ struct modem {
 
 	/* The addresses of these are the AT commands' args: which of our
 	 * sequences a reply belongs to. */
-	char tok_init, tok_poll, tok_main, tok_restore;
+	char tok_init, tok_poll, tok_main, tok_restore, tok_ats0;
 	int init_done, npolls, poll_done;
 	struct txn txn;
 	int reads[MODEM_READS_MAX];	/* announced SMS to read, in order */
@@ -124,6 +124,7 @@ struct modem {
 	struct modem_creg creg;
 	int reg_known;
 	int csq;
+	int auto_answer;		/* CIRINGSTA: ATS0=1 or ATS0=0; -1 not ours to say */
 	struct modem_status st;		/* the counters */
 };
 
@@ -316,6 +317,31 @@ ok_cmgl(struct modem *m, const struct atc_reply *r)
 
 /* --- init and polling --------------------------------------------------------- */
 
+static void
+ats0_done(void *arg, const struct atc_reply *r)
+{
+	struct modem *m = container_of(arg, struct modem, tok_ats0);
+
+	if (r->final != ATC_OK && r->final != ATC_CANCELLED)
+		log_warn("modem %s: ATS0=%d (CIRINGSTA) answered %s; voice calls are %sanswered",
+		    m->device, m->auto_answer, r->final_line[0] ? r->final_line :
+		    atc_final_names[r->final], m->auto_answer ? "not " : "perhaps ");
+}
+
+/* CIRINGSTA is passed on as ATS0 (PROTOCOLS.md §4): answer on the first
+ * ring (V.250 §6.3.8), or never. At each init, and when it changes. */
+static void
+send_ats0(struct modem *m)
+{
+	char cmd[16];
+
+	if (m->auto_answer < 0 || m->state != MODEM_READY)
+		return;
+	snprintf(cmd, sizeof(cmd), "ATS0=%d", m->auto_answer);
+	send_cmd(m, cmd, NULL, 0, &m->tok_ats0, ats0_done);
+	arm_atc(m);
+}
+
 static const struct init_step {
 	const char *cmd, *prefix;
 	int required;
@@ -368,6 +394,7 @@ init_done(void *arg, const struct atc_reply *r)
 	log_info("modem %s: ready (IMEI %s, %s, CSQ %d)", m->device, m->imei[0] ? m->imei : "?",
 	    m->reg_known ? modem_reg_name(m->creg.stat) : "registration unknown", m->csq);
 	set_state(m, MODEM_READY);
+	send_ats0(m);
 	kick(m);
 }
 
@@ -848,6 +875,7 @@ service_new(const struct host *host)
 	m->host = *host;
 	m->base = host_base(host);
 	m->csq = 99;
+	m->auto_answer = -1;
 	TAILQ_INIT(&m->jobs);
 	util_strlcpy(m->charset, "IRA", sizeof(m->charset));
 	m->atc = atc_new(atc_write, m);
@@ -872,7 +900,12 @@ service_apply(void *svc, const struct settings *run)
 	struct modem *m = svc;
 	const char *dev = run->personality == PERS_721 ? run->modem_device : "";
 	struct timeval poll = { MODEM_POLL_SEC, 0 };
+	int aa = run->personality == PERS_721 ? !!run->auto_answer : -1;
 
+	if (aa != m->auto_answer) {
+		m->auto_answer = aa;
+		send_ats0(m);
+	}
 	if (m->state != MODEM_OFF && strcmp(dev, m->device) == 0 &&
 	    strcmp(run->lock_dir, m->lock_dir) == 0)
 		return 0;	/* the modem runs on across restarts */
