@@ -9,9 +9,10 @@
  * come back decodable whatever their alphabet. The message itself goes as
  * GSM 7-bit (AT+CSMP=17,167,0,0: 160 characters) when every character is
  * in the default alphabet, else as UCS-2 (dcs 8: 70 characters). The
- * modem's own character set (read with AT+CSCS? at init) is put back after
- * each of our exchanges, so that commands relayed for the MCU see the modem
- * as the device's GSM engine would be; our exchanges run back to back (one
+ * modem's own character set (read with AT+CSCS? at init) and text-mode
+ * parameters (AT+CSMP?) are put back after each of our exchanges, so that
+ * commands relayed for the MCU (its own AT+CMGS) see the modem as the
+ * device's GSM engine would be; our exchanges run back to back (one
  * "transaction"), nothing relayed comes between their commands. */
 #include "config.h"
 
@@ -119,6 +120,7 @@ struct modem {
 	void *sms_arg;
 
 	char charset[16];		/* the modem's own (AT+CSCS?) */
+	char csmp[24];			/* ... and its AT+CSMP? values; "" unknown */
 	char imei[20];
 	char oper[64];
 	struct modem_creg creg;
@@ -271,6 +273,15 @@ ok_cscs(struct modem *m, const struct atc_reply *r)
 }
 
 static void
+ok_csmp(struct modem *m, const struct atc_reply *r)
+{
+	const char *l = first_line(r, "+CSMP:");
+
+	if (!l || modem_parse_csmp(l, m->csmp, sizeof(m->csmp)) < 0)
+		m->csmp[0] = '\0';
+}
+
+static void
 ok_creg(struct modem *m, const struct atc_reply *r)
 {
 	const char *l = first_line(r, "+CREG:");
@@ -357,6 +368,7 @@ static const struct init_step {
 	{ "AT+CSQ", "+CSQ:", 0, ok_csq },
 	{ "AT+COPS?", "+COPS:", 0, ok_cops },
 	{ "AT+CMGL=\"REC UNREAD\"", "+CMGL:", 0, ok_cmgl },
+	{ "AT+CSMP?", "+CSMP:", 0, ok_csmp },
 };
 
 /* The last three init steps are the poll. */
@@ -541,6 +553,19 @@ txn_restore_charset(struct modem *m)
 	return txn_step(m, 1, &rq, NULL);
 }
 
+/* After our AT+CSMP: the modem's own values, when it told them. */
+static int
+txn_restore_csmp(struct modem *m)
+{
+	char cmd[48];
+	struct atc_req rq = { .cmd = cmd };
+
+	if (!m->csmp[0])
+		return 0;
+	snprintf(cmd, sizeof(cmd), "AT+CSMP=%s", m->csmp);
+	return txn_step(m, 1, &rq, NULL);
+}
+
 /* --- reading SMS ---------------------------------------------------------------- */
 
 static int
@@ -720,7 +745,8 @@ start_send(struct modem *m)
 	snprintf(cmgs, sizeof(cmgs), "AT+CMGS=\"%s\"", num);
 	txn_begin(m, send_end);
 	if (txn_ucs2(m) < 0 || txn_step(m, 0, &rq_csmp, NULL) < 0 ||
-	    txn_step(m, 0, &rq_cmgs, NULL) < 0 || txn_restore_charset(m) < 0)
+	    txn_step(m, 0, &rq_cmgs, NULL) < 0 || txn_restore_csmp(m) < 0 ||
+	    txn_restore_charset(m) < 0)
 		reopen(m, "AT command queue full");
 	arm_atc(m);
 }

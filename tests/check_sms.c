@@ -374,6 +374,16 @@ START_TEST(test_cscs_and_fields)
 	ck_assert_str_eq(cs, "IRA");
 	ck_assert_int_eq(modem_parse_cscs("+CSCS: \"a\"b\"", cs, sizeof(cs)), -EINVAL);
 	ck_assert_int_eq(modem_parse_cscs("+CSCS: \"8859-1\"", cs, sizeof(cs)), 0);
+	/* TS 27.005 §3.3.2 +CSMP: four numbers (a relative validity period). */
+	ck_assert_int_eq(modem_parse_csmp("+CSMP: 17,167,0,8", cs, sizeof(cs)), 0);
+	ck_assert_str_eq(cs, "17,167,0,8");
+	ck_assert_int_eq(modem_parse_csmp("+CSMP: 17, 167, 0, 0", cs, sizeof(cs)), 0);
+	ck_assert_str_eq(cs, "17,167,0,0");
+	ck_assert_int_eq(modem_parse_csmp("+CSMP: 25,\"24/05/01,12:00:00+08\",0,0", cs,
+	    sizeof(cs)), -EINVAL);			/* an absolute one: not ours to restore */
+	ck_assert_int_eq(modem_parse_csmp("+CSMP: 17,167,0", cs, sizeof(cs)), -EINVAL);
+	ck_assert_int_eq(modem_parse_csmp("+CSMP: 17,167,0,256", cs, sizeof(cs)), -EINVAL);
+	ck_assert_int_eq(modem_parse_csmp("+CSMP: 255,255,255,255", cs, 8), -ENOSPC);
 	/* Commas inside quotes stay; fields beyond max are -E2BIG. */
 	ck_assert_int_eq(modem_parse_fields("+X: \"a,b\", c ,\"\"", "+X:", buf, sizeof(buf), f, 4,
 	    &q), 3);

@@ -76,6 +76,7 @@ class ModemSim:
         self.creg_n = 0
         self.cscs = "IRA"
         self.csdh = 0
+        self.csmp = [17, 167, 0, 0]    # TS 27.005 §3.3.2 <fo>,<vp>,<pid>,<dcs>
         self.csmp_dcs = 0
         self.mr = 0
         self.s0 = 0
@@ -235,9 +236,14 @@ class ModemSim:
             self.csdh = int(body[6:])
             return self._reply("OK")
         if ub.startswith("+CSMP="):
-            fields = body[6:].split(",")
-            self.csmp_dcs = int(fields[3])
+            fields = [int(f) for f in body[6:].split(",")]
+            if len(fields) != 4:
+                raise ValueError
+            self.csmp = fields
+            self.csmp_dcs = fields[3]
             return self._reply("OK")
+        if ub == "+CSMP?":
+            return self._reply("+CSMP: %d,%d,%d,%d" % tuple(self.csmp), "OK")
         if self.cmgf != 1 and name in ("+CMGS", "+CMGR", "+CMGL"):
             return self._reply("+CMS ERROR: 302")    # operation not allowed (PDU mode)
         if ub.startswith("+CMGS="):

@@ -179,12 +179,21 @@ def test_cmgs_prompt_text_and_escape(tmp):
         d.pty.write(b'AT+CMGS="10086"\rearly\x1aAT+CSQ\r')
         expect(d, b"\r\n> " + relayed(b"+CMGS: 2", b"OK") + relayed(b"+CSQ: 20,99", b"OK"))
         assert sim.sent[-1] == ("10086", "early", 0), sim.sent
+        # The daemon's own UCS-2 SMS leave the modem's text-mode
+        # parameters as they were: the MCU's next text goes as GSM 7-bit.
+        assert d.ctl("sms", "12345", "告警")[0] == 0
+        assert sim.sent[-1] == ("12345", "告警", 8) and sim.csmp_dcs == 0, sim.sent
+        at(d, b'AT+CMGS="10086"')
+        expect(d, b"\r\n> ")
+        d.pty.write(b"after\x1a")
+        expect(d, relayed(b"+CMGS: 4", b"OK"))
+        assert sim.sent[-1] == ("10086", "after", 0), sim.sent
         # Longer than the modem takes: ERROR, nothing sent.
         at(d, b'AT+CMGS="10086"')
         expect(d, b"\r\n> ")
         d.pty.write(b"x" * 1401 + b"\x1a")
         expect(d, ERROR)
-        assert len(sim.sent) == 2, sim.sent
+        assert len(sim.sent) == 4, sim.sent
         at(d, b"AT")
         expect(d, OK)
         d.stop()
