@@ -201,11 +201,18 @@ con_data(void *arg, const uint8_t *d, size_t n, int64_t now)
 
 /* --- transparent mode: the packer cuts frames for every link (§2) ---------- */
 
+/* The packer of the modes that cut frames (§2): each goes to frame_fn. */
+static int
+packer_start(struct instance *in, packer_emit_fn frame_fn)
+{
+	return packer_init(&in->packer, (size_t)in->run.pack_len, settings_pack_gap_us(&in->run),
+	    frame_fn, in);
+}
+
 static int
 transparent_start(struct instance *in)
 {
-	return packer_init(&in->packer, (size_t)in->run.pack_len, settings_pack_gap_us(&in->run),
-	    on_frame, in);
+	return packer_start(in, on_frame);
 }
 
 static void
@@ -248,8 +255,7 @@ on_sms_frame(const uint8_t *frame, size_t len, void *arg)
 static int
 sms_start(struct instance *in)
 {
-	return packer_init(&in->packer, (size_t)in->run.pack_len, settings_pack_gap_us(&in->run),
-	    on_sms_frame, in);
+	return packer_start(in, on_sms_frame);
 }
 
 /* --- AT command mode (CIMOD=2): the console takes every byte ------------------ */

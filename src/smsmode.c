@@ -23,6 +23,11 @@ struct sms_cmd {
 	size_t len;			/* 0: malformed, answered ERROR */
 };
 
+/* How the texts of one kind ended (modem_sms_send's done; its arg). */
+struct sent_count {
+	uint64_t ok, failed;
+};
+
 /* Owned by the instance. */
 struct smsmode {
 	const struct at_host *host;
@@ -38,6 +43,7 @@ struct smsmode {
 	size_t nreply;
 	int reply_cut;
 	const char *dropping;		/* why frames were last dropped (logged once) */
+	struct sent_count frames, replies;	/* CIMOD=4 frames, SMS AT replies */
 	struct sms_status st;
 };
 
@@ -89,15 +95,16 @@ run_next(struct smsmode *sm)
 	at_dispatch(&sm->s, c->line, c->len, c->len == 0);
 }
 
+/* A failure was logged by the modem, after its retries. */
 static void
-reply_sent(void *arg, int rc)
+sent(void *arg, int rc)
 {
-	struct smsmode *sm = arg;
+	struct sent_count *c = arg;
 
 	if (rc == 0)
-		sm->st.at_replied++;
+		c->ok++;
 	else
-		sm->st.at_reply_failed++;
+		c->failed++;
 }
 
 static void
@@ -151,9 +158,9 @@ at_done(void *arg, struct at_req *r, int rc)
 	if (sm->reply_cut)
 		log_warn("sms: the reply to SMS AT from %s is longer than %d bytes; cut", c->sender,
 		    SMSMODE_REPLY_MAX);
-	e = modem_sms_send(modem_of(sm), c->sender, text, n, reply_sent, sm);
+	e = modem_sms_send(modem_of(sm), c->sender, text, n, sent, &sm->replies);
 	if (e < 0) {
-		sm->st.at_reply_failed++;
+		sm->replies.failed++;
 		log_warn("sms: the reply to SMS AT from %s is not sent: %s", c->sender,
 		    e == -EINVAL ? "not a phone number" : e == -ENODEV ? "no modem" : strerror(-e));
 	}
@@ -215,18 +222,6 @@ on_sms(void *arg, const char *sender, const char *text, size_t len, int binary)
 
 /* --- CIMOD=4: frames out ------------------------------------------------------------- */
 
-static void
-frame_sent(void *arg, int rc)
-{
-	struct smsmode *sm = arg;
-
-	/* A failure was logged by the modem, after its retries. */
-	if (rc == 0)
-		sm->st.frames_sent++;
-	else
-		sm->st.frames_failed++;
-}
-
 void
 smsmode_frame(struct smsmode *sm, const uint8_t *f, size_t n)
 {
@@ -239,7 +234,7 @@ smsmode_frame(struct smsmode *sm, const uint8_t *f, size_t n)
 		why = "CIPNUM (sms.number) is empty";
 	} else {
 		rc = modem_sms_send(modem_of(sm), sm->run->sms_number, (const char *)f, n,
-		    frame_sent, sm);
+		    sent, &sm->frames);
 		if (rc == -ENODEV)
 			why = "no modem (modem.device)";
 		else if (rc == -ENOBUFS)
@@ -311,7 +306,8 @@ smsmode_free(struct smsmode *sm)
 		return;
 	smsmode_stop(sm);
 	/* Texts still queued go on without us. */
-	modem_forget(modem_of(sm), sm);
+	modem_forget(modem_of(sm), &sm->frames);
+	modem_forget(modem_of(sm), &sm->replies);
 	free(sm);
 }
 
@@ -321,6 +317,10 @@ smsmode_status(const struct smsmode *sm, struct sms_status *st)
 	const struct modem *m = modem_of(sm);
 
 	*st = sm->st;
+	st->frames_sent = sm->frames.ok;
+	st->frames_failed = sm->frames.failed;
+	st->at_replied = sm->replies.ok;
+	st->at_reply_failed = sm->replies.failed;
 	if (!sm->run || sm->run->personality != PERS_721)
 		return;
 	st->shown = 1;

@@ -7,66 +7,31 @@ command mode and through password AT, AT+CMGS with its prompt, the answers
 without a modem, the cell, auto-answer passed on as ATS0, an SMS sent for the
 MCU, SMS transparent mode both ways, and SMS AT changing a setting."""
 
-import contextlib
-import json
 import os
 import re
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Daemon, Server, free_port, run_tests, wait_for  # noqa: E402
-from modemsim import ModemSim  # noqa: E402
+from harness import run_tests, wait_for  # noqa: E402
+from test_modem import modem_daemon, status  # noqa: E402
 
 OK = b"\r\nOK\r\n"
 ERROR = b"\r\nERROR\r\n"
 CIPNUM = "+8613800138000"
 
 
-@contextlib.contextmanager
-def dtu(tmp, dtu_group="", extra="", modem=True, prepare=None):
-    """A 721 with the simulated modem on modem.device (modem: False, none;
-    None, a device path that does not exist), link1 to a loopback server
-    (never test.usr.cn), CIPNUM set; started, and the modem ready. Yields
-    (daemon, sim or None, server)."""
-    sim = ModemSim(os.path.join(tmp, "modem-tty")) if modem else None
-    server = Server().start()
-    dev = sim.link if sim else os.path.join(tmp, "no-such-modem") if modem is None else ""
-    settings = ('link1 = { mode = "TCPC"; host = "127.0.0.1"; port = %d; };\n'
-                'serial = { device = "%s"; pack_gap_us = 0; lock_dir = ""; };\n'
-                'modem = { device = "%s"; };\n'
-                'sms = { number = "%s"; };\n'
-                'dtu = { %s };\n%s'
-                % (server.port, os.path.join(tmp, "d-tty"), dev, CIPNUM, dtu_group, extra))
-    try:
-        with Daemon(tmp, settings, personality="gprs232-721") as d:
-            if prepare:
-                prepare(sim)
-            d.start()
-            if sim:
-                wait_for(lambda: status(d)["modem"]["present"], 20, "the modem ready")
-            yield d, sim, server
-            d.stop()
-    finally:
-        if sim:
-            sim.close()
-        server.stop()
-
-
-def status(d):
-    rc, out, err = d.ctl("status", "--json")
-    assert rc == 0, err
-    return json.loads(out)
+def dtu(tmp, dtu_group="", extra="", modem=True):
+    """test_modem.modem_daemon with CIPNUM set and dtu_group's settings:
+    yields (daemon, sim or None, server) once the modem is ready."""
+    return modem_daemon(tmp, extra='sms = { number = "%s"; };\ndtu = { %s };\n%s'
+                        % (CIPNUM, dtu_group, extra), modem=modem)
 
 
 def expect(d, want, timeout=15.0):
-    got = d.pty.read_exactly(len(want), timeout)
+    """The serial line gives exactly want next; b"": nothing for a while."""
+    got = d.pty.read_exactly(len(want), timeout) if want else d.pty.read(0.5)
     assert got == want, "serial: got %r, want %r" % (got, want)
-
-
-def quiet(d, t=0.5):
-    got = d.pty.read(t)
-    assert got == b"", "serial: unexpected %r" % got
 
 
 def at(d, line):
@@ -77,10 +42,6 @@ def pw(d, line):
     """A password-AT frame (CICOMAT on): its own write, after a pause."""
     time.sleep(0.2)
     d.pty.write(b"usr.cn#" + line)
-
-
-def deliver_unannounced(sim, oa, text):
-    return sim.deliver(oa, text, announce=False)
 
 
 # What the modem answers (modemsim.py), as the MCU must see it: V.250 lines,
@@ -129,7 +90,7 @@ def check_set(d, sim, send):
     sim.s0 = 0
     sim.dialled = []
     sim.store.clear()
-    deliver_unannounced(sim, CIPNUM, "stored")
+    sim.deliver(CIPNUM, "stored", announce=False)
     for line, want in SET:
         n = len(sim.commands)
         send(d, line)
@@ -154,26 +115,25 @@ def test_modem_set_in_command_mode(tmp):
         d.stop()
 
 
+def cmgs(d, text, want):
+    """AT+CMGS from the MCU: the prompt, then text (with its Ctrl-Z or ESC)."""
+    at(d, b'AT+CMGS="10086"')
+    expect(d, b"\r\n> ")
+    d.pty.write(text)
+    expect(d, want)
+
+
 def test_cmgs_prompt_text_and_escape(tmp):
     with dtu(tmp) as (d, sim, server):
         d.command_mode(guard=0.3)
-        at(d, b'AT+CMGS="10086"')
-        expect(d, b"\r\n> ")
-        d.pty.write(b"charger 7: door open\x1a")
-        expect(d, relayed(b"+CMGS: 1", b"OK"))
+        cmgs(d, b"charger 7: door open\x1a", relayed(b"+CMGS: 1", b"OK"))
         assert sim.sent[-1] == ("10086", "charger 7: door open", 0), sim.sent
         # ESC abandons it: the modem's OK, nothing sent.
-        at(d, b'AT+CMGS="10086"')
-        expect(d, b"\r\n> ")
-        d.pty.write(b"never\x1b")
-        expect(d, OK)
+        cmgs(d, b"never\x1b", OK)
         assert len(sim.sent) == 1, sim.sent
         # The modem refuses the text (+CMS ERROR), word for word.
         sim.cms_fail = 1
-        at(d, b'AT+CMGS="10086"')
-        expect(d, b"\r\n> ")
-        d.pty.write(b"refused\x1a")
-        expect(d, relayed(b"+CMS ERROR: 500"))
+        cmgs(d, b"refused\x1a", relayed(b"+CMS ERROR: 500"))
         # A text typed before the prompt is kept; a command after the
         # Ctrl-Z waits for the reply and runs.
         d.pty.write(b'AT+CMGS="10086"\rearly\x1aAT+CSQ\r')
@@ -183,16 +143,10 @@ def test_cmgs_prompt_text_and_escape(tmp):
         # parameters as they were: the MCU's next text goes as GSM 7-bit.
         assert d.ctl("sms", "12345", "告警")[0] == 0
         assert sim.sent[-1] == ("12345", "告警", 8) and sim.csmp_dcs == 0, sim.sent
-        at(d, b'AT+CMGS="10086"')
-        expect(d, b"\r\n> ")
-        d.pty.write(b"after\x1a")
-        expect(d, relayed(b"+CMGS: 4", b"OK"))
+        cmgs(d, b"after\x1a", relayed(b"+CMGS: 4", b"OK"))
         assert sim.sent[-1] == ("10086", "after", 0), sim.sent
         # Longer than the modem takes: ERROR, nothing sent.
-        at(d, b'AT+CMGS="10086"')
-        expect(d, b"\r\n> ")
-        d.pty.write(b"x" * 1401 + b"\x1a")
-        expect(d, ERROR)
+        cmgs(d, b"x" * 1401 + b"\x1a", ERROR)
         assert len(sim.sent) == 4, sim.sent
         at(d, b"AT")
         expect(d, OK)
@@ -219,7 +173,7 @@ def test_password_at_network_and_busy_source(tmp):
         server.send_all(b"usr.cn#AT+CGSN")
         want = relayed(b"356938035643809", b"OK")
         wait_for(lambda: server.received() == want, 10, "the reply on link1")
-        quiet(d)
+        expect(d, b"")
         # A slow modem: while the serial line's command waits for it, a
         # second one from the same source is refused at once; the first
         # still answers, and the network's source is not busy.
@@ -346,7 +300,7 @@ def test_sms_mode_both_ways(tmp):
         wait_for(lambda: status(d)["sms"]["from_others"] == 1, 10, "the other number counted")
         assert j not in sim.store
         d.wait_log(r"SMS from \+4915112345678 \(4 bytes\) is not from CIPNUM")
-        quiet(d)
+        expect(d, b"")
         # A UCS-2 text both ways: UTF-8 on the serial line.
         sim.deliver(CIPNUM, "温度 25°C")
         expect(d, "温度 25°C".encode())
@@ -377,41 +331,37 @@ def test_sms_mode_without_a_modem(tmp):
         d.stop()
 
 
-def sms_reply(sim, n, timeout=15):
-    wait_for(lambda: len(sim.sent) >= n, timeout, "reply SMS %d" % n)
-    return sim.sent[n - 1]
+def sms_at(sim, sender, text):
+    """An SMS from sender; the text of the SMS the daemon sends back to it."""
+    n = len(sim.sent)
+    sim.deliver(sender, text)
+    wait_for(lambda: len(sim.sent) > n, 15, "the reply to %r" % text)
+    assert sim.sent[n][0] == sender and len(sim.sent) == n + 1, sim.sent[n:]
+    return sim.sent[n][1]
 
 
 def test_sms_at_changes_a_setting(tmp):
     with dtu(tmp) as (d, sim, server):
         admin = "+4915112345678"
-        sim.deliver(admin, "usr.cn#AT+CIPR=9600")
-        assert sms_reply(sim, 1) == (admin, "OK", 0)
-        sim.deliver(admin, "usr.cn#AT+CIPR?")
-        assert sms_reply(sim, 2) == (admin, "+CIPR: 9600\nOK", 0)
-        sim.deliver(admin, "usr.cn#ATW")
-        assert sms_reply(sim, 3) == (admin, "OK", 0)
+        assert sms_at(sim, admin, "usr.cn#AT+CIPR=9600") == "OK"
+        assert sms_at(sim, admin, "usr.cn#AT+CIPR?") == "+CIPR: 9600\nOK"
+        assert sms_at(sim, admin, "usr.cn#ATW") == "OK"
         # Saved: a restart runs with it.
         assert d.ctl("restart")[0] == 0
         d.wait_log(r"restarted \(usrbridgectl restart\)")
         assert d.ctl("get", "serial.baud")[1] == "9600\n"
         wait_for(lambda: status(d)["serial"]["baud"] == 9600, 10, "the line at 9600")
         # A command the modem answers, through SMS AT.
-        sim.deliver(admin, "usr.cn#AT+CSQ")
-        assert sms_reply(sim, 4) == (admin, "+CSQ: 20,99\nOK", 0)
+        assert sms_at(sim, admin, "usr.cn#AT+CSQ") == "+CSQ: 20,99\nOK"
         # A wrong one, a malformed one, and AT+CMGS (no data phase): ERROR.
-        sim.deliver(admin, "usr.cn#AT+NOPE")
-        assert sms_reply(sim, 5) == (admin, "ERROR", 0)
-        sim.deliver(admin, "usr.cn#AT\nAT")
-        assert sms_reply(sim, 6) == (admin, "ERROR", 0)
-        sim.deliver(admin, 'usr.cn#AT+CMGS="10086"')
-        assert sms_reply(sim, 7) == (admin, "ERROR", 0)
+        for bad in ("usr.cn#AT+NOPE", "usr.cn#AT\nAT", 'usr.cn#AT+CMGS="10086"'):
+            assert sms_at(sim, admin, bad) == "ERROR"
         # Not a command, outside SMS mode: dropped, counted.
         sim.deliver(admin, "hello")
         wait_for(lambda: status(d)["sms"]["not_sms_mode"] == 1, 10, "dropped")
         wait_for(lambda: not sim.store, 10, "every SMS deleted")
         # Never on the serial line; the link got nothing either.
-        quiet(d)
+        expect(d, b"")
         assert server.received() == b""
         st = status(d)["sms"]
         assert st == dict(st, at_run=7, at_replied=7, at_reply_failed=0), st
@@ -433,7 +383,7 @@ def test_sms_at_in_sms_mode_from_cipnum(tmp):
         assert sim.sent[:2] == [(CIPNUM, "+CIMOD: 4\nOK", 0),
                                 (CIPNUM, '+CIPNUM: "%s"\nOK' % CIPNUM, 0)], sim.sent
         expect(d, b"data for the MCU")
-        quiet(d)
+        expect(d, b"")
         d.stop()
 
 
