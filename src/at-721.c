@@ -1,16 +1,16 @@
 /* The USR-GPRS232-721 dialect (PROTOCOLS.md §4): V.250 replies
  * ("\r\nOK\r\n", "\r\nERROR\r\n", "\r\n+CMD: <values>\r\n" then OK, "=?",
- * basic commands) and every command of seed 003 §3.2 that works without a
- * modem, as rows over the settings table. A set edits the settings in
+ * basic commands) and every command of seed 003 §3.2, as rows over the
+ * settings table; the modem's commands are at-721-modem.c's. A set edits the settings in
  * memory; ATW saves them; a restart starts from the saved ones. */
 #include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "at.h"
+#include "at-721-modem.h"
 #include "at-721-net.h"
 #include "hostinfo.h"
 #include "util.h"
@@ -116,15 +116,6 @@ h_cipsw(struct at_req *r)
 	return AT_DONE;
 }
 
-/* AT+CILAC? asks the modem (AT+CREG=2); there is none yet (PROTOCOLS.md
- * §4: ERROR without modem). */
-static int
-h_cilac(struct at_req *r)
-{
-	snprintf(r->why, sizeof(r->why), "AT+CILAC needs a modem; this daemon has none");
-	return AT_ERR_PERM;
-}
-
 static int
 h_cidtuip(struct at_req *r)
 {
@@ -146,18 +137,6 @@ h_cinet(struct at_req *r)
 	for (int i = 0; i < personality_links(p); i++)
 		o += (size_t)snprintf(v + o, sizeof(v) - o, "%s%d", i ? "," : "",
 		    r->s->host->link_connected(r->s->h, i) ? 1 : 0);
-	at_value(r, v);
-	return AT_DONE;
-}
-
-/* The host's clock (PROTOCOLS.md §4: without a modem AT+CCLK? answers it). */
-static int
-h_cclk(struct at_req *r)
-{
-	char t[40], v[48];
-
-	hostinfo_clock_text(time(NULL), t, sizeof(t));
-	snprintf(v, sizeof(v), "\"%s\"", t);
 	at_value(r, v);
 	return AT_DONE;
 }
@@ -231,18 +210,25 @@ static const struct at_hex_bound hex40 = { 40 };
 #define S(k, sp) { { k }, &at_codec_spell, &sp }
 #define PLAIN(n, f, h) { n, at_plain, AT_Q | AT_S, { f }, h }
 
+/* The modem set (PROTOCOLS.md §4), passed to the modem as written
+ * (at-721-modem.c): every operator is the modem's to judge. */
+#define RELAY(n, h) { n, at721_relay, AT_X | AT_Q | AT_S | AT_RAW, { F(NULL) }, h }
+#define RELAY_BASIC(n, ops, h) { n, at721_relay, (ops) | AT_BASIC, { F(NULL) }, h }
+
 /* Sorted by name, basic rows among them (check_at proves it). AT+CIOPEN,
- * AT+CISEND and AT+CICLOSE (CIMOD=2) are the work modes' rows; the modem
- * pass-through set (AT+CGSN, AT+CSQ, ATD ...) and AT+CISMSEND come with
- * the modem: until then they are unknown, so ERROR (PROTOCOLS.md §4). */
+ * AT+CISEND and AT+CICLOSE (CIMOD=2) are the work modes' rows. */
 static const struct at_cmd cmds721[] = {
-	{ "CCLK", h_cclk, AT_Q, { F(NULL) }, "Query the clock (the host's without a modem)" },
+	RELAY_BASIC("", AT_X, "Test (the modem's answer; OK without one)"),
+	RELAY_BASIC("A", AT_X | AT_S, "Answer a call (modem)"),
+	RELAY("CCLK", "Query/Set the modem's clock (the host's without a modem)"),
+	RELAY("CGSN", "Query the IMEI (modem)"),
 	/* AT command mode (CIMOD=2): at-721-net.c. */
 	{ "CICLOSE", at721_ciclose, AT_X, { F(NULL) }, "Close the AT+CIOPEN connection" },
 	PLAIN("CICOMAT", S("dtu.serial_at", off_on),
 	    "Query/Set password AT commands from the serial line"),
 	{ "CIDTUIP", h_cidtuip, AT_Q, { F(NULL) }, "Query the local IP address" },
-	{ "CILAC", h_cilac, AT_Q, { F(NULL) }, "Query the cell (needs a modem)" },
+	{ "CILAC", at721_cilac, AT_Q, { F(NULL) }, "Query the cell: LAC and CI (modem)" },
+	RELAY("CIMI", "Query the IMSI (modem)"),
 	PLAIN("CIMOD", S("dtu.mode", work_modes), "Query/Set the work mode"),
 	PLAIN("CIMODID", F("dtu.startup_message"), "Query/Set the start-up message"),
 	{ "CINET", h_cinet, AT_Q, { F(NULL) }, "Query the state of the four connections" },
@@ -273,22 +259,35 @@ static const struct at_cmd cmds721[] = {
 	  "Change the command password" },
 	{ "CIRELOAD", h_cireload, AT_X, { F(NULL) }, "Restore and save the factory settings" },
 	{ "CIRESET", h_cireset, AT_X, { F(NULL) }, "Restart" },
-	PLAIN("CIRINGSTA", S("modem.auto_answer", off_on), "Query/Set answering voice calls"),
+	PLAIN("CIRINGSTA", S("modem.auto_answer", off_on),
+	    "Query/Set answering voice calls (the modem's ATS0)"),
 	{ "CISEND", at721_cisend, AT_X, { F(NULL) },
 	  "Send data on the AT+CIOPEN connection: '>' then data up to Ctrl-Z (CIMOD=2)" },
 	{ "CISHUTDOWN", h_cishutdown, AT_X, { F(NULL) }, "Stop every connection" },
+	{ "CISMSEND", at721_cismsend, AT_S, { F(NULL) },
+	  "Send an SMS: \"number\",\"text\" (modem)" },
 	PLAIN("CISOCLINK", S("bridge.short_conn", long_conn),
 	    "Query/Set short (0) or long (1) connections"),
 	{ "CIVER", h_civer, AT_Q, { F(NULL) }, "Query the firmware version" },
+	RELAY("CMGF", "Query/Set the SMS format (modem)"),
+	RELAY("CMGL", "List SMS (modem)"),
+	RELAY("CMGR", "Read an SMS (modem)"),
+	RELAY("CMGS", "Send an SMS: '>' then its text up to Ctrl-Z (modem)"),
+	RELAY("COPS", "Query/Set the operator (modem)"),
+	RELAY("CSCA", "Query/Set the SMS centre number (modem)"),
+	RELAY("CSQ", "Query the signal quality (modem)"),
 	{ "CSTT", at_plain, AT_Q | AT_S,
 	  { F("modem.apn"), F("modem.user"), F("modem.password") },
 	  "Query/Set the APN, its user and password", .min_args = 1 },
+	RELAY_BASIC("D", AT_X | AT_S, "Dial: ATD<number>; ATDL redials (modem)"),
 	{ "E", at_plain, AT_S | AT_BASIC, { S("console.echo", echo_digits) },
 	  "Echo off (ATE0) or on (ATE1)" },
 	{ "ENTM", h_entm, AT_X, { F(NULL) }, "Leave command mode" },
+	RELAY_BASIC("H", AT_X | AT_S, "Hang up (modem)"),
 	{ "ICF", at_plain, AT_Q | AT_S,
 	  { { { "serial.data_bits", "serial.stop_bits", "serial.parity" }, &at_codec_icf, NULL } },
 	  "Query/Set the character format (V.250 +ICF)" },
+	RELAY_BASIC("S0", AT_Q | AT_S, "Query/Set the rings before answering (modem)"),
 	{ "W", h_w, AT_X | AT_BASIC, { F(NULL) }, "Save the settings" },
 };
 

@@ -234,6 +234,8 @@ req_begin(struct at_session *s)
 	r->hdata = NULL;
 	r->why[0] = '\0';
 	r->result = NULL;
+	r->line = NULL;
+	r->line_len = 0;
 	r->state = AT_REQ_RUNNING;
 	return r;
 }
@@ -252,7 +254,7 @@ complete(struct at_req *r, int rc)
 		    AT_VALUE_BYTES);
 		rc = AT_ERR_PERM;
 	}
-	if (rc == AT_DONE && r->result)
+	if (r->result)
 		r->d->line(s, r->result);
 	else
 		r->d->final(r, rc);
@@ -497,6 +499,8 @@ at_dispatch(struct at_session *s, const char *line, size_t len, int overflow)
 		complete(r, rc);
 		return rc;
 	}
+	r->line = line;
+	r->line_len = len;
 	return run(r);
 }
 

@@ -8,6 +8,7 @@
 #define USRB_AT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "settings.h"
 
@@ -59,6 +60,7 @@ struct at_req;
 struct at_field;
 struct at_session;
 struct cmdconn;
+struct modem;
 
 /* Converts between AT argument text and the text of the settings a field
  * covers (REVIEW.md §3 redesign 2). Pure. */
@@ -149,6 +151,16 @@ struct at_host {
 	 * connection session s may use, or NULL (another work mode, a
 	 * session other than the serial console's). May be NULL. */
 	struct cmdconn *(*cmdconn)(void *h, const struct at_session *s);
+	/* The modem (modem.h) the pass-through commands, AT+CILAC? and
+	 * AT+CISMSEND use; NULL: none. May be NULL. */
+	struct modem *(*modem)(void *h);
+	/* The console's raw phase for session s (the text of AT+CMGS after
+	 * its "> " prompt): the serial bytes go to feed, as they come, until
+	 * raw_end(). 0, or -EPERM when s is not the serial console's session
+	 * (password AT and SMS AT have no raw phase). May be NULL. */
+	int (*raw_begin)(void *h, const struct at_session *s,
+	    size_t (*feed)(void *arg, const uint8_t *d, size_t n), void *arg);
+	void (*raw_end)(void *h);
 };
 
 enum at_req_state {
@@ -168,6 +180,11 @@ struct at_req {
 	int argc;
 	char *argv[AT_ARGS_MAX];
 	char buf[AT_LINE_MAX + 1];	/* argument storage */
+	/* The command line as it came (at_dispatch), without its terminator:
+	 * valid inside the handler only (the 721's pass-through commands
+	 * relay it as it is). NULL from at_submit. */
+	const char *line;
+	size_t line_len;
 	/* The values of a successful query, structured: the dialect prints
 	 * them, a control client reads them. name: the line's own prefix
 	 * (721 AT+CIPSCONT? prints other commands' lines), NULL: cmd's; a
@@ -189,9 +206,11 @@ struct at_req {
 	 * config key ("link1.port: must be ..."); "" when there is none.
 	 * The serial line still gets the dialect's bare error. */
 	char why[160];
-	/* A success whose final result is not the dialect's OK: "SEND OK",
-	 * "CLOSE OK" (721 AT command mode, at-721-net.c), written as a line of
-	 * its own instead of the values and OK. NULL: the dialect's. */
+	/* A final result that is not the dialect's, written as a line of its
+	 * own instead of the values and the final: a success's "SEND OK",
+	 * "CLOSE OK" (721 AT command mode, at-721-net.c), or the modem's own
+	 * final of a relayed command, success or error ("+CME ERROR: 10",
+	 * at-721-modem.c). NULL: the dialect's. */
 	const char *result;
 };
 

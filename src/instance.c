@@ -35,6 +35,7 @@
 #include "leds.h"
 #include "log.h"
 #include "modem.h"
+#include "smsmode.h"
 #include "packer.h"
 #include "personality.h"
 #include "rfc2217.h"
@@ -51,9 +52,10 @@ struct instance;
 /* The serial side's ingress path of one work mode (REVIEW.md §3 redesign 4):
  * what becomes of serial bytes that the console passes on as data. The 30X
  * has the transparent mode (packer -> every link); the 721 adds HTTPD (the
- * same path to link 1 as an HTTP client, workmode_bridge_settings) and AT
- * command mode; frame and SMS modes come with their issues as rows of
- * ingress_modes[] and bits of personality_desc.modes. */
+ * same path to link 1 as an HTTP client, workmode_bridge_settings), AT
+ * command mode and SMS transparent mode (frames to the modem, smsmode.c);
+ * frame mode comes with its issue as a row of ingress_modes[] and a bit of
+ * personality_desc.modes. */
 struct ingress_ops {
 	/* The console is in command mode from the start and stays there
 	 * (CIMOD=2): there is no data to pass on, data is NULL. */
@@ -103,6 +105,11 @@ struct instance {
 	void *svc[ARRAY_SIZE(services)];	/* what services[i]->new returned */
 	struct leds *leds;		/* kept across restarts unless leds.* change */
 	struct dtu *dtu;		/* 721: password AT, CIOPTIME, CIMOD=2's connection */
+	struct smsmode *sms;		/* 721: SMS transparent mode, SMS AT */
+	/* The console's raw phase for a handler other than CIMOD=2's (the
+	 * text of a relayed AT+CMGS, at_host.raw_begin); NULL: dtu's. */
+	size_t (*raw_feed)(void *arg, const uint8_t *d, size_t n);
+	void *raw_arg;
 
 	/* The packing gap (0.35 ms at 115200) needs sub-millisecond timing;
 	 * it has a timerfd of its own, so that the event loop needs none and
@@ -194,11 +201,18 @@ con_data(void *arg, const uint8_t *d, size_t n, int64_t now)
 
 /* --- transparent mode: the packer cuts frames for every link (§2) ---------- */
 
+/* The packer of the modes that cut frames (§2): each goes to frame_fn. */
+static int
+packer_start(struct instance *in, packer_emit_fn frame_fn)
+{
+	return packer_init(&in->packer, (size_t)in->run.pack_len, settings_pack_gap_us(&in->run),
+	    frame_fn, in);
+}
+
 static int
 transparent_start(struct instance *in)
 {
-	return packer_init(&in->packer, (size_t)in->run.pack_len, settings_pack_gap_us(&in->run),
-	    on_frame, in);
+	return packer_start(in, on_frame);
 }
 
 static void
@@ -226,6 +240,22 @@ static void
 transparent_expire(struct instance *in, int64_t now)
 {
 	packer_expire(&in->packer, now);
+}
+
+/* --- SMS transparent mode (CIMOD=4): the packer cuts frames for the modem --- */
+
+static void
+on_sms_frame(const uint8_t *frame, size_t len, void *arg)
+{
+	struct instance *in = arg;
+
+	smsmode_frame(in->sms, frame, len);
+}
+
+static int
+sms_start(struct instance *in)
+{
+	return packer_start(in, on_sms_frame);
 }
 
 /* --- AT command mode (CIMOD=2): the console takes every byte ------------------ */
@@ -276,6 +306,14 @@ static const struct ingress_ops ingress_modes[MODE_COUNT] = {
 		.deadline = transparent_deadline,
 		.expire = transparent_expire,
 	},
+	/* Frames as in transparent mode, each an SMS to CIPNUM; no link runs. */
+	[MODE_SMS] = {
+		.start = sms_start,
+		.stop = transparent_stop,
+		.data = transparent_data,
+		.deadline = transparent_deadline,
+		.expire = transparent_expire,
+	},
 };
 
 static void
@@ -313,6 +351,8 @@ con_raw(void *arg, const uint8_t *d, size_t n)
 {
 	struct instance *in = arg;
 
+	if (in->raw_feed)
+		return in->raw_feed(in->raw_arg, d, n);
 	return dtu_raw(in->dtu, d, n);
 }
 
@@ -449,6 +489,8 @@ on_console_timer(evutil_socket_t fd, short what, void *arg)
 
 /* --- network -> serial ---------------------------------------------------- */
 
+static void serial_out(struct instance *in, const uint8_t *d, size_t n);
+
 /* Every link's data goes to the one serial line, in arrival order; the
  * link and client numbers are for modes that frame them (721, later). */
 static void
@@ -461,6 +503,14 @@ to_serial(int link, int client, const uint8_t *d, size_t n, void *arg)
 	/* The heartbeat of HEARTTP=COM is not kept for later. */
 	if (in->owner && link < 0)
 		return;
+	serial_out(in, d, n);
+}
+
+/* Data from the network side (a link, an SMS from CIPNUM) for the serial
+ * line: held in command mode. */
+static void
+serial_out(struct instance *in, const uint8_t *d, size_t n)
+{
 	if (console_in_command(&in->console) || in->owner) {
 		/* Held until AT+ENTM, bounded by the cache size (PROTOCOLS.md §1);
 		 * as well while an RFC 2217 client owns the line (§6). */
@@ -661,6 +711,18 @@ static const struct dtu_io dtu_io = {
 	.raw = dtu_raw_phase,
 };
 
+/* --- the 721's SMS (smsmode.c) ------------------------------------------------------ */
+
+static void
+sms_to_serial(void *arg, const uint8_t *d, size_t n)
+{
+	serial_out(arg, d, n);
+}
+
+static const struct smsmode_io sms_io = {
+	.to_serial = sms_to_serial,
+};
+
 /* --- the FTP filter's two ends (PROTOCOLS.md §5) ---------------------------- */
 
 static void
@@ -850,6 +912,7 @@ start_runtime(struct instance *in)
 	r = dtu_start(in->dtu, &in->run, mode);
 	if (r < 0)
 		return r;
+	smsmode_start(in->sms, &in->run, mode);
 	if (!in->pers->ftp) {
 		ftp_free(in->ftp);
 		in->ftp = NULL;
@@ -930,6 +993,7 @@ stop_runtime(struct instance *in)
 		in->ingress->stop(in);
 	in->ingress = NULL;
 	dtu_stop(in->dtu);
+	smsmode_stop(in->sms);
 	evbuffer_drain(in->held_net, evbuffer_get_length(in->held_net));
 	event_del(in->ev_console);
 }
@@ -1187,9 +1251,10 @@ instance_new(struct event_base *base, const char *config_path, const struct sett
 	at_session_init(&in->at_serial, &instance_at_host, in, at_serial_write, at_serial_entm,
 	    at_serial_done, in);
 	in->dtu = dtu_new(base, in->dns, &instance_at_host, in, &in->at_serial, &dtu_io, in);
+	in->sms = smsmode_new(&instance_at_host, in, &sms_io, in);
 	in->started_us = util_now_us();
 	if (!in->held_net || !in->ev_pack || !in->ev_console || !in->ev_restart || !in->ev_halt ||
-	    !in->dtu ||
+	    !in->dtu || !in->sms ||
 	    new_services(in) < 0 || start_runtime(in) < 0) {
 		util_strlcpy(err->file, config_path, sizeof(err->file));
 		err->line = 0;
@@ -1226,6 +1291,7 @@ instance_free(struct instance *in)
 	at_cancel(&in->at_serial);
 	stop_runtime(in);
 	dtu_free(in->dtu);
+	smsmode_free(in->sms);
 	ftp_free(in->ftp);
 	curl_lazy_free(&in->curl);
 	if (in->leds) {
@@ -1359,6 +1425,7 @@ instance_status(const struct instance *in, struct daemon_status *st)
 		serial_stats(in->serial, &st->serial);
 	st->command_mode = console_in_command(&in->console);
 	dtu_status(in->dtu, &st->work);
+	smsmode_status(in->sms, &st->sms);
 	st->held_bytes = evbuffer_get_length(in->held_net);
 	st->held_dropped = in->held_dropped;
 	for (int i = 0; in->bridge && bridge_link_status(in->bridge, i, &st->link[i]) == 0; i++)
@@ -1516,6 +1583,38 @@ athost_cmdconn(void *h, const struct at_session *s)
 	return dtu_cmdconn(in->dtu, s);
 }
 
+static void *service_of(const struct instance *in, const struct service *which);
+
+static struct modem *
+athost_modem(void *h)
+{
+	return service_of(h, &modem_service);
+}
+
+static int
+athost_raw_begin(void *h, const struct at_session *s,
+    size_t (*feed)(void *arg, const uint8_t *d, size_t n), void *arg)
+{
+	struct instance *in = h;
+
+	if (s != &in->at_serial)
+		return -EPERM;
+	in->raw_feed = feed;
+	in->raw_arg = arg;
+	console_set_raw(&in->console, 1);
+	return 0;
+}
+
+static void
+athost_raw_end(void *h)
+{
+	struct instance *in = h;
+
+	in->raw_feed = NULL;
+	in->raw_arg = NULL;
+	console_set_raw(&in->console, 0);
+}
+
 const struct at_host instance_at_host = {
 	.settings = athost_settings,
 	.edit = athost_edit,
@@ -1529,6 +1628,9 @@ const struct at_host instance_at_host = {
 	.link_connected = athost_link_connected,
 	.host_ipv4 = athost_ipv4,
 	.cmdconn = athost_cmdconn,
+	.modem = athost_modem,
+	.raw_begin = athost_raw_begin,
+	.raw_end = athost_raw_end,
 };
 
 /* --- the modem (issue 12) ---------------------------------------------------- */

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -287,5 +288,23 @@ modem_parse_cscs(const char *line, char *cs, size_t cap)
 		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
 			return -EINVAL;
 	util_strlcpy(cs, f[0], cap);
+	return 0;
+}
+
+int
+modem_parse_csmp(const char *line, char *out, size_t cap)
+{
+	char buf[96], *f[MODEM_FIELDS_MAX];
+	unsigned q;
+	long v[4];
+
+	if (modem_parse_fields(line, "+CSMP:", buf, sizeof(buf), f, MODEM_FIELDS_MAX, &q) != 4 ||
+	    q != 0)
+		return -EINVAL;
+	for (int i = 0; i < 4; i++)
+		if (util_parse_long(f[i], 0, 255, &v[i]) < 0)
+			return -EINVAL;
+	if ((size_t)snprintf(out, cap, "%ld,%ld,%ld,%ld", v[0], v[1], v[2], v[3]) >= cap)
+		return -ENOSPC;
 	return 0;
 }

@@ -75,4 +75,8 @@ int modem_parse_cgsn(const char *line, char *imei, size_t cap);
 /* +CSCS: <chset> */
 int modem_parse_cscs(const char *line, char *cs, size_t cap);
 
+/* +CSMP: <fo>,<vp>,<pid>,<dcs> (TS 27.005 §3.3.2, a relative <vp>): the
+ * four numbers as AT+CSMP= takes them ("17,167,0,0") into out. */
+int modem_parse_csmp(const char *line, char *out, size_t cap);
+
 #endif

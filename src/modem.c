@@ -9,9 +9,10 @@
  * come back decodable whatever their alphabet. The message itself goes as
  * GSM 7-bit (AT+CSMP=17,167,0,0: 160 characters) when every character is
  * in the default alphabet, else as UCS-2 (dcs 8: 70 characters). The
- * modem's own character set (read with AT+CSCS? at init) is put back after
- * each of our exchanges, so that commands relayed for the MCU see the modem
- * as the device's GSM engine would be; our exchanges run back to back (one
+ * modem's own character set (read with AT+CSCS? at init) and text-mode
+ * parameters (AT+CSMP?) are put back after each of our exchanges, so that
+ * commands relayed for the MCU (its own AT+CMGS) see the modem as the
+ * device's GSM engine would be; our exchanges run back to back (one
  * "transaction"), nothing relayed comes between their commands. */
 #include "config.h"
 
@@ -108,7 +109,7 @@ struct modem {
 
 	/* The addresses of these are the AT commands' args: which of our
 	 * sequences a reply belongs to. */
-	char tok_init, tok_poll, tok_main, tok_restore;
+	char tok_init, tok_poll, tok_main, tok_restore, tok_ats0;
 	int init_done, npolls, poll_done;
 	struct txn txn;
 	int reads[MODEM_READS_MAX];	/* announced SMS to read, in order */
@@ -119,11 +120,13 @@ struct modem {
 	void *sms_arg;
 
 	char charset[16];		/* the modem's own (AT+CSCS?) */
+	char csmp[24];			/* ... and its AT+CSMP? values; "" unknown */
 	char imei[20];
 	char oper[64];
 	struct modem_creg creg;
 	int reg_known;
 	int csq;
+	int auto_answer;		/* CIRINGSTA: ATS0=1 or ATS0=0; -1 not ours to say */
 	struct modem_status st;		/* the counters */
 };
 
@@ -270,6 +273,15 @@ ok_cscs(struct modem *m, const struct atc_reply *r)
 }
 
 static void
+ok_csmp(struct modem *m, const struct atc_reply *r)
+{
+	const char *l = first_line(r, "+CSMP:");
+
+	if (!l || modem_parse_csmp(l, m->csmp, sizeof(m->csmp)) < 0)
+		m->csmp[0] = '\0';
+}
+
+static void
 ok_creg(struct modem *m, const struct atc_reply *r)
 {
 	const char *l = first_line(r, "+CREG:");
@@ -316,6 +328,31 @@ ok_cmgl(struct modem *m, const struct atc_reply *r)
 
 /* --- init and polling --------------------------------------------------------- */
 
+static void
+ats0_done(void *arg, const struct atc_reply *r)
+{
+	struct modem *m = container_of(arg, struct modem, tok_ats0);
+
+	if (r->final != ATC_OK && r->final != ATC_CANCELLED)
+		log_warn("modem %s: ATS0=%d (CIRINGSTA) answered %s; voice calls are %sanswered",
+		    m->device, m->auto_answer, r->final_line[0] ? r->final_line :
+		    atc_final_names[r->final], m->auto_answer ? "not " : "perhaps ");
+}
+
+/* CIRINGSTA is passed on as ATS0 (PROTOCOLS.md §4): answer on the first
+ * ring (V.250 §6.3.8), or never. At each init, and when it changes. */
+static void
+send_ats0(struct modem *m)
+{
+	char cmd[16];
+
+	if (m->auto_answer < 0 || m->state != MODEM_READY)
+		return;
+	snprintf(cmd, sizeof(cmd), "ATS0=%d", m->auto_answer);
+	send_cmd(m, cmd, NULL, 0, &m->tok_ats0, ats0_done);
+	arm_atc(m);
+}
+
 static const struct init_step {
 	const char *cmd, *prefix;
 	int required;
@@ -331,6 +368,7 @@ static const struct init_step {
 	{ "AT+CSQ", "+CSQ:", 0, ok_csq },
 	{ "AT+COPS?", "+COPS:", 0, ok_cops },
 	{ "AT+CMGL=\"REC UNREAD\"", "+CMGL:", 0, ok_cmgl },
+	{ "AT+CSMP?", "+CSMP:", 0, ok_csmp },
 };
 
 /* The last three init steps are the poll. */
@@ -368,6 +406,7 @@ init_done(void *arg, const struct atc_reply *r)
 	log_info("modem %s: ready (IMEI %s, %s, CSQ %d)", m->device, m->imei[0] ? m->imei : "?",
 	    m->reg_known ? modem_reg_name(m->creg.stat) : "registration unknown", m->csq);
 	set_state(m, MODEM_READY);
+	send_ats0(m);
 	kick(m);
 }
 
@@ -511,6 +550,19 @@ txn_restore_charset(struct modem *m)
 	struct atc_req rq = { .cmd = cmd };
 
 	snprintf(cmd, sizeof(cmd), "AT+CSCS=\"%s\"", m->charset);
+	return txn_step(m, 1, &rq, NULL);
+}
+
+/* After our AT+CSMP: the modem's own values, when it told them. */
+static int
+txn_restore_csmp(struct modem *m)
+{
+	char cmd[48];
+	struct atc_req rq = { .cmd = cmd };
+
+	if (!m->csmp[0])
+		return 0;
+	snprintf(cmd, sizeof(cmd), "AT+CSMP=%s", m->csmp);
 	return txn_step(m, 1, &rq, NULL);
 }
 
@@ -693,7 +745,8 @@ start_send(struct modem *m)
 	snprintf(cmgs, sizeof(cmgs), "AT+CMGS=\"%s\"", num);
 	txn_begin(m, send_end);
 	if (txn_ucs2(m) < 0 || txn_step(m, 0, &rq_csmp, NULL) < 0 ||
-	    txn_step(m, 0, &rq_cmgs, NULL) < 0 || txn_restore_charset(m) < 0)
+	    txn_step(m, 0, &rq_cmgs, NULL) < 0 || txn_restore_csmp(m) < 0 ||
+	    txn_restore_charset(m) < 0)
 		reopen(m, "AT command queue full");
 	arm_atc(m);
 }
@@ -848,6 +901,7 @@ service_new(const struct host *host)
 	m->host = *host;
 	m->base = host_base(host);
 	m->csq = 99;
+	m->auto_answer = -1;
 	TAILQ_INIT(&m->jobs);
 	util_strlcpy(m->charset, "IRA", sizeof(m->charset));
 	m->atc = atc_new(atc_write, m);
@@ -872,7 +926,12 @@ service_apply(void *svc, const struct settings *run)
 	struct modem *m = svc;
 	const char *dev = run->personality == PERS_721 ? run->modem_device : "";
 	struct timeval poll = { MODEM_POLL_SEC, 0 };
+	int aa = run->personality == PERS_721 ? !!run->auto_answer : -1;
 
+	if (aa != m->auto_answer) {
+		m->auto_answer = aa;
+		send_ats0(m);
+	}
 	if (m->state != MODEM_OFF && strcmp(dev, m->device) == 0 &&
 	    strcmp(run->lock_dir, m->lock_dir) == 0)
 		return 0;	/* the modem runs on across restarts */

@@ -248,3 +248,42 @@ sms_hex_utf8(const char *hex, size_t n, char *out, size_t cap)
 	out[o] = '\0';
 	return (ssize_t)o;
 }
+
+/* The digits of a number with an optional leading '+'; NULL if there is
+ * anything else. */
+static const char *
+number_digits(const char *s, size_t *n)
+{
+	if (*s == '+')
+		s++;
+	*n = strlen(s);
+	if (*n == 0)
+		return NULL;
+	for (size_t i = 0; i < *n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return NULL;
+	return s;
+}
+
+int
+sms_number_match(const char *want, const char *sender)
+{
+	const char *a, *b, *t;
+	size_t na, nb, nt;
+
+	if (!want[0])
+		return 0;
+	if (strcmp(want, sender) == 0)
+		return 1;
+	a = number_digits(want, &na);
+	b = number_digits(sender, &nb);
+	if (!a || !b)
+		return 0;
+	if (na > nb) {
+		t = a, a = b, b = t;
+		nt = na, na = nb, nb = nt;
+	}
+	while (na > 0 && *a == '0')
+		a++, na--;
+	return na >= SMS_MATCH_MIN_DIGITS && memcmp(a, b + nb - na, na) == 0;
+}

@@ -49,4 +49,17 @@ ssize_t sms_hex_utf8(const char *hex, size_t n, char *out, size_t cap);
 /* hex digits -> bytes (8-bit data messages). -EINVAL or the byte count. */
 ssize_t sms_hex_bytes(const char *hex, size_t n, uint8_t *out, size_t cap);
 
+/* The least digits a number's tail match needs (sms_number_match): fewer
+ * are a short code ("10086"), matched only as written. */
+#define SMS_MATCH_MIN_DIGITS 7
+
+/* 1 when sender (as the modem gave it) is the same subscriber as want (the
+ * configured CIPNUM): the texts are equal; or both are digits, each with an
+ * optional leading '+', and, with the leading zeros of the shorter (a
+ * national trunk prefix "0") dropped, the shorter has at least
+ * SMS_MATCH_MIN_DIGITS digits and is the tail of the longer: "13800138000"
+ * is "+8613800138000", "015112345678" is "+4915112345678", "10086" is
+ * only "10086". 0 otherwise, and for an empty want. */
+int sms_number_match(const char *want, const char *sender);
+
 #endif

@@ -1,6 +1,7 @@
 /* The modem's part of the status output (status.h): text lines, the JSON
  * member "modem" (usrbridgectl(1) lists its fields) and the web page's
- * summary. Pure, like status.c. */
+ * summary; then the 721's SMS transparent mode and SMS AT ("sms"). Pure,
+ * like status.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -93,5 +94,50 @@ status_modem_json(const struct modem_status *m, struct evbuffer *out)
 	    PRIu64 ",\"sms_queued\":%u,\"reopens\":%u,\"timeouts\":%u},", m->lac, m->ci,
 	    m->sms_sent, m->sms_received, m->sms_failed, m->sms_read_failed, m->sms_queued,
 	    m->reopens, m->timeouts) < 0;
+	return r ? -ENOMEM : 0;
+}
+
+int
+status_sms_text(const struct sms_status *s, struct evbuffer *out)
+{
+	int r = 0;
+
+	if (!s->shown)
+		return 0;
+	if (s->mode_on)
+		r |= evbuffer_add_printf(out, "sms      transparent mode (CIMOD=4) with %s%s%s\n",
+		    s->number[0] ? s->number : "(no CIPNUM)", s->why[0] ? ": " : "",
+		    s->why) < 0;
+	r |= evbuffer_add_printf(out, "%s frames as SMS %" PRIu64 ", failed %" PRIu64
+	    ", dropped %" PRIu64 "; SMS to the serial line %" PRIu64 " (%" PRIu64 " B), "
+	    "dropped %" PRIu64 " from other numbers, %" PRIu64 " outside CIMOD=4\n",
+	    s->mode_on ? "        " : "sms     ", s->frames_sent, s->frames_failed,
+	    s->frames_dropped, s->to_serial, s->to_serial_bytes, s->from_others,
+	    s->not_sms_mode) < 0;
+	r |= evbuffer_add_printf(out, "         SMS AT: %" PRIu64 " run, %" PRIu64 " refused, %"
+	    PRIu64 " replies sent, %" PRIu64 " not sent\n", s->at_run, s->at_refused,
+	    s->at_replied, s->at_reply_failed) < 0;
+	return r ? -ENOMEM : 0;
+}
+
+int
+status_sms_json(const struct sms_status *s, struct evbuffer *out)
+{
+	int r = 0;
+
+	if (!s->shown)
+		return 0;
+	r |= evbuffer_add_printf(out, "\"sms\":{\"mode\":%s,\"number\":",
+	    s->mode_on ? "true" : "false") < 0;
+	r |= status_json_string(out, s->number);
+	r |= evbuffer_add_printf(out, ",\"why\":") < 0;
+	r |= status_json_string(out, s->why);
+	r |= evbuffer_add_printf(out, ",\"frames_sent\":%" PRIu64 ",\"frames_failed\":%" PRIu64
+	    ",\"frames_dropped\":%" PRIu64 ",\"to_serial\":%" PRIu64 ",\"to_serial_bytes\":%"
+	    PRIu64 ",\"from_others\":%" PRIu64 ",\"not_sms_mode\":%" PRIu64 ",\"at_run\":%"
+	    PRIu64 ",\"at_refused\":%" PRIu64 ",\"at_replied\":%" PRIu64
+	    ",\"at_reply_failed\":%" PRIu64 "},", s->frames_sent, s->frames_failed,
+	    s->frames_dropped, s->to_serial, s->to_serial_bytes, s->from_others,
+	    s->not_sms_mode, s->at_run, s->at_refused, s->at_replied, s->at_reply_failed) < 0;
 	return r ? -ENOMEM : 0;
 }

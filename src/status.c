@@ -257,6 +257,7 @@ status_text(const struct daemon_status *st, struct evbuffer *out)
 		    "sent\n", st->ftp.frames_in, st->ftp.naks, st->ftp.packets_sent) < 0;
 	}
 	r |= status_modem_text(&st->modem, out);
+	r |= status_sms_text(&st->sms, out);
 	if (st->control_why[0])
 		r |= evbuffer_add_printf(out, "control  not listening: %s; retrying\n",
 		    st->control_why) < 0;
@@ -489,6 +490,7 @@ status_json(const struct daemon_status *st, struct evbuffer *out)
 	r |= evbuffer_add(out, ",", 1);
 	r |= status_json_more(st, out);
 	r |= status_modem_json(&st->modem, out);
+	r |= status_sms_json(&st->sms, out);
 	r |= evbuffer_add_printf(out, "\"control_socket\":") < 0;
 	r |= status_json_string(out, st->control_socket);
 	r |= evbuffer_add_printf(out, ",\"web_port\":%d}\n", st->web_port) < 0;

@@ -67,6 +67,26 @@ struct modem_status {
 	unsigned timeouts;		/* commands without a reply in time */
 };
 
+/* The 721's own use of SMS (smsmode.c, PROTOCOLS.md §4): SMS transparent
+ * mode (CIMOD=4) and SMS AT. Counters from the daemon's start. */
+struct sms_status {
+	int shown;			/* the 721 */
+	int mode_on;			/* CIMOD=4 runs */
+	char number[24];		/* CIPNUM */
+	char why[160];			/* CIMOD=4: why frames cannot go as SMS; "" */
+	uint64_t frames_sent;		/* serial frames the modem sent as SMS */
+	uint64_t frames_failed;		/* ... not sent after the modem's retries */
+	uint64_t frames_dropped;	/* ... refused: no modem, no CIPNUM, queue full */
+	uint64_t to_serial;		/* SMS from CIPNUM written to the serial line */
+	uint64_t to_serial_bytes;
+	uint64_t from_others;		/* SMS from other numbers: logged and dropped */
+	uint64_t not_sms_mode;		/* SMS that were no command, outside CIMOD=4: dropped */
+	uint64_t at_run;		/* SMS AT commands run */
+	uint64_t at_refused;		/* ... refused: too many waiting */
+	uint64_t at_replied;		/* replies the modem sent */
+	uint64_t at_reply_failed;	/* replies not sent */
+};
+
 /* What status output shows. A plain value: the instance fills it, each
  * service adds its part (host.h), the caller owns it. */
 struct daemon_status {
@@ -97,6 +117,7 @@ struct daemon_status {
 	struct discovery_status discovery;
 	struct ftp_status ftp;		/* the 721's FTP download (present: 1) */
 	struct modem_status modem;	/* 721: the modem service's part */
+	struct sms_status sms;		/* 721: SMS transparent mode, SMS AT */
 };
 
 /* Sums over every link, per direction (the "traffic" block). */
@@ -137,6 +158,9 @@ int status_json(const struct daemon_status *st, struct evbuffer *out);
 int status_modem_text(const struct modem_status *m, struct evbuffer *out);
 int status_modem_json(const struct modem_status *m, struct evbuffer *out);
 void status_modem_summary(const struct modem_status *m, char *buf, size_t cap);
+/* The same for SMS transparent mode and SMS AT (nothing unless shown). */
+int status_sms_text(const struct sms_status *s, struct evbuffer *out);
+int status_sms_json(const struct sms_status *s, struct evbuffer *out);
 
 /* Appends s as a JSON string literal (quotes included). */
 int status_json_string(struct evbuffer *out, const char *s);

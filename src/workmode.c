@@ -33,10 +33,12 @@ workmode_bridge_settings(enum work_mode m, struct settings *st)
 {
 	switch (m) {
 	case MODE_COMMAND:
+	case MODE_SMS:
 		for (int i = 0; i < LINKS_MAX; i++)
 			st->link[i].enabled = 0;
 		/* RTIME watches the links' traffic; with none (the MCU drives
-		 * its AT+CIOPEN connection) it would restart over and over. */
+		 * its AT+CIOPEN connection, or the modem carries the data) it
+		 * would restart over and over. */
 		st->idle_restart = 0;
 		break;
 	case MODE_HTTPD:

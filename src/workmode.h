@@ -14,14 +14,15 @@ struct evbuffer;
 
 /* The mode that runs when dtu.mode asks for requested: that one when the
  * personality has it (personality_desc.modes), else TRANSPARENT, which
- * every personality has (FRAME and SMS until their issues land). */
+ * every personality has (FRAME until its issue lands). */
 enum work_mode workmode_pick(const struct personality_desc *d, int requested);
 
 /* "TRANSPARENT", "FRAME", ...: dtu.mode's spelling in the config file. */
 const char *workmode_name(int m);
 
 /* What the bridge runs with in mode m, applied to a copy of the running
- * settings: COMMAND runs no link (AT+CIOPEN has a connection of its own);
+ * settings: COMMAND runs no link (AT+CIOPEN has a connection of its own),
+ * nor does SMS (the modem carries the data: smsmode.h);
  * HTTPD runs link 1 as an HTTP client (HTPC) to its host and port whatever
  * its enable flag says (that flag is transparent mode's) and no other
  * link; the other modes run the links as set. */

@@ -2,7 +2,8 @@
  * by table: the GSM 7-bit default alphabet of TS 23.038, when a text needs
  * UCS-2, splitting at 160 septets / 70 UTF-16 units (extension characters
  * and surrogate pairs never cut), UCS-2 hex both ways, and the +CSQ, +CREG,
- * +COPS, +CMTI, +CMGR, +CGSN, +CSCS lines of TS 27.007 / 27.005. */
+ * +COPS, +CMTI, +CMGR, +CGSN, +CSCS lines of TS 27.007 / 27.005; the
+ * sender of an SMS against CIPNUM and what an incoming SMS is (smsmode.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 
 #include "modem-parse.h"
 #include "sms.h"
+#include "smsmode.h"
 #include "unit.h"
 #include "util.h"
 
@@ -372,6 +374,16 @@ START_TEST(test_cscs_and_fields)
 	ck_assert_str_eq(cs, "IRA");
 	ck_assert_int_eq(modem_parse_cscs("+CSCS: \"a\"b\"", cs, sizeof(cs)), -EINVAL);
 	ck_assert_int_eq(modem_parse_cscs("+CSCS: \"8859-1\"", cs, sizeof(cs)), 0);
+	/* TS 27.005 §3.3.2 +CSMP: four numbers (a relative validity period). */
+	ck_assert_int_eq(modem_parse_csmp("+CSMP: 17,167,0,8", cs, sizeof(cs)), 0);
+	ck_assert_str_eq(cs, "17,167,0,8");
+	ck_assert_int_eq(modem_parse_csmp("+CSMP: 17, 167, 0, 0", cs, sizeof(cs)), 0);
+	ck_assert_str_eq(cs, "17,167,0,0");
+	ck_assert_int_eq(modem_parse_csmp("+CSMP: 25,\"24/05/01,12:00:00+08\",0,0", cs,
+	    sizeof(cs)), -EINVAL);			/* an absolute one: not ours to restore */
+	ck_assert_int_eq(modem_parse_csmp("+CSMP: 17,167,0", cs, sizeof(cs)), -EINVAL);
+	ck_assert_int_eq(modem_parse_csmp("+CSMP: 17,167,0,256", cs, sizeof(cs)), -EINVAL);
+	ck_assert_int_eq(modem_parse_csmp("+CSMP: 255,255,255,255", cs, 8), -ENOSPC);
 	/* Commas inside quotes stay; fields beyond max are -E2BIG. */
 	ck_assert_int_eq(modem_parse_fields("+X: \"a,b\", c ,\"\"", "+X:", buf, sizeof(buf), f, 4,
 	    &q), 3);
@@ -385,6 +397,76 @@ START_TEST(test_cscs_and_fields)
 	    -EINVAL);
 	ck_assert_int_eq(modem_parse_fields("+X:", "+X:", buf, sizeof(buf), f, 4, &q), 0);
 	ck_assert_int_eq(modem_parse_fields("+X: 1234567890", "+X:", buf, 8, f, 4, &q), -E2BIG);
+}
+END_TEST
+
+/* sms_number_match (sms.h): the sender of an SMS against CIPNUM. */
+static const struct {
+	const char *want, *sender;
+	int match;
+} matches[] = {
+	{ "+8613800138000", "+8613800138000", 1 },
+	{ "13800138000", "+8613800138000", 1 },	/* national vs international */
+	{ "+8613800138000", "13800138000", 1 },
+	{ "8613800138000", "+8613800138000", 1 },
+	{ "015112345678", "+4915112345678", 1 },	/* trunk prefix 0 */
+	{ "+4915112345678", "015112345678", 1 },
+	{ "1234567", "+861234567", 1 },		/* seven digits: enough */
+	{ "123456", "+86123456", 0 },		/* six: a short code's tail */
+	{ "10086", "10086", 1 },			/* short codes: as written */
+	{ "10086", "+8610086", 0 },
+	{ "13800138000", "+8613800138001", 0 },
+	{ "13800138000", "+8613900138000", 0 },
+	{ "", "", 0 },					/* no CIPNUM: nobody */
+	{ "", "+8613800138000", 0 },
+	{ "13800138000", "", 0 },
+	{ "13800138000", "Bank", 0 },
+	{ "13800138000", "+86-13800138000", 0 },	/* only digits after the '+' */
+	{ "0000000", "+860000000", 0 },		/* zeros alone are no number */
+};
+
+START_TEST(test_number_match)
+{
+	ck_assert_msg(sms_number_match(matches[_i].want, matches[_i].sender) == matches[_i].match,
+	    "%s vs %s", matches[_i].want, matches[_i].sender);
+}
+END_TEST
+
+/* smsmode_classify (smsmode.h): what an incoming SMS is. */
+static const struct {
+	int sms_mode;
+	const char *sender, *text;
+	int binary;
+	enum smsmode_kind kind;
+	const char *line;		/* SMS_IS_COMMAND: the line to run ("" malformed) */
+} kinds[] = {
+	{ 1, "+8613800138000", "hello", 0, SMS_IS_DATA, NULL },
+	{ 1, "+8613800138000", "usr.cn#AT+CIVER?", 0, SMS_IS_COMMAND, "AT+CIVER?" },
+	{ 1, "+8613800138000", "usr.cn#at+cipr=9600\r\n", 0, SMS_IS_COMMAND, "at+cipr=9600" },
+	{ 1, "+4915100000000", "usr.cn#ATW", 0, SMS_IS_COMMAND, "ATW" },	/* any sender */
+	{ 0, "+4915100000000", "usr.cn#ATW", 0, SMS_IS_COMMAND, "ATW" },	/* any mode */
+	{ 1, "+4915100000000", "usr.cn#AT\r\nAT", 0, SMS_IS_COMMAND, "" },	/* malformed */
+	{ 1, "+4915100000000", "hello", 0, SMS_IS_OTHER_SENDER, NULL },
+	{ 0, "+8613800138000", "hello", 0, SMS_IS_NOT_SMS_MODE, NULL },
+	{ 1, "+8613800138000", "usr.cn#", 0, SMS_IS_DATA, NULL },		/* no AT: data */
+	{ 1, "+8613800138000", "usr.cn AT+CIVER?", 0, SMS_IS_DATA, NULL },	/* wrong password */
+	{ 1, "+8613800138000", "usr.cn#AT+CIVER?", 1, SMS_IS_DATA, NULL },	/* 8-bit data */
+	{ 0, "+8613800138000", "usr.cn#AT+CIVER?", 1, SMS_IS_NOT_SMS_MODE, NULL },
+};
+
+START_TEST(test_classify)
+{
+	const char *line;
+	size_t len;
+	enum smsmode_kind k = smsmode_classify("usr.cn#", kinds[_i].sms_mode, "13800138000",
+	    kinds[_i].sender, kinds[_i].text, strlen(kinds[_i].text), kinds[_i].binary, &line,
+	    &len);
+
+	ck_assert_int_eq(k, kinds[_i].kind);
+	if (k != SMS_IS_COMMAND)
+		return;
+	ck_assert_uint_eq(len, strlen(kinds[_i].line));
+	ck_assert(len == 0 ? line == NULL : memcmp(line, kinds[_i].line, len) == 0);
 }
 END_TEST
 
@@ -410,6 +492,8 @@ suite_sms(void)
 	tcase_add_loop_test(tc, test_dcs, 0, (int)ARRAY_SIZE(dcses));
 	tcase_add_loop_test(tc, test_cgsn, 0, (int)ARRAY_SIZE(cgsns));
 	tcase_add_test(tc, test_cscs_and_fields);
+	tcase_add_loop_test(tc, test_number_match, 0, (int)ARRAY_SIZE(matches));
+	tcase_add_loop_test(tc, test_classify, 0, (int)ARRAY_SIZE(kinds));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -21,7 +21,7 @@ static const struct {
 	{ PERS_721, MODE_COMMAND, MODE_COMMAND },
 	{ PERS_721, MODE_HTTPD, MODE_HTTPD },
 	{ PERS_721, MODE_FRAME, MODE_TRANSPARENT },	/* issue 13 */
-	{ PERS_721, MODE_SMS, MODE_TRANSPARENT },	/* issue 12 */
+	{ PERS_721, MODE_SMS, MODE_SMS },
 	{ PERS_721, -1, MODE_TRANSPARENT },
 	{ PERS_721, MODE_COUNT, MODE_TRANSPARENT },
 	{ PERS_30X, MODE_TRANSPARENT, MODE_TRANSPARENT },
@@ -74,6 +74,13 @@ START_TEST(test_bridge_settings)
 	workmode_bridge_settings(MODE_COMMAND, &st);
 	for (int i = 0; i < LINKS_MAX; i++)
 		ck_assert_int_eq(st.link[i].enabled, 0);
+	/* SMS transparent mode: the modem carries the data, no link runs. */
+	st = want;
+	st.idle_restart = 900;
+	workmode_bridge_settings(MODE_SMS, &st);
+	for (int i = 0; i < LINKS_MAX; i++)
+		ck_assert_int_eq(st.link[i].enabled, 0);
+	ck_assert_int_eq(st.idle_restart, 0);
 }
 END_TEST
 
@@ -140,7 +147,8 @@ START_TEST(test_startup_message)
 	ck_assert_int_eq(d->startup_message(&st, buf, 6), 0);	/* no room: none, not cut */
 	ck_assert_ptr_null(personality_get(PERS_30X)->startup_message);
 	ck_assert(personality_has_mode(d, MODE_COMMAND) && personality_has_mode(d, MODE_HTTPD));
-	ck_assert(!personality_has_mode(d, MODE_FRAME) && !personality_has_mode(d, MODE_SMS));
+	ck_assert(personality_has_mode(d, MODE_SMS));
+	ck_assert(!personality_has_mode(d, MODE_FRAME));
 }
 END_TEST
 

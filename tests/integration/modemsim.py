@@ -1,9 +1,11 @@
 """A simulated cellular modem on a pseudo-terminal, for the tests of the 721's
 modem (PROTOCOLS.md §4 "Modem"). Written from the standards, not from the
-daemon: 3GPP TS 27.007 (general and network commands: E, +CGSN, +CSCS,
-+CREG, +CSQ, +COPS; final result codes §9.2) and TS 27.005 (SMS text mode:
-+CMGF, +CNMI, +CSMP, +CSDH, +CMGS with its "> " prompt ended by Ctrl-Z or
-abandoned by ESC, +CMGR, +CMGL, +CMGD, +CMTI; +CMS ERROR §3.2.5), with the
+daemon: ITU-T V.250 (D dial with the voice-call ';' of TS 27.007 §6.2, H,
+A, S0 read as three digits §5.3.2, NO CARRIER), 3GPP TS 27.007 (general and
+network commands: E, +CGSN, +CIMI, +CCLK, +CSCS, +CREG, +CSQ, +COPS; final
+result codes §9.2) and TS 27.005 (SMS text mode: +CMGF, +CNMI, +CSCA,
++CSMP, +CSDH, +CMGS with its "> " prompt ended by Ctrl-Z or abandoned by
+ESC, +CMGR, +CMGL, +CMGD, +CMTI; +CMS ERROR §3.2.5), with the
 character set conversions of TS 27.005 §3.1 (a UCS-2 message's text is hex
 whatever +CSCS says; a GSM 7-bit one is given in the TE character set).
 
@@ -13,6 +15,7 @@ fail sends with +CMS ERROR, stop answering, or vanish (its pty closes, as a
 USB modem unplugged) and come back on the same path."""
 
 import os
+import re
 import select
 import threading
 import time
@@ -39,9 +42,11 @@ def from_ucs2_hex(h):
 
 
 class ModemSim:
-    def __init__(self, link, imei="356938035643809", operator="Test Operator"):
+    def __init__(self, link, imei="356938035643809", operator="Test Operator",
+                 imsi="460001234567890"):
         self.link = link
         self.imei = imei
+        self.imsi = imsi
         self.operator = operator
         self.lock = threading.RLock()
         self.commands = []          # every command line received, in order
@@ -53,6 +58,10 @@ class ModemSim:
         self.silent = False         # answer nothing at all
         self.rssi, self.ber = 20, 99
         self.stat, self.lac, self.ci = 1, "00C3", "1A2B"
+        self.clock = "24/05/01,12:00:00+32"     # TS 27.007 §8.15: quarters of an hour
+        self.sca = "+8613800100500"
+        self.dialled = []           # every dial string of ATD, in order
+        self.ringing = False
         self.reset_settings()
         self.pty = None
         self.running = False
@@ -67,8 +76,10 @@ class ModemSim:
         self.creg_n = 0
         self.cscs = "IRA"
         self.csdh = 0
+        self.csmp = [17, 167, 0, 0]    # TS 27.005 §3.3.2 <fo>,<vp>,<pid>,<dcs>
         self.csmp_dcs = 0
         self.mr = 0
+        self.s0 = 0
 
     # --- the pty -------------------------------------------------------------
 
@@ -225,9 +236,14 @@ class ModemSim:
             self.csdh = int(body[6:])
             return self._reply("OK")
         if ub.startswith("+CSMP="):
-            fields = body[6:].split(",")
-            self.csmp_dcs = int(fields[3])
+            fields = [int(f) for f in body[6:].split(",")]
+            if len(fields) != 4:
+                raise ValueError
+            self.csmp = fields
+            self.csmp_dcs = fields[3]
             return self._reply("OK")
+        if ub == "+CSMP?":
+            return self._reply("+CSMP: %d,%d,%d,%d" % tuple(self.csmp), "OK")
         if self.cmgf != 1 and name in ("+CMGS", "+CMGR", "+CMGL"):
             return self._reply("+CMS ERROR: 302")    # operation not allowed (PDU mode)
         if ub.startswith("+CMGS="):
@@ -256,6 +272,54 @@ class ModemSim:
         if ub.startswith("+CMGD="):
             i = int(body[6:].split(",")[0])
             self.store.pop(i, None)
+            return self._reply("OK")
+        return self._dispatch_more(body, ub)
+
+    def _dispatch_more(self, body, ub):
+        if ub == "+CIMI":                       # TS 27.007 §5.6
+            return self._reply(self.imsi, "OK")
+        if ub == "+CCLK?":                      # TS 27.007 §8.15
+            return self._reply('+CCLK: "%s"' % self.clock, "OK")
+        if ub.startswith("+CCLK="):
+            v = body[6:].strip('"')
+            if not re.fullmatch(r"\d\d/\d\d/\d\d,\d\d:\d\d:\d\d[-+]\d\d", v):
+                raise ValueError
+            self.clock = v
+            return self._reply("OK")
+        if ub == "+CMGF?":
+            return self._reply("+CMGF: %d" % self.cmgf, "OK")
+        if ub == "+CSCA?":                      # TS 27.005 §3.3.1
+            return self._reply('+CSCA: "%s",%d' % (self._to_te(self.sca),
+                                                   145 if self.sca.startswith("+") else 129),
+                               "OK")
+        if ub.startswith("+CSCA="):
+            self.sca = self._te_string(body[6:].split(",")[0].strip('"'))
+            return self._reply("OK")
+        if ub == "S0?":                         # V.250 §6.3.8, read as §5.3.2
+            return self._reply("%03d" % self.s0, "OK")
+        if ub.startswith("S0="):
+            v = int(body[3:])
+            if not 0 <= v <= 255:
+                raise ValueError
+            self.s0 = v
+            return self._reply("OK")
+        if ub.startswith("D"):                  # V.250 §6.3.1
+            dial = body[1:]
+            if dial.upper() == "L":             # the last number again
+                if not self.dialled:
+                    return self._reply("ERROR")
+                dial = self.dialled[-1]
+            with self.lock:
+                self.dialled.append(dial)
+            # TS 27.007 §6.2: ';' makes it a voice call, answered OK.
+            return self._reply("OK" if dial.endswith(";") else "NO CARRIER")
+        if ub in ("H", "H0"):                   # V.250 §6.3.6
+            self.ringing = False
+            return self._reply("OK")
+        if ub == "A":                           # V.250 §6.3.5
+            if not self.ringing:
+                return self._reply("NO CARRIER")
+            self.ringing = False
             return self._reply("OK")
         return self._reply("ERROR")
 
@@ -303,6 +367,11 @@ class ModemSim:
         if announce and self.cnmi_mt == 1:
             self.unsolicited('+CMTI: "SM",%d' % i)
         return i
+
+    def ring(self):
+        """A voice call comes in (V.250 §6.3.5: RING until answered)."""
+        self.ringing = True
+        self.unsolicited("RING")
 
     def set_registration(self, stat, lac=None, ci=None):
         self.stat = stat

@@ -18,27 +18,30 @@ INIT = ["ATE0", "AT+CMGF=1", "AT+CNMI=2,1", "AT+CREG=2"]
 
 
 @contextlib.contextmanager
-def modem_daemon(tmp, prepare=None, present=True):
+def modem_daemon(tmp, prepare=None, present=True, extra="", modem=True):
     """A 721 whose link1 goes to a loopback server (never test.usr.cn),
-    with the simulated modem on modem.device: started (after prepare(sim))
-    and, with present, initialised."""
-    sim = ModemSim(os.path.join(tmp, "modem-tty"))
+    with the simulated modem on modem.device (modem False: none; None: a
+    tty that is not there; yields sim None then): started (after
+    prepare(sim)) and, with present, initialised. extra: more settings."""
+    sim = ModemSim(os.path.join(tmp, "modem-tty")) if modem else None
     server = Server().start()
+    dev = sim.link if sim else os.path.join(tmp, "no-such-modem") if modem is None else ""
     settings = ('link1 = { mode = "TCPC"; host = "127.0.0.1"; port = %d; };\n'
                 'serial = { device = "%s"; pack_gap_us = 0; lock_dir = ""; };\n'
-                'modem = { device = "%s"; };\n'
-                % (server.port, os.path.join(tmp, "d-tty"), sim.link))
+                'modem = { device = "%s"; };\n%s'
+                % (server.port, os.path.join(tmp, "d-tty"), dev, extra))
     try:
         with Daemon(tmp, settings, personality="gprs232-721") as d:
             if prepare:
                 prepare(sim)
             d.start()
-            if present:
+            if present and sim:
                 wait_present(d)
             yield d, sim, server
             d.stop()
     finally:
-        sim.close()
+        if sim:
+            sim.close()
         server.stop()
 
 
