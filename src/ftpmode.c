@@ -222,9 +222,7 @@ take(struct ftpmode *m, const struct frame_out *o)
 		if (!m->all_frames)
 			return 0;
 		m->frames_in++;
-		if (m->ops->frame)
-			m->ops->frame(m->arg, o->cmd, o->payload, o->len);
-		else
+		if (!m->ops->frame || m->ops->frame(m->arg, o->cmd, o->payload, o->len) < 0)
 			reply(m, FRAME_NAK, o->cmd);
 		return 1;
 	}

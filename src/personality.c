@@ -76,9 +76,10 @@ static const struct personality_desc descs[PERS_COUNT] = {
 		.dialect = &at_dialect_721,
 		/* Heartbeat failure and RTIME (bridge-721.c). */
 		.bridge_hooks = &bridge_hooks_721,
-		/* Frame and SMS modes come with their issues (13, 12); until
-		 * then dtu.mode FRAME or SMS runs TRANSPARENT (workmode.h). */
-		.modes = 1u << MODE_TRANSPARENT | 1u << MODE_COMMAND | 1u << MODE_HTTPD,
+		/* SMS mode comes with its issue (12); until then dtu.mode
+		 * SMS runs TRANSPARENT (workmode.h). */
+		.modes = 1u << MODE_TRANSPARENT | 1u << MODE_FRAME | 1u << MODE_COMMAND |
+		    1u << MODE_HTTPD,
 		.console_params = console_721,
 		.startup_message = startup_721,
 		.net_led_route = 1,

@@ -36,6 +36,7 @@ main(void)
 	srunner_add_suite(sr, suite_liveness());
 	srunner_add_suite(sr, suite_curl_glue());
 	srunner_add_suite(sr, suite_frame());
+	srunner_add_suite(sr, suite_framemode());
 	srunner_add_suite(sr, suite_pwat());
 	srunner_add_suite(sr, suite_cisend());
 	srunner_add_suite(sr, suite_workmode());

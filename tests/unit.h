@@ -18,6 +18,7 @@ Suite *suite_console(void);
 Suite *suite_control(void);
 Suite *suite_curl_glue(void);
 Suite *suite_frame(void);
+Suite *suite_framemode(void);
 Suite *suite_discovery(void);
 Suite *suite_ftp(void);
 Suite *suite_leds(void);
