@@ -2,8 +2,8 @@
 the serial line and from one link (the reply only to where it came from),
 AT command mode (CIMOD=2: AT+CIOPEN, AT+CISEND, AT+CICLOSE against real TCP
 and UDP peers on loopback), CIOPTIME, the HTTPD client (CIMOD=3) against a
-real HTTP server, the CIMODID start-up message, and what FRAME and SMS do
-until their issues land."""
+real HTTP server, the CIMODID start-up message, and what SMS does until its
+issue lands (frame mode: test_frame.py)."""
 
 import base64
 import contextlib
@@ -410,7 +410,7 @@ def test_startup_message_at_start_and_restart(tmp):
         d.stop()
 
 
-# --- FRAME and SMS until their issues -------------------------------------------
+# --- SMS until its issue -----------------------------------------------------------
 
 
 def web_status(port):
@@ -424,8 +424,8 @@ def web_status(port):
     return body
 
 
-def test_frame_and_sms_requested_run_transparent(tmp):
-    for mode in ("FRAME", "SMS"):
+def test_sms_requested_runs_transparent(tmp):
+    for mode in ("SMS",):
         wport = free_port()
         webconf = ('web = { enabled = true; port = %d; user = "admin"; password = "pw123"; };\n'
                    % wport)
