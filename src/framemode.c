@@ -27,22 +27,12 @@ framemode_init(struct framemode *f, const struct framemode_ops *ops, void *arg)
 }
 
 static void
-send_frame(struct framemode *f, uint8_t cmd, const uint8_t *p, size_t len)
-{
-	uint8_t out[FRAME_MAX];
-	size_t n = frame_encode(cmd, p, len, out, sizeof(out));
-
-	if (n)
-		f->ops->write(f->arg, out, n);
-}
-
-static void
 send_state(struct framemode *f, const uint8_t up[LINKS_MAX])
 {
 	for (int i = 0; i < LINKS_MAX; i++)
 		f->st.up[i] = up[i] ? 1 : 0;
 	f->st.states++;
-	send_frame(f, FRAME_LINK_STATE, f->st.up, LINKS_MAX);
+	frame_emit(FRAME_LINK_STATE, f->st.up, LINKS_MAX, f->ops->write, f->arg);
 }
 
 void
@@ -113,7 +103,7 @@ framemode_link_data(struct framemode *f, int link, const uint8_t *d, size_t n)
 		memcpy(p + 1, d, k);
 		f->st.data++;
 		f->st.data_bytes += k;
-		send_frame(f, FRAME_LINK_DATA, p, k + 1);
+		frame_emit(FRAME_LINK_DATA, p, k + 1, f->ops->write, f->arg);
 		d += k;
 		n -= k;
 	}

@@ -78,11 +78,7 @@ put32(uint8_t *p, uint32_t v)
 void
 ftpmode_send(struct ftpmode *m, uint8_t cmd, const uint8_t *payload, size_t len)
 {
-	uint8_t out[FRAME_MAX];
-	size_t n = frame_encode(cmd, payload, len, out, sizeof(out));
-
-	if (n)
-		m->ops->write(m->arg, out, n);
+	frame_emit(cmd, payload, len, m->ops->write, m->arg);
 }
 
 static void

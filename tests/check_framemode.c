@@ -63,41 +63,19 @@ setup(void)
 
 /* The frames written since the last call, decoded (every byte must be in
  * a frame with a good CRC). */
-struct got {
-	int n;
-	uint8_t cmd[64];
-	uint8_t payload[64][FRAME_PAYLOAD_MAX];
-	size_t len[64];
-};
-
-static struct got g;
-
-static void
-collect(void *arg, const struct frame_out *o)
-{
-	ck_assert_int_eq(o->ev, FRAME_OK);
-	ck_assert_int_lt(g.n, 64);
-	g.cmd[g.n] = o->cmd;
-	memcpy(g.payload[g.n], o->payload, o->len);
-	g.len[g.n] = o->len;
-	g.n++;
-}
-
-static const struct got *
+static const struct unit_frames *
 written(void)
 {
-	struct frame_dec d;
+	static struct unit_frames g;
 
-	memset(&g, 0, sizeof(g));
-	frame_dec_init(&d);
-	frame_dec_push(&d, fx.out, fx.nout, collect, NULL);
-	ck_assert_uint_eq(frame_dec_held(&d), 0);
+	unit_frames(fx.out, fx.nout, &g);
+	ck_assert_uint_eq(g.data, 0);
 	fx.nout = 0;
 	return &g;
 }
 
 static void
-assert_state(const struct got *w, int i, const char *up)
+assert_state(const struct unit_frames *w, int i, const char *up)
 {
 	ck_assert_uint_eq(w->cmd[i], FRAME_LINK_STATE);
 	ck_assert_uint_eq(w->len[i], 4);
@@ -108,7 +86,7 @@ assert_state(const struct got *w, int i, const char *up)
 START_TEST(test_link_state)
 {
 	static const uint8_t none[4], l2[4] = { 0, 1, 0, 0 }, l24[4] = { 0, 1, 0, 1 };
-	const struct got *w;
+	const struct unit_frames *w;
 
 	framemode_links(&fm, l2);		/* off: nothing */
 	ck_assert_uint_eq(fx.nout, 0);
@@ -199,7 +177,7 @@ START_TEST(test_link_data)
 	static const uint8_t none[4];
 	uint8_t in[1000], joined[1000];
 	size_t n = data_sizes[_i], at = 0;
-	const struct got *w;
+	const struct unit_frames *w;
 
 	for (size_t i = 0; i < n; i++)
 		in[i] = (uint8_t)(i * 13 + 1);
@@ -280,7 +258,7 @@ push_frame(uint8_t cmd, const void *p, size_t len, int bad_crc)
 START_TEST(test_through_filter)
 {
 	static const uint8_t none[4];
-	const struct got *w;
+	const struct unit_frames *w;
 
 	fx.refuse_link = 1;
 	ftpmode_init(&m, &m_ops, NULL);
@@ -322,17 +300,10 @@ END_TEST
 static const char *
 text_of(const struct framemode_status *s, int json)
 {
-	static char buf[1024];
 	struct evbuffer *b = evbuffer_new();
-	size_t n;
 
 	ck_assert_int_eq(json ? framemode_status_json(s, b) : framemode_status_text(s, b), 0);
-	n = evbuffer_get_length(b);
-	ck_assert_uint_lt(n, sizeof(buf));
-	evbuffer_remove(b, buf, n);
-	buf[n] = '\0';
-	evbuffer_free(b);
-	return buf;
+	return unit_text(b);
 }
 
 START_TEST(test_status)

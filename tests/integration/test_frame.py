@@ -10,29 +10,17 @@ in frame mode, and +++ still entering command mode (network data held as
 frames until AT+ENTM). The FTP download inside frame mode is in
 test_ftp.py."""
 
-import importlib.machinery
-import importlib.util
 import json
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Daemon, Server, free_port, random_bytes, run_tests, wait_for  # noqa: E402
-from harness import TOP_SRCDIR  # noqa: E402
+from harness import (Daemon, Server, free_port, load_tool, random_bytes,  # noqa: E402
+                     run_tests, wait_for)
 from peers import UdpRecorder  # noqa: E402
 
-
-def load_client():
-    path = os.path.join(TOP_SRCDIR, "tools", "usrb-ftp-client")
-    loader = importlib.machinery.SourceFileLoader("usrb_ftp_client", path)
-    spec = importlib.util.spec_from_loader("usrb_ftp_client", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
-
-
-fc = load_client()
+fc = load_tool("usrb-ftp-client")
 
 P721 = "gprs232-721"
 ALL_UP = (1, 1, 1, 1)
