@@ -75,6 +75,13 @@ framemode_frame(struct framemode *f, uint8_t cmd, const uint8_t *p, size_t len)
 		    len ? p[0] : -1);
 		return -EINVAL;
 	}
+	/* Not while the line is the AT console's: serial data does not go to
+	 * the links in command mode, in frame mode as in transparent mode. */
+	if (f->ops->in_command && f->ops->in_command(f->arg)) {
+		f->st.refused++;
+		log_debug("frame mode: LINK_SEND refused in command mode");
+		return -EBUSY;
+	}
 	link = p[0] - 1;
 	r = f->ops->to_link(f->arg, link, p + 1, len - 1);
 	if (r < 0) {

@@ -25,6 +25,9 @@ struct framemode_ops {
 	int (*to_link)(void *arg, int link, const uint8_t *d, size_t n);
 	/* A whole frame for the MCU. */
 	void (*write)(void *arg, const uint8_t *d, size_t n);
+	/* 1 while the serial line is the AT console's (command mode after
+	 * +++): a LINK_SEND then is refused. May be NULL. */
+	int (*in_command)(void *arg);
 };
 
 /* What status shows of frame mode (a part of struct daemon_status);
@@ -56,7 +59,8 @@ int framemode_on(const struct framemode *f);
 
 /* A valid frame from the MCU that the FTP protocol does not take: 0 when
  * it was taken, -errno when it must be answered with NAK (not LINK_SEND,
- * a malformed one, a link that does not run, frame mode off). */
+ * a malformed one, a link that does not run, command mode, frame mode
+ * off). */
 int framemode_frame(struct framemode *f, uint8_t cmd, const uint8_t *payload, size_t len);
 
 /* Data that arrived on link (0-based), as LINK_DATA frames of at most

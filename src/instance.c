@@ -764,17 +764,26 @@ static const struct ftp_io ftp_ends = {
 	.frame = ftp_frame,
 };
 
-/* Frame mode's ends: LINK_SEND to one link, frames for the MCU held as
- * network data is while in command mode. */
+/* Frame mode's ends: LINK_SEND to one link (refused in command mode),
+ * frames for the MCU held as network data is while in command mode. */
 static void
 frames_write(void *arg, const uint8_t *d, size_t n)
 {
 	serial_out(arg, d, n);
 }
 
+static int
+frames_in_command(void *arg)
+{
+	struct instance *in = arg;
+
+	return console_in_command(&in->console);
+}
+
 static const struct framemode_ops frame_ends = {
 	.to_link = dtu_to_link,
 	.write = frames_write,
+	.in_command = frames_in_command,
 };
 
 /* --- start, restart --------------------------------------------------------- */
@@ -979,6 +988,8 @@ start_runtime(struct instance *in)
 		instance_add_tap(in, leds_tap, in->leds);
 	leds_net_follows_route(in->leds, in->base, in->pers->net_led_route);
 	leds_update(in);
+	/* Links that came up inside bridge_new (UDP) had no bridge to ask. */
+	frame_links(in);
 	run_hook(in, in->restarts || in->hook_ran ? "restart" : "start");
 	/* A congested bridge of before the restart paused the line. */
 	if (!in->owner)

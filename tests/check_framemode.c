@@ -24,6 +24,7 @@ static struct {
 	size_t ndata[16];
 	int nsend;
 	int refuse_link;		/* to_link of this link fails (-ENOENT); -1 none */
+	int in_command;			/* the line is in command mode */
 	uint8_t passed[256];		/* ftpmode: bytes that were no frame */
 	size_t npassed;
 } fx;
@@ -51,7 +52,15 @@ f_write(void *arg, const uint8_t *d, size_t n)
 	fx.nout += n;
 }
 
-static const struct framemode_ops f_ops = { .to_link = f_to_link, .write = f_write };
+static int
+f_in_command(void *arg)
+{
+	return fx.in_command;
+}
+
+static const struct framemode_ops f_ops = {
+	.to_link = f_to_link, .write = f_write, .in_command = f_in_command,
+};
 
 static void
 setup(void)
@@ -151,6 +160,12 @@ START_TEST(test_link_send)
 	ck_assert_int_eq(fx.nsend, 0);
 	framemode_start(&fm, none);
 	fx.nout = 0;
+	/* In command mode no LINK_SEND is taken. */
+	fx.in_command = 1;
+	ck_assert_int_lt(framemode_frame(&fm, send_rows[_i].cmd, p, len), 0);
+	ck_assert_int_eq(fx.nsend, 0);
+	fm.st.refused = 0;
+	fx.in_command = 0;
 	ck_assert_int_eq(framemode_frame(&fm, send_rows[_i].cmd, p, len), send_rows[_i].rc);
 	ck_assert_uint_eq(fx.nout, 0);		/* never an answer of its own */
 	if (send_rows[_i].rc == 0) {

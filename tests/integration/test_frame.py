@@ -210,6 +210,22 @@ def test_naks(tmp):
             d.stop()
 
 
+def test_udp_link_alone(tmp):
+    """A UDP link is up as soon as it can send (AT+CINET? says the same):
+    with it alone, LINK_STATE 0 0 0 1 follows the first report."""
+    with Four() as f:
+        with frame_daemon(tmp, f.conf(disabled=(1, 2, 3))) as d:
+            d.start()
+            fm = mcu(d)
+            fm.wait(lambda m: m.state() == (0, 0, 0, 1), 10, "LINK_STATE 0 0 0 1")
+            assert fm.states == [(0, 0, 0, 0), (0, 0, 0, 1)], fm.states
+            fm.c.link_send(4, b"datagram")
+            wait_for(lambda: f.udp.datagrams() == [b"datagram"], 10, "the datagram")
+            f.send(4, b"answer")
+            fm.wait(lambda m: m.data[4] == b"answer", 10, "LINK_DATA 4")
+            d.stop()
+
+
 def test_registration_and_serial_heartbeat(tmp):
     """A LINK_SEND is a frame for the links' rules: the registration packet
     in front of every one (AT+CIPPACK=1 mode 1), on the one link it goes
@@ -236,8 +252,9 @@ def test_registration_and_serial_heartbeat(tmp):
 def test_plus_plus_plus_and_restart(tmp):
     """+++ enters command mode in frame mode (the console sits behind the
     frame filter); AT+CIMOD? says 1; network data that arrives meanwhile is
-    held and comes as LINK_DATA after AT+ENTM; LINK_SEND works again; a
-    restart starts with LINK_STATE 0 0 0 0 again."""
+    held and comes as LINK_DATA after AT+ENTM; a LINK_SEND in command mode
+    gets NAK, one after AT+ENTM is sent; a restart starts with LINK_STATE
+    0 0 0 0 again."""
     with Four() as f:
         with frame_daemon(tmp, f.conf()) as d:
             d.start()
@@ -250,6 +267,10 @@ def test_plus_plus_plus_and_restart(tmp):
             f.send(2, b"held")
             time.sleep(0.5)
             assert d.pty.read(0.3) == b"", "data reached the serial line in command mode"
+            # Serial data does not go to the links in command mode: NAK.
+            fm.c.link_send(1, b"in command mode")
+            assert d.pty.read_until(fc.frame(fc.NAK, bytes([fc.LINK_SEND])), 5).endswith(
+                fc.frame(fc.NAK, bytes([fc.LINK_SEND])))
             # The reply and the held frame may come in one read: the MCU's
             # decoder sorts them.
             d.pty.write(b"AT+ENTM\r")
