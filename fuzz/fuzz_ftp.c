@@ -7,14 +7,22 @@
  * it writes to the MCU is a well-formed frame, and that metadata that
  * parses formats and parses back the same.
  *
- * Input: the first byte picks the parser (0: URL, 1: metadata, else the
- * filter); the filter's input is operations, each a byte: 0-199 feeds that
- * many following bytes, 200-239 advance the clock by (op-199) ms, 240-247
- * end the download (odd: failed), 248-255 set what the next start returns. */
+ * In frame mode (AT+CIMOD=1) the filter hands the other frames to
+ * framemode.c: a LINK_SEND reaches only a link 1-4 with 1-299 bytes, and
+ * the same bytes fed as network data of a link come out as well-formed
+ * LINK_DATA frames that carry them all.
+ *
+ * Input: the first byte picks the parser (0: URL, 1: metadata, 2: the
+ * filter in frame mode, else the filter); the filter's input is
+ * operations, each a byte: 0-199 feeds that many following bytes, 200-239
+ * advance the clock by (op-199) ms, 240-247 end the download (odd:
+ * failed), 248-255 set what the next start returns (in frame mode also the
+ * links' states, LINK_STATE). */
 #include "config.h"
 
 #include <errno.h>
 
+#include "framemode.h"
 #include "ftpdl.h"
 #include "ftpmode.h"
 #include "fuzz.h"
@@ -25,12 +33,22 @@ static struct {
 	int start_result;
 	uint32_t size;			/* of the file FTP_INFO announced last */
 	struct frame_dec out;
+	struct framemode fm;
+	size_t link_data;		/* data bytes in LINK_DATA frames written */
 } h;
 
 static void
 check_out(void *arg, const struct frame_out *o)
 {
 	FUZZ_CHECK(o->ev == FRAME_OK, "the daemon wrote a byte that is no good frame");
+	if (o->cmd == FRAME_LINK_DATA) {
+		FUZZ_CHECK(o->len >= 2 && o->len <= FRAME_PAYLOAD_MAX && o->payload[0] >= 1 &&
+		    o->payload[0] <= LINKS_MAX, "LINK_DATA of %zu bytes, link %d", o->len,
+		    o->len ? o->payload[0] : -1);
+		h.link_data += o->len - 1;
+	} else if (o->cmd == FRAME_LINK_STATE) {
+		FUZZ_CHECK(o->len == LINKS_MAX, "LINK_STATE of %zu bytes", o->len);
+	}
 }
 
 static void
@@ -73,29 +91,56 @@ f_end(void *arg)
 {
 }
 
+static int
+f_frame(void *arg, uint8_t cmd, const uint8_t *p, size_t len)
+{
+	return framemode_frame(&h.fm, cmd, p, len);
+}
+
 static const struct ftpmode_ops ops = {
 	.pass = f_pass, .write = f_write, .start = f_start, .read = f_read, .end = f_end,
+	.frame = f_frame,
 };
 
+/* A LINK_SEND's data; link 3 (0-based 2) does not run. */
+static int
+f_to_link(void *arg, int link, const uint8_t *d, size_t n)
+{
+	FUZZ_CHECK(link >= 0 && link < LINKS_MAX && n >= 1 && n <= FRAMEMODE_DATA_MAX,
+	    "LINK_SEND of %zu bytes to link index %d", n, link);
+	return link == 2 ? -ENOENT : 0;
+}
+
+static const struct framemode_ops fm_ops = { .to_link = f_to_link, .write = f_write };
+
 static void
-fuzz_filter(struct fuzz_in *in)
+fuzz_filter(struct fuzz_in *in, int frames)
 {
 	static const int results[] = { FTP_STARTED, FTP_BUSY, FTP_COMPLETE, -EINVAL };
+	static const uint8_t none[LINKS_MAX];
 	struct ftpmode m;
-	size_t fed = 0;
+	size_t fed = 0, net = 0;
 	int64_t now = 0;
 
 	memset(&h, 0, sizeof(h));
 	frame_dec_init(&h.out);
 	ftpmode_init(&m, &ops, NULL);
 	ftpmode_set_hold(&m, 50000, 80000);
+	framemode_init(&h.fm, &fm_ops, NULL);
+	if (frames) {
+		ftpmode_frames(&m, 1);
+		framemode_start(&h.fm, none);
+	}
 	while (in->n) {
 		uint8_t op = fuzz_byte(in);
 		const uint8_t *p;
 		size_t n;
 
 		if (op >= 248) {
+			uint8_t up[LINKS_MAX] = { op & 1, op & 2, op & 4, 0 };
+
 			h.start_result = results[op & 3];
+			framemode_links(&h.fm, up);
 		} else if (op >= 240) {
 			struct ftp_file f = { (uint32_t)op * 100, op };
 
@@ -110,6 +155,11 @@ fuzz_filter(struct fuzz_in *in)
 			n = fuzz_take(in, op, &p);
 			fed += n;
 			ftpmode_input(&m, p, n, now);
+			/* The same bytes from the network, on link (op % 4). */
+			if (frames && n) {
+				framemode_link_data(&h.fm, op % LINKS_MAX, p, n);
+				net += n;
+			}
 		}
 		FUZZ_CHECK(h.passed + frame_dec_held(&m.dec) <= fed, "%zu passed, %zu held, %zu fed",
 		    h.passed, frame_dec_held(&m.dec), fed);
@@ -122,6 +172,8 @@ fuzz_filter(struct fuzz_in *in)
 	/* What was taken out were whole frames (at least 7 bytes each). */
 	FUZZ_CHECK(fed == h.passed || fed - h.passed >= FRAME_OVERHEAD, "%zu bytes vanished",
 	    fed - h.passed);
+	FUZZ_CHECK(h.link_data == net, "%zu bytes of network data, %zu in LINK_DATA", net,
+	    h.link_data);
 }
 
 static void
@@ -170,6 +222,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else if (which == 1)
 		fuzz_meta(in.p, in.n);
 	else
-		fuzz_filter(&in);
+		fuzz_filter(&in, which == 2);
 	return 0;
 }

@@ -38,6 +38,17 @@ frame_encode(uint8_t cmd, const uint8_t *payload, size_t len, uint8_t *out, size
 }
 
 void
+frame_emit(uint8_t cmd, const uint8_t *payload, size_t len,
+    void (*write)(void *arg, const uint8_t *d, size_t n), void *arg)
+{
+	uint8_t out[FRAME_MAX];
+	size_t n = frame_encode(cmd, payload, len, out, sizeof(out));
+
+	if (n)
+		write(arg, out, n);
+}
+
+void
 frame_dec_init(struct frame_dec *d)
 {
 	d->n = 0;

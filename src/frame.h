@@ -36,6 +36,11 @@ uint16_t frame_crc16(uint16_t crc, const uint8_t *d, size_t n);
 size_t frame_encode(uint8_t cmd, const uint8_t *payload, size_t len, uint8_t *out,
     size_t cap);
 
+/* Encodes the frame and hands it to write in one piece (nothing when len >
+ * FRAME_PAYLOAD_MAX). */
+void frame_emit(uint8_t cmd, const uint8_t *payload, size_t len,
+    void (*write)(void *arg, const uint8_t *d, size_t n), void *arg);
+
 enum frame_event {
 	FRAME_DATA,	/* bytes that are not (part of) a frame */
 	FRAME_OK,	/* a whole frame with a good CRC */

@@ -2,6 +2,7 @@
  * serial line, ftpdl.c's download behind it. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,12 +61,21 @@ op_end(void *arg)
 	ftpdl_end(f->dl);
 }
 
+static int
+op_frame(void *arg, uint8_t cmd, const uint8_t *payload, size_t len)
+{
+	struct ftp *f = arg;
+
+	return f->io->frame ? f->io->frame(f->arg, cmd, payload, len) : -ENOTSUP;
+}
+
 static const struct ftpmode_ops mode_ops = {
 	.pass = op_pass,
 	.write = op_write,
 	.start = op_start,
 	.read = op_read,
 	.end = op_end,
+	.frame = op_frame,
 };
 
 static void

@@ -38,10 +38,12 @@ struct ftp_status {
 
 /* Serial-side callbacks: bytes that are not FTP frames go on to the
  * console (with the arrival time of their last byte), frames to the MCU go
- * to the serial line. */
+ * to the serial line; in frame mode (CIMOD=1) the other valid frames go to
+ * frame (ftpmode_ops.frame: 0 taken, -errno answered with NAK). */
 struct ftp_io {
 	void (*pass)(void *arg, const uint8_t *d, size_t n, int64_t now);
 	void (*write)(void *arg, const uint8_t *d, size_t n);
+	int (*frame)(void *arg, uint8_t cmd, const uint8_t *payload, size_t len);
 };
 
 struct ftp;

@@ -556,8 +556,14 @@ transfer(struct ftpdl *dl)
 	fn->easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	fn->easy_setopt(easy, CURLOPT_PROXY, "");
 	/* A fresh control connection for every attempt, closed after it:
-	 * downloads are rare, and libcurl 7.88 on a reused FTP connection
-	 * sometimes never dialled the data connection (20 s stalls). */
+	 * downloads are rare, and libcurl 7.88.1 reusing an FTP connection
+	 * whose last transfer ended early (550 on RETR after the data
+	 * connection was made, or MAXFILESIZE) gets "229 Entering extended
+	 * passive mode" and then never dials the data connection: no
+	 * socket, no socket callback, only its own 20 s connect timer, then
+	 * PASV (seen in 4 of 6 runs of test_failures_give_status_2 without
+	 * this, and traced with strace). The multi-socket glue was checked
+	 * against it (curl-glue.c): the stall is inside libcurl. */
 	fn->easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
 	fn->easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
 	if (dl->resolve)

@@ -78,11 +78,7 @@ put32(uint8_t *p, uint32_t v)
 void
 ftpmode_send(struct ftpmode *m, uint8_t cmd, const uint8_t *payload, size_t len)
 {
-	uint8_t out[FRAME_MAX];
-	size_t n = frame_encode(cmd, payload, len, out, sizeof(out));
-
-	if (n)
-		m->ops->write(m->arg, out, n);
+	frame_emit(cmd, payload, len, m->ops->write, m->arg);
 }
 
 static void
@@ -222,9 +218,7 @@ take(struct ftpmode *m, const struct frame_out *o)
 		if (!m->all_frames)
 			return 0;
 		m->frames_in++;
-		if (m->ops->frame)
-			m->ops->frame(m->arg, o->cmd, o->payload, o->len);
-		else
+		if (!m->ops->frame || m->ops->frame(m->arg, o->cmd, o->payload, o->len) < 0)
 			reply(m, FRAME_NAK, o->cmd);
 		return 1;
 	}

@@ -59,8 +59,9 @@ struct ftpmode_ops {
 	/* FTP_END: stop the download, delete the file. */
 	void (*end)(void *arg);
 	/* CIMOD=1 (frame mode, ftpmode_frames()): a valid frame that is not
-	 * an FTP one. May be NULL while frame mode does not exist. */
-	void (*frame)(void *arg, uint8_t cmd, const uint8_t *payload, size_t len);
+	 * an FTP one. 0 when it was taken, -errno to answer it with NAK. May
+	 * be NULL: every such frame gets NAK. */
+	int (*frame)(void *arg, uint8_t cmd, const uint8_t *payload, size_t len);
 };
 
 /* Owned by its user (ftp.c). */

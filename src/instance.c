@@ -28,7 +28,9 @@
 #include "control.h"
 #include "dtu.h"
 #include "discovery.h"
+#include "framemode.h"
 #include "ftp.h"
+#include "ftpmode.h"
 #include "hook.h"
 #include "hostinfo.h"
 #include "instance.h"
@@ -53,8 +55,9 @@ struct instance;
  * what becomes of serial bytes that the console passes on as data. The 30X
  * has the transparent mode (packer -> every link); the 721 adds HTTPD (the
  * same path to link 1 as an HTTP client, workmode_bridge_settings), AT
- * command mode and SMS transparent mode (frames to the modem, smsmode.c);
- * frame mode comes with its issue as a row of ingress_modes[] and a bit of
+ * command mode, frame mode (§5 frames, every other byte dropped) and SMS
+ * transparent mode (frames to the modem, smsmode.c); a new mode is a row of
+ * ingress_modes[] and a bit of
  * personality_desc.modes. */
 struct ingress_ops {
 	/* The console is in command mode from the start and stays there
@@ -97,6 +100,9 @@ struct instance {
 	 * may hold a candidate back for a bounded time (ftp.c). NULL: none
 	 * (the 30X). Kept across restarts, as a download is. */
 	struct ftp *ftp;
+	/* 721 CIMOD=1 (PROTOCOLS.md §5): on while frame mode runs; its
+	 * counters are kept across restarts. */
+	struct framemode frames;
 	struct console console;
 	struct packer packer;
 	struct bridge *bridge;
@@ -201,12 +207,12 @@ con_data(void *arg, const uint8_t *d, size_t n, int64_t now)
 
 /* --- transparent mode: the packer cuts frames for every link (§2) ---------- */
 
-/* The packer of the modes that cut frames (§2): each goes to frame_fn. */
+/* The packer of the modes that cut frames (§2): each goes to emit. */
 static int
-packer_start(struct instance *in, packer_emit_fn frame_fn)
+packer_start(struct instance *in, packer_emit_fn emit)
 {
 	return packer_init(&in->packer, (size_t)in->run.pack_len, settings_pack_gap_us(&in->run),
-	    frame_fn, in);
+	    emit, in);
 }
 
 static int
@@ -283,6 +289,51 @@ command_expire(struct instance *in, int64_t now)
 {
 }
 
+/* --- frame mode (CIMOD=1): only §5 frames, taken by the FTP filter ------------- */
+
+static int
+frame_start(struct instance *in)
+{
+	static const uint8_t none_up[LINKS_MAX];
+
+	if (!in->ftp)
+		return -ENOTSUP;
+	/* Every valid frame is the filter's now: LINK_SEND reaches
+	 * ftp_frame(). The links are not there yet: all down. */
+	ftpmode_frames(ftp_mode(in->ftp), 1);
+	framemode_start(&in->frames, none_up);
+	return 0;
+}
+
+static void
+frame_stop(struct instance *in)
+{
+	if (in->ftp)
+		ftpmode_frames(ftp_mode(in->ftp), 0);
+	framemode_stop(&in->frames);
+}
+
+/* What the console passes on is no frame: dropped and counted (the +++
+ * that enters command mode never gets here). */
+static void
+frame_data(struct instance *in, const uint8_t *d, size_t n, int64_t now)
+{
+	framemode_dropped(&in->frames, n);
+}
+
+/* LINK_STATE follows the links (on_conn, on_link_state). */
+static void
+frame_links(struct instance *in)
+{
+	uint8_t up[LINKS_MAX];
+
+	if (!framemode_on(&in->frames) || !in->bridge)
+		return;
+	for (int i = 0; i < LINKS_MAX; i++)
+		up[i] = (uint8_t)instance_link_connected(in, i);
+	framemode_links(&in->frames, up);
+}
+
 static const struct ingress_ops ingress_modes[MODE_COUNT] = {
 	[MODE_TRANSPARENT] = {
 		.start = transparent_start,
@@ -295,6 +346,13 @@ static const struct ingress_ops ingress_modes[MODE_COUNT] = {
 		.command_only = 1,
 		.start = command_start,
 		.stop = command_stop,
+		.deadline = command_deadline,
+		.expire = command_expire,
+	},
+	[MODE_FRAME] = {
+		.start = frame_start,
+		.stop = frame_stop,
+		.data = frame_data,
 		.deadline = command_deadline,
 		.expire = command_expire,
 	},
@@ -489,25 +547,8 @@ on_console_timer(evutil_socket_t fd, short what, void *arg)
 
 /* --- network -> serial ---------------------------------------------------- */
 
-static void serial_out(struct instance *in, const uint8_t *d, size_t n);
-
-/* Every link's data goes to the one serial line, in arrival order; the
- * link and client numbers are for modes that frame them (721, later). */
-static void
-to_serial(int link, int client, const uint8_t *d, size_t n, void *arg)
-{
-	struct instance *in = arg;
-
-	if (link >= 0 && dtu_net_data(in->dtu, link, d, n))
-		return;
-	/* The heartbeat of HEARTTP=COM is not kept for later. */
-	if (in->owner && link < 0)
-		return;
-	serial_out(in, d, n);
-}
-
-/* Data from the network side (a link, an SMS from CIPNUM) for the serial
- * line: held in command mode. */
+/* Network-side bytes for the MCU (data, an SMS from CIPNUM, LINK_DATA and
+ * LINK_STATE frames): held in command mode. */
 static void
 serial_out(struct instance *in, const uint8_t *d, size_t n)
 {
@@ -526,6 +567,23 @@ serial_out(struct instance *in, const uint8_t *d, size_t n)
 	serial_write(in->serial, d, n);
 	if (serial_congested(in->serial) && in->bridge)
 		bridge_pause(in->bridge, 1);
+}
+
+/* Every link's data goes to the one serial line, in arrival order; in
+ * frame mode tagged with its link number (LINK_DATA, PROTOCOLS.md §5). */
+static void
+to_serial(int link, int client, const uint8_t *d, size_t n, void *arg)
+{
+	struct instance *in = arg;
+
+	if (link >= 0 && dtu_net_data(in->dtu, link, d, n))
+		return;
+	/* The heartbeat of HEARTTP=COM is not kept for later. */
+	if (in->owner && link < 0)
+		return;
+	if (link >= 0 && framemode_link_data(&in->frames, link, d, n))
+		return;
+	serial_out(in, d, n);
 }
 
 static void
@@ -578,6 +636,7 @@ on_conn(int link, int client, int up, int n, void *arg)
 	const char *peers = "";
 
 	leds_update(in);
+	frame_links(in);
 	if (!in->ntaps)
 		return;
 	if (up && !client && in->bridge && bridge_link_status(in->bridge, link, &ls) == 0)
@@ -743,9 +802,41 @@ ftp_write(void *arg, const uint8_t *d, size_t n)
 	serial_write(in->serial, d, n);
 }
 
+/* CIMOD=1: a frame that is not an FTP one (framemode.c). */
+static int
+ftp_frame(void *arg, uint8_t cmd, const uint8_t *payload, size_t len)
+{
+	struct instance *in = arg;
+
+	return framemode_frame(&in->frames, cmd, payload, len);
+}
+
 static const struct ftp_io ftp_ends = {
 	.pass = ftp_pass,
 	.write = ftp_write,
+	.frame = ftp_frame,
+};
+
+/* Frame mode's ends: LINK_SEND to one link (refused in command mode),
+ * frames for the MCU held as network data is while in command mode. */
+static void
+frames_write(void *arg, const uint8_t *d, size_t n)
+{
+	serial_out(arg, d, n);
+}
+
+static int
+frames_in_command(void *arg)
+{
+	struct instance *in = arg;
+
+	return console_in_command(&in->console);
+}
+
+static const struct framemode_ops frame_ends = {
+	.to_link = dtu_to_link,
+	.write = frames_write,
+	.in_command = frames_in_command,
 };
 
 /* --- start, restart --------------------------------------------------------- */
@@ -897,6 +988,22 @@ start_runtime(struct instance *in)
 	at_cancel(&in->at_serial);
 	console_init(&in->console, &cp, &con_ops, in);
 	in->console.echo = in->run.echo;
+	/* The FTP filter before the work mode: frame mode works through it. */
+	if (!in->pers->ftp) {
+		ftp_free(in->ftp);
+		in->ftp = NULL;
+	} else if (!in->ftp && !(in->ftp = ftp_new(in->base, in->dns, &in->curl, &ftp_ends, in))) {
+		return -ENOMEM;
+	}
+	if (in->ftp)
+		ftp_apply(in->ftp, &in->run);
+	if (in->pers->startup_message && !in->owner) {
+		char msg[256];
+		size_t n = in->pers->startup_message(&in->run, msg, sizeof(msg));
+
+		if (n)
+			serial_write(in->serial, msg, MIN(n, sizeof(msg)));
+	}
 	/* The work mode (721 AT+CIMOD); one this version lacks runs as
 	 * TRANSPARENT, said here and by status (workmode.h). */
 	mode = workmode_pick(in->pers, in->run.work_mode);
@@ -913,21 +1020,6 @@ start_runtime(struct instance *in)
 	if (r < 0)
 		return r;
 	smsmode_start(in->sms, &in->run, mode);
-	if (!in->pers->ftp) {
-		ftp_free(in->ftp);
-		in->ftp = NULL;
-	} else if (!in->ftp && !(in->ftp = ftp_new(in->base, in->dns, &in->curl, &ftp_ends, in))) {
-		return -ENOMEM;
-	}
-	if (in->ftp)
-		ftp_apply(in->ftp, &in->run);
-	if (in->pers->startup_message && !in->owner) {
-		char msg[256];
-		size_t n = in->pers->startup_message(&in->run, msg, sizeof(msg));
-
-		if (n)
-			serial_write(in->serial, msg, MIN(n, sizeof(msg)));
-	}
 	bp.nlinks = in->pers->links;
 	bp.hooks = in->pers->bridge_hooks;
 	bp.curl = &in->curl;
@@ -950,6 +1042,8 @@ start_runtime(struct instance *in)
 		instance_add_tap(in, leds_tap, in->leds);
 	leds_net_follows_route(in->leds, in->base, in->pers->net_led_route);
 	leds_update(in);
+	/* Links that came up inside bridge_new (UDP) had no bridge to ask. */
+	frame_links(in);
 	run_hook(in, in->restarts || in->hook_ran ? "restart" : "start");
 	/* A congested bridge of before the restart paused the line. */
 	if (!in->owner)
@@ -1125,6 +1219,7 @@ on_link_state(int link, enum link_state st, void *arg)
 {
 	struct instance *in = arg;
 
+	frame_links(in);
 	if (in->ev_notify && !evtimer_pending(in->ev_notify, NULL))
 		event_active(in->ev_notify, EV_TIMEOUT, 0);
 }
@@ -1252,6 +1347,7 @@ instance_new(struct event_base *base, const char *config_path, const struct sett
 	    at_serial_done, in);
 	in->dtu = dtu_new(base, in->dns, &instance_at_host, in, &in->at_serial, &dtu_io, in);
 	in->sms = smsmode_new(&instance_at_host, in, &sms_io, in);
+	framemode_init(&in->frames, &frame_ends, in);
 	in->started_us = util_now_us();
 	if (!in->held_net || !in->ev_pack || !in->ev_console || !in->ev_restart || !in->ev_halt ||
 	    !in->dtu || !in->sms ||
@@ -1468,6 +1564,8 @@ instance_status(const struct instance *in, struct daemon_status *st)
 	}
 	if (in->ftp)
 		ftp_status(in->ftp, &st->ftp);
+	st->frame = in->frames.st;
+	st->frame.shown = personality_has_mode(in->pers, MODE_FRAME);
 	for (size_t i = 0; i < ARRAY_SIZE(services); i++)
 		if (services[i]->status)
 			services[i]->status(in->svc[i], st);

@@ -76,10 +76,8 @@ static const struct personality_desc descs[PERS_COUNT] = {
 		.dialect = &at_dialect_721,
 		/* Heartbeat failure and RTIME (bridge-721.c). */
 		.bridge_hooks = &bridge_hooks_721,
-		/* Frame mode comes with its issue (13); until then dtu.mode
-		 * FRAME runs TRANSPARENT (workmode.h). */
-		.modes = 1u << MODE_TRANSPARENT | 1u << MODE_COMMAND | 1u << MODE_HTTPD |
-		    1u << MODE_SMS,
+		.modes = 1u << MODE_TRANSPARENT | 1u << MODE_FRAME | 1u << MODE_COMMAND |
+		    1u << MODE_HTTPD | 1u << MODE_SMS,
 		.console_params = console_721,
 		.startup_message = startup_721,
 		.net_led_route = 1,

@@ -322,10 +322,9 @@ const struct setting settings_table[] = {
 	/* The 721's own (PROTOCOLS.md §4). */
 	{ "dtu.mode", ST_ENUM, F(work_mode), 0, 0, ch_work, D("TRANSPARENT", "TRANSPARENT"),
 	  S_721 | S_RESTART | S_PERSIST,
-	  "AT+CIMOD: work mode TRANSPARENT (0), FRAME (1, usrbridged-protocol(7)), COMMAND "
-	  "(2: AT+CIOPEN, AT+CISEND), HTTPD (3: each frame an HTTP request to link1) or "
-	  "SMS (4). FRAME and SMS run as TRANSPARENT in this version (logged, shown by "
-	  "status)." },
+	  "AT+CIMOD: work mode TRANSPARENT (0), FRAME (1: the links addressed in frames, "
+	  "usrbridged-protocol(7)), COMMAND (2: AT+CIOPEN, AT+CISEND), HTTPD (3: each frame "
+	  "an HTTP request to link1) or SMS (4: frames to the modem as SMS)." },
 	{ "dtu.cipcfg1", ST_INT, F(cipcfg1), 0, 65535, NULL, D("1", "1"),
 	  S_721 | S_RESTART | S_PERSIST, "AT+CIPCFG field 1: stored and echoed, no effect." },
 	{ "dtu.cipcfg3", ST_INT, F(cipcfg3), 0, 65535, NULL, D("0", "0"),

@@ -193,6 +193,7 @@ status_text(const struct daemon_status *st, struct evbuffer *out)
 		r |= evbuffer_add_printf(out, "         held for command mode %zu B, dropped %"
 		    PRIu64 " B\n", st->held_bytes, st->held_dropped) < 0;
 	r |= workmode_status_text(&st->work, out) < 0;
+	r |= framemode_status_text(&st->frame, out) < 0;
 	for (int i = 0; i < st->nlinks; i++) {
 		const struct bridge_link_status *l = &st->link[i];
 		char from[32] = "";
@@ -436,6 +437,7 @@ status_json(const struct daemon_status *st, struct evbuffer *out)
 	}
 	r |= evbuffer_add(out, "},", 2);
 	r |= workmode_status_json(&st->work, out) < 0;
+	r |= framemode_status_json(&st->frame, out) < 0;
 	r |= evbuffer_add_printf(out, "\"links\":[") < 0;
 	for (int i = 0; i < st->nlinks; i++) {
 		const struct bridge_link_status *l = &st->link[i];

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bridge.h"
+#include "framemode.h"
 #include "ftp.h"
 #include "serial.h"
 #include "settings.h"
@@ -116,6 +117,7 @@ struct daemon_status {
 	struct rfc2217_status rfc2217;
 	struct discovery_status discovery;
 	struct ftp_status ftp;		/* the 721's FTP download (present: 1) */
+	struct framemode_status frame;	/* the 721's frame mode (CIMOD=1) */
 	struct modem_status modem;	/* 721: the modem service's part */
 	struct sms_status sms;		/* 721: SMS transparent mode, SMS AT */
 };

@@ -14,7 +14,7 @@ struct evbuffer;
 
 /* The mode that runs when dtu.mode asks for requested: that one when the
  * personality has it (personality_desc.modes), else TRANSPARENT, which
- * every personality has (FRAME until its issue lands). */
+ * every personality has. */
 enum work_mode workmode_pick(const struct personality_desc *d, int requested);
 
 /* "TRANSPARENT", "FRAME", ...: dtu.mode's spelling in the config file. */
@@ -39,7 +39,7 @@ struct workmode_status {
 	uint64_t pwat_busy;		/* ... refused: one was still running (ERROR) */
 };
 
-/* The mode in one line: "COMMAND (AT+CIMOD=2)", or "FRAME requested, not
+/* The mode in one line: "COMMAND (AT+CIMOD=2)", or "SMS requested, not
  * available in this version; running TRANSPARENT" (the web page's row). */
 void workmode_status_line(const struct workmode_status *w, char *buf, size_t cap);
 /* The status lines ("mode     ...\n"); 0 or -1 (out of memory). Nothing

@@ -206,41 +206,14 @@ setup(void)
 	ftpmode_set_hold(&m, 50000, 80000);
 }
 
-/* The frames written to the MCU since the last call, decoded. */
-struct got {
-	int n;
-	uint8_t cmd[8];
-	uint8_t payload[8][FRAME_PAYLOAD_MAX];
-	size_t len[8];
-	size_t data;			/* bytes that were no frame (must stay 0) */
-};
-
-static void
-collect(void *arg, const struct frame_out *o)
-{
-	struct got *g = arg;
-
-	if (o->ev != FRAME_OK) {
-		g->data += o->nraw;
-		return;
-	}
-	ck_assert_int_lt(g->n, 8);
-	g->cmd[g->n] = o->cmd;
-	memcpy(g->payload[g->n], o->payload, o->len);
-	g->len[g->n] = o->len;
-	g->n++;
-}
-
-static struct got
+/* The frames written to the MCU since the last call, decoded (each byte
+ * in a frame with a good CRC). */
+static struct unit_frames
 written(void)
 {
-	struct got g;
-	struct frame_dec d;
+	struct unit_frames g;
 
-	memset(&g, 0, sizeof(g));
-	frame_dec_init(&d);
-	frame_dec_push(&d, fx.out, fx.nout, collect, &g);
-	frame_dec_flush(&d, collect, &g);
+	unit_frames(fx.out, fx.nout, &g);
 	ck_assert_uint_eq(g.data, 0);
 	fx.nout = 0;
 	return g;
@@ -268,7 +241,7 @@ static const char url[] = "ftp://u:p@127.0.0.1:21/fw.bin";
 START_TEST(test_session)
 {
 	struct ftp_file file = { FILE_SIZE, crc32_update(0, fx.file, FILE_SIZE) };
-	struct got g;
+	struct unit_frames g;
 
 	send_frame(FRAME_FTP_START, url, strlen(url), 0);
 	g = written();
@@ -357,7 +330,7 @@ END_TEST
 
 START_TEST(test_start_results)
 {
-	struct got g;
+	struct unit_frames g;
 
 	/* Failed at once (a malformed URL): ACK, then status 2 with zeros. */
 	fx.start_result = -EINVAL;
@@ -479,7 +452,7 @@ END_TEST
 START_TEST(test_restore)
 {
 	struct ftp_file f = { FILE_SIZE, 1 };
-	struct got g;
+	struct unit_frames g;
 
 	ftpmode_restore(&m, FTPM_READY, &f);
 	get(1);
@@ -493,7 +466,7 @@ END_TEST
 /* CIMOD=1 (frame mode): every frame is taken; without a handler, NAK. */
 START_TEST(test_all_frames)
 {
-	struct got g;
+	struct unit_frames g;
 
 	ftpmode_frames(&m, 1);
 	send_frame(FRAME_LINK_SEND, "\x01hi", 3, 0);

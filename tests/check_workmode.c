@@ -1,5 +1,5 @@
 /* Work modes (workmode.c): which mode runs for dtu.mode in each
- * personality (FRAME and SMS run TRANSPARENT until their issues), what the
+ * personality (one it lacks runs TRANSPARENT), what the
  * bridge runs in each, the status lines, and the CIMODID start-up text. */
 #include "config.h"
 
@@ -20,7 +20,7 @@ static const struct {
 	{ PERS_721, MODE_TRANSPARENT, MODE_TRANSPARENT },
 	{ PERS_721, MODE_COMMAND, MODE_COMMAND },
 	{ PERS_721, MODE_HTTPD, MODE_HTTPD },
-	{ PERS_721, MODE_FRAME, MODE_TRANSPARENT },	/* issue 13 */
+	{ PERS_721, MODE_FRAME, MODE_FRAME },
 	{ PERS_721, MODE_SMS, MODE_SMS },
 	{ PERS_721, -1, MODE_TRANSPARENT },
 	{ PERS_721, MODE_COUNT, MODE_TRANSPARENT },
@@ -107,17 +107,17 @@ START_TEST(test_status)
 	ck_assert_str_eq(text_of(&w, 0), "");		/* the 30X: nothing */
 	ck_assert_str_eq(text_of(&w, 1), "");
 	w.shown = 1;
-	w.requested = MODE_FRAME;
+	w.requested = MODE_SMS;
 	w.running = MODE_TRANSPARENT;
 	w.pwat_serial = 2;
 	w.pwat_net = 3;
 	w.pwat_busy = 1;
-	ck_assert_str_eq(text_of(&w, 0), "mode     FRAME requested, not available in this "
+	ck_assert_str_eq(text_of(&w, 0), "mode     SMS requested, not available in this "
 	    "version; running TRANSPARENT\n"
 	    "         password AT: 2 from the serial line, 3 from the network, 1 refused "
 	    "while one ran\n");
 	ck_assert_str_eq(text_of(&w, 1), "\"work_mode\":{\"running\":\"TRANSPARENT\","
-	    "\"requested\":\"FRAME\",\"available\":false,\"connection\":\"\","
+	    "\"requested\":\"SMS\",\"available\":false,\"connection\":\"\","
 	    "\"password_at_serial\":2,\"password_at_network\":3,\"password_at_busy\":1},");
 	w.requested = w.running = MODE_COMMAND;
 	strcpy(w.conn, "TCP 127.0.0.1:9000 up, sent 1 B, received 2 B");
@@ -146,9 +146,8 @@ START_TEST(test_startup_message)
 	ck_assert(memcmp(buf, "READY\r\n", 7) == 0);
 	ck_assert_int_eq(d->startup_message(&st, buf, 6), 0);	/* no room: none, not cut */
 	ck_assert_ptr_null(personality_get(PERS_30X)->startup_message);
-	ck_assert(personality_has_mode(d, MODE_COMMAND) && personality_has_mode(d, MODE_HTTPD));
-	ck_assert(personality_has_mode(d, MODE_SMS));
-	ck_assert(!personality_has_mode(d, MODE_FRAME));
+	ck_assert(personality_has_mode(d, MODE_COMMAND) && personality_has_mode(d, MODE_HTTPD) &&
+	    personality_has_mode(d, MODE_FRAME) && personality_has_mode(d, MODE_SMS));
 }
 END_TEST
 

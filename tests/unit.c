@@ -3,9 +3,52 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
 
 #include "log.h"
 #include "unit.h"
+
+const char *
+unit_text(struct evbuffer *b)
+{
+	static char buf[4096];
+	size_t n = evbuffer_get_length(b);
+
+	ck_assert_uint_lt(n, sizeof(buf));
+	evbuffer_remove(b, buf, n);
+	buf[n] = '\0';
+	evbuffer_free(b);
+	return buf;
+}
+
+static void
+collect(void *arg, const struct frame_out *o)
+{
+	struct unit_frames *g = arg;
+
+	if (o->ev != FRAME_OK) {
+		g->data += o->nraw;
+		return;
+	}
+	ck_assert_int_lt(g->n, UNIT_FRAMES_MAX);
+	g->cmd[g->n] = o->cmd;
+	memcpy(g->payload[g->n], o->payload, o->len);
+	g->len[g->n] = o->len;
+	g->n++;
+}
+
+void
+unit_frames(const uint8_t *d, size_t n, struct unit_frames *g)
+{
+	struct frame_dec dec;
+
+	memset(g, 0, sizeof(*g));
+	frame_dec_init(&dec);
+	frame_dec_push(&dec, d, n, collect, g);
+	frame_dec_flush(&dec, collect, g);
+}
 
 int
 main(void)
@@ -36,6 +79,7 @@ main(void)
 	srunner_add_suite(sr, suite_liveness());
 	srunner_add_suite(sr, suite_curl_glue());
 	srunner_add_suite(sr, suite_frame());
+	srunner_add_suite(sr, suite_framemode());
 	srunner_add_suite(sr, suite_pwat());
 	srunner_add_suite(sr, suite_cisend());
 	srunner_add_suite(sr, suite_workmode());

@@ -3,6 +3,28 @@
 #define USRB_TESTS_UNIT_H
 
 #include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+
+struct evbuffer;
+
+/* What a status formatter wrote: the text (valid until the next call);
+ * frees b. */
+const char *unit_text(struct evbuffer *b);
+
+/* The §5 frames in n bytes written for the MCU (ftpmode, framemode). */
+#define UNIT_FRAMES_MAX 64
+struct unit_frames {
+	int n;
+	uint8_t cmd[UNIT_FRAMES_MAX];
+	uint8_t payload[UNIT_FRAMES_MAX][FRAME_PAYLOAD_MAX];
+	size_t len[UNIT_FRAMES_MAX];
+	size_t data;			/* bytes that were no frame with a good CRC */
+};
+
+void unit_frames(const uint8_t *d, size_t n, struct unit_frames *g);
 
 Suite *suite_at(void);
 Suite *suite_at721(void);
@@ -18,6 +40,7 @@ Suite *suite_console(void);
 Suite *suite_control(void);
 Suite *suite_curl_glue(void);
 Suite *suite_frame(void);
+Suite *suite_framemode(void);
 Suite *suite_discovery(void);
 Suite *suite_ftp(void);
 Suite *suite_leds(void);

@@ -537,6 +537,19 @@ def record_server(port, path):
     return subprocess.Popen([sys.executable, "-c", RECORDER, str(port), path])
 
 
+def load_tool(name):
+    """A Python program of tools/ (no .py suffix) as a module: the tests
+    drive tools/usrb-ftp-client's classes, as an MCU developer would."""
+    import importlib.machinery
+    import importlib.util
+    path = os.path.join(TOP_SRCDIR, "tools", name)
+    loader = importlib.machinery.SourceFileLoader(name.replace("-", "_"), path)
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
 def random_bytes(n, seed=1):
     import random
     return random.Random(seed).randbytes(n)

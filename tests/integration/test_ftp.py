@@ -1,10 +1,10 @@
 """The 721's FTP download for the MCU (PROTOCOLS.md §5) against a real FTP
 server: Debian's pyftpdlib on loopback with a user and password, in a
 process of its own so it can be stopped mid-transfer and started again. The
-MCU's side is tools/usrb-ftp-client (Client), driven over the pty."""
+MCU's side is tools/usrb-ftp-client (Client), driven over the pty. The
+download inside frame mode (AT+CIMOD=1) is here too; the rest of frame mode
+is test_frame.py."""
 
-import importlib.machinery
-import importlib.util
 import json
 import os
 import random
@@ -15,20 +15,10 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (Daemon, Server, free_port, random_bytes, run_tests,  # noqa: E402
-                     wait_for, TOP_SRCDIR)
+from harness import (Daemon, Server, free_port, load_tool, random_bytes,  # noqa: E402
+                     run_tests, wait_for)
 
-
-def load_client():
-    path = os.path.join(TOP_SRCDIR, "tools", "usrb-ftp-client")
-    loader = importlib.machinery.SourceFileLoader("usrb_ftp_client", path)
-    spec = importlib.util.spec_from_loader("usrb_ftp_client", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
-
-
-fc = load_client()
+fc = load_tool("usrb-ftp-client")
 
 USER, PASSWORD = "mcu", "s3cret"
 
@@ -112,6 +102,12 @@ def client(d, timeout=5.0):
 
 def status(d):
     return json.loads(d.ctl("status", "--json")[1])["ftp"]
+
+
+def tcpc_links(servers):
+    """link1... as TCP clients of the recording servers."""
+    return "".join('link%d = { enabled = true; mode = "TCPC"; host = "127.0.0.1"; '
+                   'port = %d; };\n' % (i + 1, s.port) for i, s in enumerate(servers))
 
 
 def fetch_all(c, size):
@@ -303,11 +299,9 @@ def test_ftp_inside_transparent_traffic(tmp):
     gets every byte the servers sent, in order, besides the frames."""
     servers = [Server().start() for _ in range(4)]
     try:
-        links = "\n".join('link%d = { enabled = true; mode = "TCPC"; host = "127.0.0.1"; '
-                          'port = %d; };' % (i + 1, s.port) for i, s in enumerate(servers))
         with FtpServer(os.path.join(tmp, "ftp")) as srv:
             data = srv.put("fw.bin", random_bytes(20000, seed=5))
-            with daemon(tmp, links) as d:
+            with daemon(tmp, tcpc_links(servers)) as d:
                 d.start()
                 wait_for(lambda: all(s.conns for s in servers), 15, "four connections")
                 c = client(d)
@@ -347,6 +341,33 @@ def test_ftp_inside_transparent_traffic(tmp):
                 other = bytes(c.dec.other)
                 assert [other.count(bytes([0x30 + i])) for i in range(4)] == net, net
                 assert len(other) == sum(net), other[:80]
+                d.stop()
+    finally:
+        for s in servers:
+            s.stop()
+
+
+def test_download_in_frame_mode(tmp):
+    """Frame mode (AT+CIMOD=1): the FTP download works as in every mode,
+    with the links' LINK_STATE and LINK_DATA frames around it, and LINK_SEND
+    goes on working after FTP_END."""
+    servers = [Server().start() for _ in range(2)]
+    try:
+        with FtpServer(os.path.join(tmp, "ftp")) as srv:
+            data = srv.put("fw.bin", random_bytes(3000, seed=21))
+            with daemon(tmp, tcpc_links(servers) + 'dtu = { mode = "FRAME"; };') as d:
+                d.start()
+                c = client(d)
+                fm = fc.FrameMode(c)
+                fm.wait(lambda m: m.state() == (1, 1, 0, 0), 15, "LINK_STATE 1 1 0 0")
+                assert c.download(srv.url("fw.bin"), "random") == data
+                c.link_send(2, b"after the download")
+                wait_for(lambda: servers[1].received() == b"after the download", 10,
+                         "LINK_SEND after FTP_END")
+                servers[0].send_all(b"to the MCU")
+                fm.wait(lambda m: m.data[1] == b"to the MCU", 10, "LINK_DATA 1")
+                assert servers[0].received() == b"" and not fm.naks, fm.naks
+                assert c.dec.other == b"", c.dec.other[:40]
                 d.stop()
     finally:
         for s in servers:

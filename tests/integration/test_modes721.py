@@ -2,8 +2,13 @@
 the serial line and from one link (the reply only to where it came from),
 AT command mode (CIMOD=2: AT+CIOPEN, AT+CISEND, AT+CICLOSE against real TCP
 and UDP peers on loopback), CIOPTIME, the HTTPD client (CIMOD=3) against a
+<<<<<<< HEAD
 real HTTP server, the CIMODID start-up message, and what FRAME does until
 its issue lands (SMS mode: test_modem721.py)."""
+=======
+real HTTP server, the CIMODID start-up message, and what SMS does until its
+issue lands (frame mode: test_frame.py)."""
+>>>>>>> frame13
 
 import base64
 import contextlib
@@ -410,7 +415,7 @@ def test_startup_message_at_start_and_restart(tmp):
         d.stop()
 
 
-# --- FRAME until its issue -------------------------------------------------------
+# --- the work mode in status ------------------------------------------------------
 
 
 def web_status(port):
@@ -424,29 +429,25 @@ def web_status(port):
     return body
 
 
-def test_frame_requested_runs_transparent(tmp):
-    for mode in ("FRAME",):
+def test_work_mode_in_status_and_web(tmp):
+    """Every AT+CIMOD value runs as itself; text, JSON and the web page say
+    which one."""
+    for mode, number in (("FRAME", 1), ("COMMAND", 2), ("HTTPD", 3), ("SMS", 4)):
         wport = free_port()
         webconf = ('web = { enabled = true; port = %d; user = "admin"; password = "pw123"; };\n'
                    % wport)
-        with linked(tmp, 'mode = "%s";' % mode, webconf) as (d, srv):
-            d.wait_log(r"dtu\.mode %s is not available in this version; running "
-                       r"TRANSPARENT" % mode)
-            frame(d, b"as transparent")
-            wait_for(lambda: srv.received() == b"as transparent", 10, "the data")
+        with dtu(tmp, 'mode = "%s";' % mode, extra=webconf) as d:
+            d.start()
             rc, text, _ = d.ctl("status")
-            assert ("mode     %s requested, not available in this version; running "
-                    "TRANSPARENT" % mode) in text, text
+            assert "mode     %s (AT+CIMOD=%d)" % (mode, number) in text, text
             st = status_json(d)["work_mode"]
-            assert st == dict(st, running="TRANSPARENT", requested=mode,
-                              available=False), st
+            assert st == dict(st, running=mode, requested=mode, available=True), st
             assert d.ctl("get", "dtu.mode")[1] == mode + "\n"
             d.wait_log("web: listening on port %d" % wport)
-            assert ("<tr><th>Work mode</th><td>%s requested, not available in this "
-                    "version; running TRANSPARENT</td></tr>" % mode) in web_status(wport)
+            assert ("<tr><th>Work mode</th><td>%s (AT+CIMOD=%d)</td></tr>" % (mode, number)
+                    in web_status(wport))
+            assert d.log_count(r"is not available in this version") == 0
             d.stop()
-            # Said once per start, not per frame.
-            assert d.log_count(r"dtu\.mode %s is not available" % mode) == 1
 
 
 run_tests(globals())
