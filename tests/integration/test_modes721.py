@@ -2,13 +2,8 @@
 the serial line and from one link (the reply only to where it came from),
 AT command mode (CIMOD=2: AT+CIOPEN, AT+CISEND, AT+CICLOSE against real TCP
 and UDP peers on loopback), CIOPTIME, the HTTPD client (CIMOD=3) against a
-<<<<<<< HEAD
-real HTTP server, the CIMODID start-up message, and what FRAME does until
-its issue lands (SMS mode: test_modem721.py)."""
-=======
-real HTTP server, the CIMODID start-up message, and what SMS does until its
-issue lands (frame mode: test_frame.py)."""
->>>>>>> frame13
+real HTTP server, the CIMODID start-up message, and how status shows the
+work mode (SMS mode: test_modem721.py; frame mode: test_frame.py)."""
 
 import base64
 import contextlib
