@@ -36,6 +36,19 @@ class Skip(Exception):
     """Raised by a test that cannot run here (the reason is printed)."""
 
 
+def real_uart(dev="/dev/ttyS0"):
+    """The line settings of a real UART, for the test to put back after it;
+    Skip when the machine has none there."""
+    try:
+        fd = os.open(dev, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        try:
+            return termios.tcgetattr(fd)
+        finally:
+            os.close(fd)
+    except (OSError, termios.error) as e:
+        raise Skip("no usable UART at %s (%s)" % (dev, getattr(e, "strerror", e)))
+
+
 def free_port(kind=socket.SOCK_STREAM):
     """A port that is free on loopback now, for TCP and UDP alike."""
     while True:

@@ -21,7 +21,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (Daemon, Skip, free_port, hold_port, is_closed, recv_exactly,  # noqa: E402
+from harness import (real_uart, Daemon, Skip, free_port, hold_port, is_closed, recv_exactly,  # noqa: E402
                      run_tests, wait_for)
 
 import serial  # noqa: E402  (Debian's python3-serial, tools/deps test)
@@ -386,12 +386,7 @@ def wait_uart_free(dev, timeout=60):
 
 def test_real_uart_modem_lines(tmp):
     dev = "/dev/ttyS0"
-    try:
-        fd = os.open(dev, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-        saved = termios.tcgetattr(fd)
-        os.close(fd)
-    except OSError as e:
-        raise Skip("no usable UART at %s (%s)" % (dev, e.strerror))
+    saved = real_uart(dev)
 
     def lines():
         """The UART's modem lines from the driver's /proc view: opening the

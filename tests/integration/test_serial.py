@@ -10,7 +10,7 @@ import termios
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (Daemon, Pty, Skip, free_port, recv_exactly, run_tests,  # noqa: E402
+from harness import (real_uart, Daemon, Pty, free_port, recv_exactly, run_tests,  # noqa: E402
                      wait_for)
 
 
@@ -110,12 +110,7 @@ def test_own_pty(tmp):
 
 def test_real_uart_libserialport(tmp):
     dev = "/dev/ttyS0"
-    try:
-        fd = os.open(dev, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-        saved = termios.tcgetattr(fd)
-        os.close(fd)
-    except OSError as e:
-        raise Skip("no usable UART at %s (%s)" % (dev, e.strerror))
+    saved = real_uart(dev)
     port = free_port()
     d = Daemon(tmp, 'link1 = { mode = "TCPS"; port = %d; };' % port, pty=False)
     d.write_config(d.settings.replace("link1", 'serial = { device = "%s"; baud = 9600; '
